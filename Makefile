@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: Apache-2.0
+# `make` builds bin/; `make deps` installs what is missing from Debian's archive (as root);
+# `make test`, `make demo`, `make bench` run `deps` first.
+
+SHELL := /bin/bash
+BIN := bin
+DOTNET ?= dotnet
+CONFIGURATION ?= Release
+CLANG ?= clang
+BPFTOOL ?= bpftool
+
+# The original's build variables. BASE_FREQ (Hz) becomes app-fw's default TSC frequency;
+# the environment variable of the same name still overrides it at run time.
+BASE_FREQ ?=
+DISABLE_ORDERING ?=
+
+DEB_PACKAGES := clang llvm libbpf-dev libbpf1 bpftool iptables iproute2 curl wget iperf3 python3 gcc make libc6-dev linux-libc-dev
+
+DOTNET_SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.props $(wildcard hocon/*.conf)
+BPF_SOURCES := $(wildcard bpf/*.c bpf/*.h)
+
+.PHONY: all deps test unit-test e2e-test demo bench clean
+
+all: $(BIN)/app-fw $(BIN)/ctl-fw $(BIN)/syscall_probe.o
+
+deps:
+	@bash scripts/deps.sh $(DEB_PACKAGES)
+
+$(BIN)/app-fw: $(DOTNET_SOURCES)
+ifneq ($(DISABLE_ORDERING),)
+	@echo "note: DISABLE_ORDERING is accepted but unnecessary: DAF's aggregate digests are order-independent by construction."
+endif
+	@mkdir -p $(BIN)
+	$(DOTNET) publish src/Daf.Actors/Daf.Actors.csproj -c $(CONFIGURATION) -o $(BIN) --nologo -v quiet -p:DafBaseFrequency=$(BASE_FREQ)
+	@touch $@
+
+$(BIN)/ctl-fw: $(DOTNET_SOURCES) $(BIN)/app-fw
+	@mkdir -p $(BIN)
+	$(DOTNET) publish src/Daf.Ctl/Daf.Ctl.csproj -c $(CONFIGURATION) -o $(BIN) --nologo -v quiet
+	@touch $@
+
+bpf/vmlinux.h:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BIN)/syscall_probe.o: bpf/syscall_probe.bpf.c bpf/vmlinux.h $(BPF_SOURCES)
+	@mkdir -p $(BIN)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I bpf -c $< -o $@
+
+test: deps all
+	bash scripts/run-tests.sh
+
+unit-test: all
+	bash scripts/run-tests.sh unit
+
+e2e-test: all
+	bash scripts/run-tests.sh e2e
+
+demo: deps all
+	bash scripts/demo.sh
+
+bench: deps all
+	bash bench/run.sh
+
+clean:
+	rm -rf $(BIN) bpf/vmlinux.h
+	$(DOTNET) clean Daf.sln --nologo -v quiet || true
