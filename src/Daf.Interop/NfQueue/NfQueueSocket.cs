@@ -169,19 +169,25 @@ public sealed class NfQueueSocket : IDisposable
     private void SendVerdict(byte messageType, uint packetId, NfVerdict verdict, bool withMark, uint mark)
     {
         Span<byte> buffer = stackalloc byte[MaxVerdictMessageBytes];
+        int length = WriteVerdict(buffer, Config.QueueNumber, messageType, packetId, verdict, withMark, mark);
+        int errno = _socket.TrySend(buffer[..length]);
+        if (errno != 0)
+            throw new NetlinkException(messageType == Nfqnl.NFQNL_MSG_VERDICT ? _verdictOperation : _verdictBatchOperation, errno);
+    }
+
+    /// <summary>Writes an NFQNL_MSG_VERDICT or NFQNL_MSG_VERDICT_BATCH message (no ack requested); returns its length.</summary>
+    internal static int WriteVerdict(Span<byte> buffer, ushort queue, byte messageType, uint packetId, NfVerdict verdict, bool withMark, uint mark)
+    {
         var writer = new NetlinkMessageWriter(buffer);
         writer.BeginMessage(NfGenMsg.MessageType(NfGenMsg.NFNL_SUBSYS_QUEUE, messageType), NlMsgHdr.NLM_F_REQUEST, 0);
-        writer.AppendNfGenMsg(0, Config.QueueNumber);
+        writer.AppendNfGenMsg(0, queue);
         Span<byte> header = writer.AppendAttribute(Nfqnl.NFQA_VERDICT_HDR, Nfqnl.VerdictHdrSize);
         BinaryPrimitives.WriteUInt32BigEndian(header, (uint)verdict);
         BinaryPrimitives.WriteUInt32BigEndian(header[4..], packetId);
         if (withMark)
             writer.AppendUInt32BigEndian(Nfqnl.NFQA_MARK, mark);
         writer.EndMessage();
-
-        int errno = _socket.TrySend(writer.Written);
-        if (errno != 0)
-            throw new NetlinkException(messageType == Nfqnl.NFQNL_MSG_VERDICT ? _verdictOperation : _verdictBatchOperation, errno);
+        return writer.Written.Length;
     }
 
     /// <summary>
