@@ -55,15 +55,15 @@ public sealed class QueueBed : IDisposable
     public void Send(string text) =>
         Sender.SendTo(System.Text.Encoding.ASCII.GetBytes(text), new IPEndPoint(IPAddress.Loopback, Port));
 
-    /// <summary>Waits (poll) and receives until <paramref name="count"/> packets arrived or 5 s passed.</summary>
-    public List<(NfQueuePacket Packet, byte[] Payload)> ReceivePackets(int count, NfQueueSocket? queue = null)
+    /// <summary>Waits (poll) and receives until <paramref name="count"/> packets arrived or the time is up.</summary>
+    public List<(NfQueuePacket Packet, byte[] Payload)> ReceivePackets(int count, NfQueueSocket? queue = null, int timeoutMilliseconds = 5000)
     {
         queue ??= Queue;
         NfQueuePacketBatch batch = queue == Queue ? Batch : queue.CreateBatch();
         var packets = new List<(NfQueuePacket, byte[])>();
         var clock = Stopwatch.StartNew();
         Span<bool> readable = stackalloc bool[1];
-        while (packets.Count < count && clock.ElapsedMilliseconds < 5000)
+        while (packets.Count < count && clock.ElapsedMilliseconds < timeoutMilliseconds)
         {
             Poller.Wait([queue.FileDescriptor], readable, 200_000_000);
             int n = queue.Receive(batch);
