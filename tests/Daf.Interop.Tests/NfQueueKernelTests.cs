@@ -300,5 +300,37 @@ public sealed class NfQueueKernelTests
         queue.SetVerdict(batch[0].PacketId, NfVerdict.NF_DROP);
     }
 
+    [Fact]
+    public void Receive_and_verdicts_allocate_nothing_in_steady_state()
+    {
+        using var bed = new QueueBed();
+        NfQueueSocket queue = bed.Queue;
+        NfQueuePacketBatch batch = bed.Batch;
+        Span<bool> readable = stackalloc bool[1];
+        long allocated = 0;
+        int decided = 0;
+        for (int round = 0; round < 40; round++)
+        {
+            bed.Send("steady-" + round);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Poller.Wait([queue.FileDescriptor], readable, 2_000_000_000);
+            int n = queue.Receive(batch);
+            for (int i = 0; i < n; i++)
+            {
+                if (batch[i].PacketId % 2 == 0)
+                    queue.SetVerdict(batch[i].PacketId, NfVerdict.NF_ACCEPT, 7);
+                else
+                    queue.SetVerdictBatch(batch[i].PacketId, NfVerdict.NF_ACCEPT);
+                decided++;
+            }
+            if (round >= 10)
+                allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Assert.Equal(40, decided);
+        Assert.Equal(0, allocated);
+        Assert.Equal(40, bed.Delivered().Count);
+    }
+
     private static uint GetUid() => (uint)Tmds.Linux.LibC.getuid();
 }

@@ -263,6 +263,8 @@ public sealed class NfQueueSocket : IDisposable
                 int received = _socket.ReceiveMany(batch.Headers, batch.Capacity);
                 if (received == -Errno.ENOBUFS)
                     Interlocked.Increment(ref _enobufs);
+                else if (received < 0 && received != -Errno.EAGAIN && received != -Errno.EINTR)
+                    throw new NetlinkException(_receiveOperation, -received);
                 for (int i = 0; i < received; i++)
                     pending -= HandleConfigReply(batch.Datagram(i), sequences, results);
             }
