@@ -173,28 +173,25 @@ public sealed class NfQueuePacketParserTests
         Assert.Equal(0, packet.PayloadLength);
     }
 
-    [Fact]
-    public void Verdict_error_among_packets_is_counted_with_its_errno()
+    public static TheoryData<string, int, int> Replies => new()
     {
+        { nameof(CapturedMessages.VerdictError), 1, Errno.ENOENT },
+        { nameof(CapturedMessages.ConntrackFlagRefused), 1, Errno.EOPNOTSUPP },
+        { nameof(CapturedMessages.BindAck), 0, 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Replies))]
+    public void Error_replies_among_packets_are_counted_and_acks_are_not(string captured, int expectedErrors, int expectedErrno)
+    {
+        byte[] datagram = (byte[])typeof(CapturedMessages).GetField(captured)!.GetValue(null)!;
         var batch = new NfQueuePacketBatch(1, 256);
         int errors = 0, lastErrno = 0;
 
-        NfQueuePacketParser.ParseDatagram(CapturedMessages.VerdictError, 0, batch, ref errors, ref lastErrno);
+        NfQueuePacketParser.ParseDatagram(datagram, 0, batch, ref errors, ref lastErrno);
 
         Assert.Equal(0, batch.Count);
-        Assert.Equal(1, errors);
-        Assert.Equal(Errno.ENOENT, lastErrno);
-    }
-
-    [Fact]
-    public void Ack_is_not_counted_as_an_error()
-    {
-        var batch = new NfQueuePacketBatch(1, 256);
-        int errors = 0, lastErrno = 0;
-
-        NfQueuePacketParser.ParseDatagram(CapturedMessages.BindAck, 0, batch, ref errors, ref lastErrno);
-
-        Assert.Equal(0, batch.Count);
-        Assert.Equal(0, errors);
+        Assert.Equal(expectedErrors, errors);
+        Assert.Equal(expectedErrno, lastErrno);
     }
 }

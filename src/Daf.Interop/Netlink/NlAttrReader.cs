@@ -20,6 +20,9 @@ public ref struct NlAttrReader
 
     public bool Malformed { get; private set; }
 
+    /// <summary>The value length the last attribute's nla_len declares (more than its value's length when truncated).</summary>
+    public int DeclaredValueLength { get; private set; }
+
     /// <summary>Reads the next attribute: its type (flags masked off), value, and the value's offset in the run.</summary>
     public bool TryRead(out ushort type, out ReadOnlySpan<byte> value, out int valueOffset, out bool truncated)
     {
@@ -43,6 +46,7 @@ public ref struct NlAttrReader
             return false;
         }
 
+        DeclaredValueLength = length - NlAttr.HeaderSize;
         type = (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(_attributes[(_offset + 2)..]) & NlAttr.NLA_TYPE_MASK);
         truncated = length > remaining;
         int available = truncated ? remaining : length;

@@ -26,7 +26,7 @@ public static class NfQueuePacketParser
         const int attributesStart = NlMsgHdr.Size + NfGenMsg.Size;
         var reader = new NlAttrReader(message.Bytes[attributesStart..]);
         bool hasHeader = false, hasCapLen = false;
-        while (reader.TryRead(out ushort type, out ReadOnlySpan<byte> value, out int valueOffset, out bool truncated))
+        while (reader.TryRead(out ushort type, out ReadOnlySpan<byte> value, out int valueOffset, out _))
         {
             switch (type)
             {
@@ -58,13 +58,9 @@ public static class NfQueuePacketParser
                 case Nfqnl.NFQA_PAYLOAD:
                     packet.PayloadOffset = baseOffset + message.Offset + attributesStart + valueOffset;
                     packet.PayloadLength = value.Length;
+                    // When our receive buffer cut the message short, nla_len still says how long the copy was.
                     if (!hasCapLen)
-                    {
-                        // Cut short by our receive buffer: the attribute still says how long the copy was.
-                        packet.OriginalLength = truncated
-                            ? (uint)(BinaryPrimitives.ReadUInt16LittleEndian(message.Bytes[(attributesStart + valueOffset - NlAttr.HeaderSize)..]) - NlAttr.HeaderSize)
-                            : (uint)value.Length;
-                    }
+                        packet.OriginalLength = (uint)reader.DeclaredValueLength;
                     break;
             }
         }
