@@ -12,6 +12,7 @@ public sealed unsafe class BpfObject : IDisposable
     private nint _object;
     private readonly List<nint> _links = [];
     private readonly List<string> _programs = [];
+    private readonly List<uint> _programIds = [];
 
     private BpfObject(string path, nint obj)
     {
@@ -23,6 +24,9 @@ public sealed unsafe class BpfObject : IDisposable
 
     /// <summary>Names of the attached programs, in object order.</summary>
     public IReadOnlyList<string> AttachedPrograms => _programs;
+
+    /// <summary>Kernel ids of the attached programs (as `bpftool prog show id N` knows them), same order.</summary>
+    public IReadOnlyList<uint> ProgramIds => _programIds;
 
     /// <summary>Opens, loads (verifier) and attaches every program of <paramref name="path"/>.</summary>
     public static BpfObject Load(string path)
@@ -72,6 +76,23 @@ public sealed unsafe class BpfObject : IDisposable
         return value;
     }
 
+    /// <summary>
+    /// True while the kernel holds program <paramref name="id"/> (anyone's). Dispose releases ours, but the kernel
+    /// frees programs after an RCU grace period, so a check right after Dispose may still see it.
+    /// </summary>
+    public static bool IsProgramLoaded(uint id)
+    {
+        int fd = LibBpf.bpf_prog_get_fd_by_id(id);
+        if (fd >= 0)
+        {
+            Tmds.Linux.LibC.close(fd);
+            return true;
+        }
+        if (fd == -Errno.ENOENT)
+            return false;
+        throw new BpfException($"bpf_prog_get_fd_by_id({id})", -fd);
+    }
+
     public void Dispose()
     {
         foreach (nint link in _links)
@@ -82,6 +103,17 @@ public sealed unsafe class BpfObject : IDisposable
             LibBpf.bpf_object__close(_object);
             _object = 0;
         }
+    }
+
+    private static uint ProgramId(nint program, string name)
+    {
+        // struct bpf_prog_info begins { __u32 type; __u32 id; }: the kernel fills no more than we ask for.
+        ulong typeAndId = 0;
+        uint length = sizeof(ulong);
+        int result = LibBpf.bpf_obj_get_info_by_fd(LibBpf.bpf_program__fd(program), &typeAndId, &length);
+        if (result < 0)
+            throw new BpfException($"bpf_obj_get_info_by_fd({name})", -result);
+        return (uint)(typeAndId >> 32);
     }
 
     private void AttachAll()
@@ -95,6 +127,7 @@ public sealed unsafe class BpfObject : IDisposable
                 throw new BpfException($"bpf_program__attach({name})", LibBpf.ErrnoOfNull());
             _links.Add(link);
             _programs.Add(name);
+            _programIds.Add(ProgramId(program, name));
         }
     }
 }

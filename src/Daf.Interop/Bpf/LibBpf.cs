@@ -32,6 +32,15 @@ internal static unsafe partial class LibBpf
     public static partial nint bpf_program__attach(nint prog);
 
     [LibraryImport(Library)]
+    public static partial int bpf_program__fd(nint prog);
+
+    [LibraryImport(Library)]
+    public static partial int bpf_obj_get_info_by_fd(int fd, void* info, uint* infoLength);
+
+    [LibraryImport(Library)]
+    public static partial int bpf_prog_get_fd_by_id(uint id);
+
+    [LibraryImport(Library)]
     public static partial int bpf_link__destroy(nint link);
 
     [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

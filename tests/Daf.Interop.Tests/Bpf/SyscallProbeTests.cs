@@ -37,6 +37,24 @@ public sealed class SyscallProbeTests
     }
 
     [Fact]
+    public void Dispose_unloads_every_program_and_pins_nothing()
+    {
+        string[] pinsBefore = Directory.GetFileSystemEntries("/sys/fs/bpf");
+        var probe = BpfObject.Load(RepositoryRoot.SyscallProbeObject());
+        uint[] ids = probe.ProgramIds.ToArray();
+        Assert.Equal(3, ids.Distinct().Count());
+        Assert.All(ids, id => Assert.True(BpfObject.IsProgramLoaded(id)));
+
+        probe.Dispose();
+
+        var deadline = Stopwatch.StartNew();
+        while (ids.Any(BpfObject.IsProgramLoaded) && deadline.Elapsed < TimeSpan.FromSeconds(3))
+            Thread.Sleep(20);
+        Assert.All(ids, id => Assert.False(BpfObject.IsProgramLoaded(id), $"program {id} still loaded"));
+        Assert.Equal(pinsBefore, Directory.GetFileSystemEntries("/sys/fs/bpf"));
+    }
+
+    [Fact]
     public void A_missing_object_file_names_the_call_and_ENOENT()
     {
         var error = Assert.Throws<BpfException>(() => BpfObject.Load("/nonexistent/daf_probe.o"));
