@@ -11,8 +11,6 @@ internal static unsafe partial class LibBpf
 {
     private const string Library = "libbpf.so.1";
 
-    public const int LIBBPF_WARN = 0, LIBBPF_INFO = 1, LIBBPF_DEBUG = 2;
-
     [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial nint bpf_object__open_file(string path, nint opts);
 
