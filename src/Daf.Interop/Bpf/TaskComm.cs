@@ -6,7 +6,7 @@ namespace Daf.Interop.Bpf;
 
 /// <summary>A task's comm (TASK_COMM_LEN = 16 bytes, NUL-padded), held inline so events allocate nothing.</summary>
 [InlineArray(Length)]
-public struct TaskComm
+public struct TaskComm : IEquatable<TaskComm>
 {
     public const int Length = 16;
 
@@ -18,6 +18,17 @@ public struct TaskComm
         TaskComm comm = default;
         bytes[..Math.Min(bytes.Length, Length)].CopyTo(comm);
         return comm;
+    }
+
+    public readonly bool Equals(TaskComm other) => ((ReadOnlySpan<byte>)this).SequenceEqual(other);
+
+    public override readonly bool Equals(object? obj) => obj is TaskComm other && Equals(other);
+
+    public override readonly int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.AddBytes(this);
+        return hash.ToHashCode();
     }
 
     /// <summary>The name up to its first NUL (allocates a string).</summary>

@@ -90,4 +90,13 @@ public sealed class ProcessEventTests
             BpfEventHeader.TryRead(buffer.AsSpan(0, length), out _);
         }
     }
+
+    [Fact]
+    public void Comms_differing_only_in_the_last_byte_are_not_equal()
+    {
+        TaskComm a = TaskComm.From("abcdefghijklmnop"u8), b = TaskComm.From("abcdefghijklmnoq"u8);
+        Assert.NotEqual(a, b);
+        Assert.Equal(a, TaskComm.From("abcdefghijklmnop"u8));
+        Assert.Equal(a.GetHashCode(), TaskComm.From("abcdefghijklmnop"u8).GetHashCode());
+    }
 }
