@@ -21,12 +21,17 @@ public sealed class EbpfEventReaderActorTests : TestKit
     }
 
     [Fact]
-    public void A_missing_object_leaves_the_reader_idle_and_says_why()
+    public async Task A_missing_object_leaves_the_reader_idle_and_says_why()
     {
-        IActorRef reader = EventFilter.Warning(contains: "eBPF process tracking is off")
-            .ExpectOne(() => Sys.ActorOf(EbpfEventReaderActor.Props("/nonexistent/syscall_probe.o")));
+        IActorRef reader = ActorRefs.Nobody;
+        await EventFilter.Warning(contains: "eBPF process tracking is off")
+            .ExpectOneAsync(() =>
+            {
+                reader = Sys.ActorOf(EbpfEventReaderActor.Props("/nonexistent/syscall_probe.o"));
+                return Task.CompletedTask;
+            });
 
-        TrackerStats stats = reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3)).Result;
+        TrackerStats stats = await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3));
 
         Assert.False(stats.Loaded);
         Assert.Contains("bpf_object__open_file(/nonexistent/syscall_probe.o)", stats.LoadError);
@@ -36,10 +41,10 @@ public sealed class EbpfEventReaderActorTests : TestKit
     }
 
     [Fact]
-    public void Fork_exec_and_exit_of_child_processes_are_counted()
+    public async Task Fork_exec_and_exit_of_child_processes_are_counted()
     {
         IActorRef reader = Sys.ActorOf(EbpfEventReaderActor.Props(SyscallProbeObject()));
-        TrackerStats before = reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3)).Result;
+        TrackerStats before = await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3));
         Assert.True(before.Loaded, before.LoadError);
         Assert.Equal(3, before.Programs.Count);
 
@@ -50,9 +55,9 @@ public sealed class EbpfEventReaderActorTests : TestKit
             child.WaitForExit();
         }
 
-        AwaitAssert(() =>
+        await AwaitAssertAsync(async () =>
         {
-            TrackerStats stats = reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(1)).Result;
+            TrackerStats stats = await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(1));
             Assert.InRange(stats.Forks - before.Forks, children, long.MaxValue);
             Assert.InRange(stats.Execs - before.Execs, children, long.MaxValue);
             Assert.InRange(stats.Exits - before.Exits, children, long.MaxValue);
@@ -62,19 +67,19 @@ public sealed class EbpfEventReaderActorTests : TestKit
     }
 
     [Fact]
-    public void Stopping_the_reader_unloads_its_programs_promptly()
+    public async Task Stopping_the_reader_unloads_its_programs_promptly()
     {
         IActorRef reader = Sys.ActorOf(EbpfEventReaderActor.Props(SyscallProbeObject()));
-        TrackerStats stats = reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3)).Result;
+        TrackerStats stats = await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3));
         Assert.Equal(3, stats.ProgramIds.Count);
         Assert.All(stats.ProgramIds, id => Assert.True(BpfObject.IsProgramLoaded(id)));
 
         Watch(reader);
         var stopping = Stopwatch.StartNew();
         Sys.Stop(reader);
-        ExpectTerminated(reader, TimeSpan.FromSeconds(3));
+        await ExpectTerminatedAsync(reader, TimeSpan.FromSeconds(3));
         Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(2), $"stop took {stopping.Elapsed}");
-        AwaitAssert(() => Assert.All(stats.ProgramIds, id => Assert.False(BpfObject.IsProgramLoaded(id))),
+        await AwaitAssertAsync(() => Assert.All(stats.ProgramIds, id => Assert.False(BpfObject.IsProgramLoaded(id))),
             TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(50));
     }
 }
