@@ -21,6 +21,7 @@ public sealed unsafe class TscClock
 
     private const ulong NanosecondsPerSecond = 1_000_000_000;
     private const ulong OverrideTolerancePercent = 5;
+    private const ulong MinimumPlausibleHz = 1_000_000; // a TSC that barely moves (broken virtualisation) is no clock
 
     private readonly delegate* unmanaged[SuppressGCTransition]<ulong> _rdtsc;
 
@@ -84,6 +85,17 @@ public sealed unsafe class TscClock
                 unavailable = "cannot map the RDTSC helper: " + mapFailure;
         }
 
+        ulong calibrated = 0;
+        TimeSpan took = TimeSpan.Zero;
+        if (unavailable is null)
+        {
+            long started = Stopwatch.GetTimestamp();
+            calibrated = TscCalibrator.Calibrate(rdtsc);
+            took = Stopwatch.GetElapsedTime(started);
+            if (calibrated < MinimumPlausibleHz)
+                unavailable = $"the TSC measured {calibrated} Hz, which is implausible";
+        }
+
         TscClock clock;
         if (unavailable is not null)
         {
@@ -91,23 +103,17 @@ public sealed unsafe class TscClock
             warnings.Add($"{unavailable}: using the monotonic clock{ignored}");
             clock = new TscClock(null, (ulong)Stopwatch.Frequency, TscFrequencySource.Monotonic, null, TimeSpan.Zero);
         }
+        else if (chosen is { } o)
+        {
+            ulong difference = o.Hz > calibrated ? o.Hz - calibrated : calibrated - o.Hz;
+            if (difference > (ulong)TickMath.Scale(calibrated, OverrideTolerancePercent, 100))
+                warnings.Add($"the {Describe(o.Source)} of {o.Hz} Hz differs by more than {OverrideTolerancePercent}% "
+                    + $"from the measured TSC frequency {calibrated} Hz; using {o.Hz} Hz");
+            clock = new TscClock(rdtsc, o.Hz, o.Source, calibrated, took);
+        }
         else
         {
-            long started = Stopwatch.GetTimestamp();
-            ulong calibrated = TscCalibrator.Calibrate(rdtsc);
-            TimeSpan took = Stopwatch.GetElapsedTime(started);
-            if (chosen is { } o)
-            {
-                ulong difference = o.Hz > calibrated ? o.Hz - calibrated : calibrated - o.Hz;
-                if (difference > (ulong)TickMath.Scale(calibrated, OverrideTolerancePercent, 100))
-                    warnings.Add($"the {Describe(o.Source)} of {o.Hz} Hz differs by more than {OverrideTolerancePercent}% "
-                        + $"from the measured TSC frequency {calibrated} Hz; using {o.Hz} Hz");
-                clock = new TscClock(rdtsc, o.Hz, o.Source, calibrated, took);
-            }
-            else
-            {
-                clock = new TscClock(rdtsc, calibrated, TscFrequencySource.Calibrated, calibrated, took);
-            }
+            clock = new TscClock(rdtsc, calibrated, TscFrequencySource.Calibrated, calibrated, took);
         }
 
         warning = warnings.Count == 0 ? null : string.Join("; ", warnings);
