@@ -47,7 +47,7 @@ public sealed unsafe class BpfRingBuffer : IDisposable
 
     /// <summary>
     /// Hands every waiting record to the handler without blocking; returns how many. A handler exception stops
-    /// the batch and is rethrown here (records after it stay in the ring for the next call).
+    /// the batch and is rethrown here (that record is consumed; the ones after it stay for the next call).
     /// </summary>
     public int Consume()
     {
