@@ -14,8 +14,9 @@ namespace Daf.Actors.Rules;
 /// <item>else keyed by protocol when it names a non-negated protocol;</item>
 /// <item>else general.</item>
 /// </list>
-/// A packet's candidates are the merge, in chain order, of the general bucket, its protocol's bucket and
-/// its (protocol, destination port) bucket; each candidate is then checked in full.
+/// Each protocol's list holds its own rules merged with the general ones, in chain order. A packet's
+/// candidates are the merge, in chain order, of its protocol's list and its (protocol, destination port)
+/// bucket; each candidate is then checked in full.
 /// </summary>
 internal sealed class ChainIndex
 {
@@ -27,7 +28,7 @@ internal sealed class ChainIndex
     ];
 
     private readonly CompiledRule[] _rules;
-    private readonly int[] _general;
+    /// <summary>Per protocol number: the rules keyed by that protocol merged with the general rules.</summary>
     private readonly int[][] _byProtocol;
     private readonly FrozenDictionary<int, int[]> _byProtocolPort;
 
@@ -74,43 +75,43 @@ internal sealed class ChainIndex
         }
 
         _rules = compiled.ToArray();
-        _general = general.ToArray();
-        _byProtocol = byProtocol.Select(list => list?.ToArray() ?? []).ToArray();
+        int[] generalOnly = general.ToArray();
+        _byProtocol = byProtocol.Select(list => list is null ? generalOnly : list.Concat(generalOnly).Order().ToArray()).ToArray();
         _byProtocolPort = byProtocolPort.ToFrozenDictionary(pair => pair.Key, pair => pair.Value.ToArray());
     }
 
     /// <summary>The first matching rule's verdict and 0-based chain position; false when none matches.</summary>
     public bool TryJudge(in PacketHeaders packet, out Verdict verdict, out int position)
     {
-        ReadOnlySpan<int> general = _general;
-        ReadOnlySpan<int> protocol = _byProtocol[packet.Protocol];
-        ReadOnlySpan<int> port = default;
+        ReadOnlySpan<int> candidates = _byProtocol[packet.Protocol];
+        CompiledRule[] rules = _rules;
         if (packet.HasPorts && _byProtocolPort.Count != 0
             && _byProtocolPort.TryGetValue(Key(packet.Protocol, packet.DestinationPort), out int[]? keyed))
-            port = keyed;
+            return TryJudgeMerged(candidates, keyed, rules, packet, out verdict, out position);
 
-        CompiledRule[] rules = _rules;
-        int g = 0, p = 0, k = 0;
-        while (true)
+        foreach (int slot in candidates)
         {
-            int next = int.MaxValue;
-            if (g < general.Length)
-                next = general[g];
-            if (p < protocol.Length && protocol[p] < next)
-                next = protocol[p];
-            if (k < port.Length && port[k] < next)
-                next = port[k];
-            if (next == int.MaxValue)
-                break;
+            ref readonly CompiledRule rule = ref rules[slot];
+            if (rule.Matches(packet))
+            {
+                verdict = rule.Verdict;
+                position = rule.Position;
+                return true;
+            }
+        }
+        verdict = default;
+        position = -1;
+        return false;
+    }
 
-            if (g < general.Length && general[g] == next)
-                g++;
-            else if (p < protocol.Length && protocol[p] == next)
-                p++;
-            else
-                k++;
-
-            ref readonly CompiledRule rule = ref rules[next];
+    private static bool TryJudgeMerged(ReadOnlySpan<int> first, ReadOnlySpan<int> second, CompiledRule[] rules,
+        in PacketHeaders packet, out Verdict verdict, out int position)
+    {
+        int i = 0, j = 0;
+        while (i < first.Length || j < second.Length)
+        {
+            int slot = j == second.Length || (i < first.Length && first[i] < second[j]) ? first[i++] : second[j++];
+            ref readonly CompiledRule rule = ref rules[slot];
             if (rule.Matches(packet))
             {
                 verdict = rule.Verdict;

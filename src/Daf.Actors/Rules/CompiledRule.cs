@@ -27,7 +27,9 @@ internal readonly struct CompiledRule
         AnyPort = SourcePort | DestinationPort,
     }
 
-    private readonly UInt128 _sourceNetwork, _sourceMask, _destinationNetwork, _destinationMask;
+    // Prefixes as 64-bit halves: the JIT compares these in registers, which UInt128 operators do not guarantee.
+    private readonly ulong _sourceNetworkHigh, _sourceNetworkLow, _sourceMaskHigh, _sourceMaskLow;
+    private readonly ulong _destinationNetworkHigh, _destinationNetworkLow, _destinationMaskHigh, _destinationMaskLow;
     private readonly ushort _sourcePortFirst, _sourcePortLast, _destinationPortFirst, _destinationPortLast;
     private readonly Criteria _criteria;
     /// <summary>4 or 6 when an address criterion ties the rule to a family, else 0.</summary>
@@ -46,14 +48,14 @@ internal readonly struct CompiledRule
         if (rule.Source is { } source)
         {
             _criteria |= Flag(Criteria.Source, Criteria.SourceNegated, source.Negated);
-            _sourceNetwork = source.Value.Network;
-            _sourceMask = source.Value.Mask;
+            (_sourceNetworkHigh, _sourceNetworkLow) = Split(source.Value.Network);
+            (_sourceMaskHigh, _sourceMaskLow) = Split(source.Value.Mask);
         }
         if (rule.Destination is { } destination)
         {
             _criteria |= Flag(Criteria.Destination, Criteria.DestinationNegated, destination.Negated);
-            _destinationNetwork = destination.Value.Network;
-            _destinationMask = destination.Value.Mask;
+            (_destinationNetworkHigh, _destinationNetworkLow) = Split(destination.Value.Network);
+            (_destinationMaskHigh, _destinationMaskLow) = Split(destination.Value.Mask);
         }
         if (rule.Protocol is { Value.IsAll: false } protocol)
         {
@@ -104,10 +106,12 @@ internal readonly struct CompiledRule
             && (packet.Protocol == _protocol) == ((criteria & Criteria.ProtocolNegated) != 0))
             return false;
         if ((criteria & Criteria.Destination) != 0
-            && ((packet.Destination & _destinationMask) == _destinationNetwork) == ((criteria & Criteria.DestinationNegated) != 0))
+            && InPrefix(packet.Destination, _destinationNetworkHigh, _destinationNetworkLow, _destinationMaskHigh, _destinationMaskLow)
+                == ((criteria & Criteria.DestinationNegated) != 0))
             return false;
         if ((criteria & Criteria.Source) != 0
-            && ((packet.Source & _sourceMask) == _sourceNetwork) == ((criteria & Criteria.SourceNegated) != 0))
+            && InPrefix(packet.Source, _sourceNetworkHigh, _sourceNetworkLow, _sourceMaskHigh, _sourceMaskLow)
+                == ((criteria & Criteria.SourceNegated) != 0))
             return false;
         if ((criteria & Criteria.AnyPort) == 0)
             return true;
@@ -121,6 +125,12 @@ internal readonly struct CompiledRule
             return false;
         return true;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool InPrefix(UInt128 address, ulong networkHigh, ulong networkLow, ulong maskHigh, ulong maskLow) =>
+        (((ulong)(address >> 64) & maskHigh) ^ networkHigh | ((ulong)address & maskLow) ^ networkLow) == 0;
+
+    private static (ulong High, ulong Low) Split(UInt128 value) => ((ulong)(value >> 64), (ulong)value);
 
     private static bool InRange(ushort port, ushort first, ushort last) => (uint)(port - first) <= (uint)(last - first);
 
