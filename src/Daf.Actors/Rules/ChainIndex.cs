@@ -84,33 +84,16 @@ internal sealed class ChainIndex
     public bool TryJudge(in PacketHeaders packet, out Verdict verdict, out int position)
     {
         ReadOnlySpan<int> candidates = _byProtocol[packet.Protocol];
-        CompiledRule[] rules = _rules;
+        ReadOnlySpan<int> keyed = default;
         if (packet.HasPorts && _byProtocolPort.Count != 0
-            && _byProtocolPort.TryGetValue(Key(packet.Protocol, packet.DestinationPort), out int[]? keyed))
-            return TryJudgeMerged(candidates, keyed, rules, packet, out verdict, out position);
+            && _byProtocolPort.TryGetValue(Key(packet.Protocol, packet.DestinationPort), out int[]? portRules))
+            keyed = portRules;
 
-        foreach (int slot in candidates)
-        {
-            ref readonly CompiledRule rule = ref rules[slot];
-            if (rule.Matches(packet))
-            {
-                verdict = rule.Verdict;
-                position = rule.Position;
-                return true;
-            }
-        }
-        verdict = default;
-        position = -1;
-        return false;
-    }
-
-    private static bool TryJudgeMerged(ReadOnlySpan<int> first, ReadOnlySpan<int> second, CompiledRule[] rules,
-        in PacketHeaders packet, out Verdict verdict, out int position)
-    {
+        CompiledRule[] rules = _rules;
         int i = 0, j = 0;
-        while (i < first.Length || j < second.Length)
+        while (i < candidates.Length || j < keyed.Length)
         {
-            int slot = j == second.Length || (i < first.Length && first[i] < second[j]) ? first[i++] : second[j++];
+            int slot = j == keyed.Length || (i < candidates.Length && candidates[i] < keyed[j]) ? candidates[i++] : keyed[j++];
             ref readonly CompiledRule rule = ref rules[slot];
             if (rule.Matches(packet))
             {

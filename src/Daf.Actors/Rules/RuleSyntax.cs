@@ -19,31 +19,22 @@ public static class RuleSyntax
         _ => throw new ArgumentOutOfRangeException(nameof(verdict)),
     };
 
-    public static bool TryParseChain(string text, out Chain chain)
-    {
-        foreach (Chain candidate in Enum.GetValues<Chain>())
-        {
-            if (string.Equals(ChainName(candidate), text, StringComparison.OrdinalIgnoreCase))
-            {
-                chain = candidate;
-                return true;
-            }
-        }
-        chain = default;
-        return false;
-    }
+    public static bool TryParseChain(string text, out Chain chain) => TryParseName(text, ChainName, out chain);
 
-    public static bool TryParseVerdict(string text, out Verdict verdict)
+    public static bool TryParseVerdict(string text, out Verdict verdict) => TryParseName(text, VerdictName, out verdict);
+
+    private static bool TryParseName<T>(string text, Func<T, string> name, out T value)
+        where T : struct, Enum
     {
-        foreach (Verdict candidate in Enum.GetValues<Verdict>())
+        foreach (T candidate in Enum.GetValues<T>())
         {
-            if (string.Equals(VerdictName(candidate), text, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(name(candidate), text, StringComparison.OrdinalIgnoreCase))
             {
-                verdict = candidate;
+                value = candidate;
                 return true;
             }
         }
-        verdict = default;
+        value = default;
         return false;
     }
 }
