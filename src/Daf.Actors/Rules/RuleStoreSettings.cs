@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: Apache-2.0
+namespace Daf.Actors.Rules;
+
+/// <summary>What the rule store needs besides the rules: namespace bindings, where to persist, how many readers count matches.</summary>
+/// <param name="StateFile">Where every accepted change is saved; null keeps the rules in memory only (tests).</param>
+/// <param name="CounterSlots">One per queue reader: reader i counts matches in slot i.</param>
+public sealed record RuleStoreSettings(NamespaceBindings Namespaces, RulesStateFile? StateFile, int CounterSlots)
+{
+    /// <summary>
+    /// Binds the namespaces the starting rules name (unopenable ones are reported in <paramref name="warnings"/>)
+    /// and compiles version 1.
+    /// </summary>
+    public RuleSnapshot CompileAtStart(RuleSet rules, List<string> warnings)
+    {
+        Namespaces.BindAtStart(rules, warnings);
+        using var staging = Namespaces.Stage();
+        return RuleSnapshot.Compile(rules, 1, staging.AppliesHere, CounterSlots, carried: null);
+    }
+}
