@@ -31,7 +31,8 @@ public static class AtomicFile
         }
         catch
         {
-            File.Delete(temporary);
+            if (File.Exists(temporary))
+                File.Delete(temporary);
             throw;
         }
         SyncDirectory(directory);
