@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * udp_flood: small-packet UDP rate test. Both ends stop by themselves.
+ *
+ *   udp_flood send ADDR PORT SECONDS [--size BYTES]   blasts for SECONDS with sendmmsg
+ *   udp_flood recv PORT [--max-seconds S]             counts until 1 s of silence after the first packet
+ *
+ * The receiver prints "pps=N packets=N seconds=T": packets received divided by the time from the first
+ * to the last packet. The sender prints what it sent and how many send calls failed (ENOBUFS/EPERM when
+ * a full queue drops the packet).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BURST 64
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "udp_flood: %s failed: %s (errno %d)\n", what, strerror(errno), errno);
+	exit(1);
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: udp_flood send ADDR PORT SECONDS [--size BYTES] | udp_flood recv PORT [--max-seconds S]\n");
+	return 2;
+}
+
+static int do_send(const char *addr, int port, double seconds, size_t size)
+{
+	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(port) };
+	static char payload[65536];
+	struct mmsghdr msgs[BURST];
+	struct iovec iov = { .iov_base = payload, .iov_len = size };
+	unsigned long long sent = 0, failed = 0;
+	int fd;
+
+	if (inet_pton(AF_INET, addr, &dst.sin_addr) != 1)
+		return usage();
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket");
+	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+		die("connect");
+	memset(msgs, 0, sizeof(msgs));
+	for (int i = 0; i < BURST; i++) {
+		msgs[i].msg_hdr.msg_iov = &iov;
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	double start = now(), end = start + seconds;
+	while (now() < end) {
+		int n = sendmmsg(fd, msgs, BURST, 0);
+		if (n < 0) {
+			if (errno != ENOBUFS && errno != EPERM && errno != ECONNREFUSED && errno != EINTR)
+				die("sendmmsg");
+			failed++;
+			continue;
+		}
+		sent += n;
+	}
+	printf("sent=%llu failed_calls=%llu seconds=%.3f\n", sent, failed, now() - start);
+	close(fd);
+	return 0;
+}
+
+static int do_recv(int port, double max_seconds)
+{
+	struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY) };
+	static char bufs[BURST][2048];
+	struct mmsghdr msgs[BURST];
+	struct iovec iov[BURST];
+	struct timeval idle = { .tv_sec = 1 };
+	int rcvbuf = 16 << 20;
+	unsigned long long packets = 0;
+	double first = 0, last = 0, deadline;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		die("setsockopt(SO_RCVBUFFORCE)");
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle)) < 0)
+		die("setsockopt(SO_RCVTIMEO)");
+	if (bind(fd, (struct sockaddr *)&any, sizeof(any)) < 0)
+		die("bind");
+	for (int i = 0; i < BURST; i++) {
+		iov[i].iov_base = bufs[i];
+		iov[i].iov_len = sizeof(bufs[i]);
+		memset(&msgs[i], 0, sizeof(msgs[i]));
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	printf("udp_flood: ready\n");
+	fflush(stdout);
+	deadline = now() + max_seconds;
+	while (now() < deadline) {
+		int n = recvmmsg(fd, msgs, BURST, MSG_WAITFORONE, NULL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				if (packets)
+					break; /* a second of silence after traffic: the sender is done */
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			die("recvmmsg");
+		}
+		last = now();
+		if (!packets)
+			first = last;
+		packets += n;
+	}
+	double seconds = last - first;
+	printf("pps=%.0f packets=%llu seconds=%.3f\n", seconds > 0 ? packets / seconds : 0.0, packets, seconds);
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 5 && !strcmp(argv[1], "send")) {
+		size_t size = 64;
+		for (int i = 5; i < argc; i++) {
+			if (!strcmp(argv[i], "--size") && i + 1 < argc)
+				size = strtoul(argv[++i], NULL, 10);
+			else
+				return usage();
+		}
+		if (size == 0 || size > 65507)
+			return usage();
+		return do_send(argv[2], atoi(argv[3]), atof(argv[4]), size);
+	}
+	if (argc >= 3 && !strcmp(argv[1], "recv")) {
+		double max_seconds = 120;
+		for (int i = 3; i < argc; i++) {
+			if (!strcmp(argv[i], "--max-seconds") && i + 1 < argc)
+				max_seconds = atof(argv[++i]);
+			else
+				return usage();
+		}
+		return do_recv(atoi(argv[2]), max_seconds);
+	}
+	return usage();
+}
