@@ -160,7 +160,7 @@ stop_fw() {
   else
     wait "$FW_PID" || status=$?
     record exit_status "$status"
-    [ "$status" = 0 ] || log "$CONFIG: exited with status $status after SIGTERM"
+    [ "$status" = 0 ] || log "$CONFIG: exit status $status (see $RESULTS/r$ROUND-$CONFIG.fw.err)"
   fi
   local queued
   if is_appfw "$CONFIG"; then
