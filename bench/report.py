@@ -98,6 +98,9 @@ def main(path):
         print("|---|---:|---|")
         for label, shown, result in checks:
             print(f"| {label} | {shown} | {result} |")
+    unqueued = [c for c in configs if c != "a" and not any(values.get((c, "queued_packets"), []))]
+    if unqueued:
+        print(f"\nWARNING: no packet counted as queued for {', '.join(unqueued)}: the numbers above did not go through the queue")
     failed = [c for c in NAMES if values.get((c, "start_failed"))]
     if failed:
         print(f"\nconfigurations that failed to start: {', '.join(failed)}")
