@@ -29,6 +29,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#define TOOL_NAME "nfq_floor"
+#include "tool.h"
+
 #define QUEUE_MSG(t) ((NFNL_SUBSYS_QUEUE << 8) | (t))
 
 static volatile sig_atomic_t stop_requested;
@@ -56,12 +59,6 @@ static void on_stop(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "nfq_floor: %s failed: %s (errno %d)\n", what, strerror(errno), errno);
-	exit(1);
 }
 
 /* Starts a queue message in buf: nlmsghdr + nfgenmsg. Returns its header. */

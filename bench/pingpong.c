@@ -19,21 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#define TOOL_NAME "pingpong"
+#include "tool.h"
+
 #define WARMUP 100
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "pingpong: %s failed: %s (errno %d)\n", what, strerror(errno), errno);
-	exit(1);
-}
 
 static int usage(void)
 {
@@ -150,26 +139,16 @@ static int do_client(const char *addr, int port, unsigned count, size_t size)
 int main(int argc, char **argv)
 {
 	if (argc >= 5 && !strcmp(argv[1], "client")) {
-		size_t size = 64;
-		for (int i = 5; i < argc; i++) {
-			if (!strcmp(argv[i], "--size") && i + 1 < argc)
-				size = strtoul(argv[++i], NULL, 10);
-			else
-				return usage();
-		}
+		double size = 64;
 		unsigned long count = strtoul(argv[4], NULL, 10);
-		if (size < 4 || size > 65507 || count == 0 || count > 10000000)
+		if (trailing_option(argc, argv, 5, "--size", &size, 4, 65507) < 0 || count == 0 || count > 10000000)
 			return usage();
-		return do_client(argv[2], atoi(argv[3]), count, size);
+		return do_client(argv[2], atoi(argv[3]), count, (size_t)size);
 	}
 	if (argc >= 3 && !strcmp(argv[1], "server")) {
 		double max_seconds = 120;
-		for (int i = 3; i < argc; i++) {
-			if (!strcmp(argv[i], "--max-seconds") && i + 1 < argc)
-				max_seconds = atof(argv[++i]);
-			else
-				return usage();
-		}
+		if (trailing_option(argc, argv, 3, "--max-seconds", &max_seconds, 0, 3600) < 0)
+			return usage();
 		return do_server(atoi(argv[2]), max_seconds);
 	}
 	return usage();

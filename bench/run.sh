@@ -26,7 +26,7 @@ RAW=$RESULTS/raw.tsv
 mkdir -p "$TOOLS" "$RESULTS"
 
 for tool in nfq_floor udp_flood pingpong; do
-  if [ ! -x "$TOOLS/$tool" ] || [ "$ROOT/bench/$tool.c" -nt "$TOOLS/$tool" ]; then
+  if [ ! -x "$TOOLS/$tool" ] || [ "$ROOT/bench/$tool.c" -nt "$TOOLS/$tool" ] || [ "$ROOT/bench/tool.h" -nt "$TOOLS/$tool" ]; then
     gcc -O2 -Wall -Wextra -Werror -o "$TOOLS/$tool" "$ROOT/bench/$tool.c"
   fi
 done

@@ -21,21 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#define TOOL_NAME "udp_flood"
+#include "tool.h"
+
 #define BURST 64
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "udp_flood: %s failed: %s (errno %d)\n", what, strerror(errno), errno);
-	exit(1);
-}
 
 static int usage(void)
 {
@@ -64,8 +53,8 @@ static int do_send(const char *addr, int port, double seconds, size_t size)
 		msgs[i].msg_hdr.msg_iov = &iov;
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
-	double start = now(), end = start + seconds;
-	while (now() < end) {
+	double start = now_seconds(), end = start + seconds;
+	while (now_seconds() < end) {
 		int n = sendmmsg(fd, msgs, BURST, 0);
 		if (n < 0) {
 			if (errno != ENOBUFS && errno != EPERM && errno != ECONNREFUSED && errno != EINTR)
@@ -75,7 +64,7 @@ static int do_send(const char *addr, int port, double seconds, size_t size)
 		}
 		sent += n;
 	}
-	printf("sent=%llu failed_calls=%llu seconds=%.3f\n", sent, failed, now() - start);
+	printf("sent=%llu failed_calls=%llu seconds=%.3f\n", sent, failed, now_seconds() - start);
 	close(fd);
 	return 0;
 }
@@ -110,8 +99,8 @@ static int do_recv(int port, double max_seconds)
 	}
 	printf("udp_flood: ready\n");
 	fflush(stdout);
-	deadline = now() + max_seconds;
-	while (now() < deadline) {
+	deadline = now_seconds() + max_seconds;
+	while (now_seconds() < deadline) {
 		int n = recvmmsg(fd, msgs, BURST, MSG_WAITFORONE, NULL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -123,7 +112,7 @@ static int do_recv(int port, double max_seconds)
 				continue;
 			die("recvmmsg");
 		}
-		last = now();
+		last = now_seconds();
 		if (!packets)
 			first = last;
 		packets += n;
@@ -137,25 +126,15 @@ static int do_recv(int port, double max_seconds)
 int main(int argc, char **argv)
 {
 	if (argc >= 5 && !strcmp(argv[1], "send")) {
-		size_t size = 64;
-		for (int i = 5; i < argc; i++) {
-			if (!strcmp(argv[i], "--size") && i + 1 < argc)
-				size = strtoul(argv[++i], NULL, 10);
-			else
-				return usage();
-		}
-		if (size == 0 || size > 65507)
+		double size = 64;
+		if (trailing_option(argc, argv, 5, "--size", &size, 1, 65507) < 0)
 			return usage();
-		return do_send(argv[2], atoi(argv[3]), atof(argv[4]), size);
+		return do_send(argv[2], atoi(argv[3]), atof(argv[4]), (size_t)size);
 	}
 	if (argc >= 3 && !strcmp(argv[1], "recv")) {
 		double max_seconds = 120;
-		for (int i = 3; i < argc; i++) {
-			if (!strcmp(argv[i], "--max-seconds") && i + 1 < argc)
-				max_seconds = atof(argv[++i]);
-			else
-				return usage();
-		}
+		if (trailing_option(argc, argv, 3, "--max-seconds", &max_seconds, 0, 3600) < 0)
+			return usage();
 		return do_recv(atoi(argv[2]), max_seconds);
 	}
 	return usage();
