@@ -44,7 +44,7 @@ bpf/vmlinux.h:
 
 $(BIN)/syscall_probe.o: bpf/syscall_probe.bpf.c bpf/vmlinux.h $(BPF_SOURCES)
 	@mkdir -p $(BIN)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I bpf -c $< -o $@
+	$(CLANG) -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -I bpf -c $< -o $@
 
 test: deps all
 	bash scripts/run-tests.sh
