@@ -8,6 +8,7 @@ using Akka.Hosting;
 using Daf.Actors.Queue;
 using Daf.Actors.Rules;
 using Daf.Actors.Stats;
+using Daf.Actors.Tracking;
 using Daf.Interop.NfQueue;
 using Daf.Interop.Time;
 using Microsoft.Extensions.DependencyInjection;
@@ -103,6 +104,8 @@ public sealed class DafDaemon
             });
             akka.WithActors((system, registry) =>
             {
+                var ebpfObject = _options.EbpfObjectPath ?? Path.Combine(AppContext.BaseDirectory, "syscall_probe.o");
+                system.ActorOf(EbpfEventReaderActor.Props(ebpfObject), "ebpf-events");
                 var store = system.ActorOf(RuleStoreActor.Props(holder, cell), "rules");
                 registry.Register<RuleStoreActor>(store);
                 foreach (var q in queues)
