@@ -3,11 +3,13 @@
  * nfq_floor: the floor of the NFQUEUE path. Binds one queue in the network namespace it runs in and
  * ACCEPTs every packet, on a raw NETLINK_NETFILTER socket (no libnetfilter_queue).
  *
- *   nfq_floor [--queue N] [--batch N] [--gso] [--copy BYTES] [--maxlen N] [--rcvbuf BYTES]
+ *   nfq_floor [--queue N] [--batch N] [--recv N] [--gso] [--copy BYTES] [--maxlen N] [--rcvbuf BYTES]
  *
- * Without --batch: one NFQNL_MSG_VERDICT per packet, one recv per packet.
- * With --batch N: recvmmsg of up to N packets, then one NFQNL_MSG_VERDICT_BATCH for the highest id,
- * sent when N packets are pending or when the socket has no more packets queued.
+ * Packets are read with recvmmsg, up to --recv N (64, like app-fw's -c) per call; --recv 1 is the
+ * classic one-recv-per-packet loop.
+ * Without --batch: one NFQNL_MSG_VERDICT per packet.
+ * With --batch N: one NFQNL_MSG_VERDICT_BATCH for the highest id, sent when N packets are pending or
+ * when the socket has no more packets queued.
  *
  * Idle, it sleeps in ppoll() with SIGINT/SIGTERM unblocked only there, so a stop request can never be
  * lost between a flag check and a blocking call. On stop it sends the pending batch verdict, unbinds
@@ -39,6 +41,7 @@ static volatile sig_atomic_t stop_requested;
 struct options {
 	uint16_t queue;
 	unsigned batch;      /* 0: per-packet verdicts */
+	unsigned recv;       /* packets per recvmmsg */
 	int gso;
 	uint32_t copy_range;
 	uint32_t maxlen;     /* 0: kernel default */
@@ -165,11 +168,23 @@ static int send_verdict(struct queue_socket *qs, uint16_t type, uint32_t id_be)
 	return msg_send(qs, nlh);
 }
 
-/* Walks one datagram; returns the number of packets in it and the last packet id (network order). */
-static unsigned parse_packets(const char *buf, int len, uint32_t *last_id_be)
+static void flush_batch(struct queue_socket *qs, struct counters *c, unsigned *pending, uint32_t last_id_be)
 {
-	unsigned count = 0;
+	if (!*pending)
+		return;
+	if (send_verdict(qs, NFQNL_MSG_VERDICT_BATCH, last_id_be) < 0)
+		die("sendto(NFQNL_MSG_VERDICT_BATCH)");
+	c->batch_verdict_msgs++;
+	*pending = 0;
+}
 
+/*
+ * Walks one datagram. Per-packet mode sends each packet's verdict here; batch mode only remembers the
+ * last id (ids of one queue increase, so a batch verdict for it covers every earlier packet).
+ */
+static void handle_datagram(struct queue_socket *qs, const struct options *o, const char *buf, int len,
+			    struct counters *c, unsigned *pending, uint32_t *last_id_be)
+{
 	/* len stays signed: NLMSG_NEXT steps past the end of the last, unaligned message. */
 	for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
 		if (h->nlmsg_type == NLMSG_ERROR) {
@@ -188,14 +203,22 @@ static unsigned parse_packets(const char *buf, int len, uint32_t *last_id_be)
 			if ((a->nla_type & NLA_TYPE_MASK) == NFQA_PACKET_HDR &&
 			    a->nla_len >= NLA_HDRLEN + sizeof(struct nfqnl_msg_packet_hdr)) {
 				const struct nfqnl_msg_packet_hdr *ph = (const void *)((const char *)a + NLA_HDRLEN);
-				*last_id_be = ph->packet_id;
-				count++;
+				c->packets++;
+				if (o->batch) {
+					*last_id_be = ph->packet_id;
+					++*pending;
+				} else {
+					if (send_verdict(qs, NFQNL_MSG_VERDICT, ph->packet_id) < 0)
+						die("sendto(NFQNL_MSG_VERDICT)");
+					c->verdict_msgs++;
+				}
 				break;
 			}
 			off += NLA_ALIGN(a->nla_len);
 		}
+		if (o->batch && *pending >= o->batch)
+			flush_batch(qs, c, pending, *last_id_be);
 	}
-	return count;
 }
 
 /* Sleeps until the socket is readable or a stop signal arrives (signals are unblocked only here). */
@@ -207,40 +230,10 @@ static void wait_readable(int fd, const sigset_t *unblocked)
 		die("ppoll");
 }
 
-static void run_per_packet(struct queue_socket *qs, const struct options *o, const sigset_t *unblocked, struct counters *c)
+/* Reads up to o->recv packets per recvmmsg; a short read means the socket is drained. */
+static void run(struct queue_socket *qs, const struct options *o, const sigset_t *unblocked, struct counters *c)
 {
-	size_t size = o->copy_range + 4096;
-	char *buf = malloc(size);
-
-	if (!buf)
-		die("malloc");
-	while (!stop_requested) {
-		ssize_t n = recv(qs->fd, buf, size, MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EAGAIN)
-				wait_readable(qs->fd, unblocked);
-			else if (errno == ENOBUFS)
-				c->enobufs++;
-			else if (errno != EINTR)
-				die("recv");
-			continue;
-		}
-		uint32_t id_be;
-		unsigned got = parse_packets(buf, (int)n, &id_be);
-		if (got == 0)
-			continue;
-		/* One packet per datagram is what the kernel sends; a verdict per packet would need every id. */
-		if (send_verdict(qs, NFQNL_MSG_VERDICT, id_be) < 0)
-			die("sendto(NFQNL_MSG_VERDICT)");
-		c->packets += got;
-		c->verdict_msgs++;
-	}
-	free(buf);
-}
-
-static void run_batch(struct queue_socket *qs, const struct options *o, const sigset_t *unblocked, struct counters *c)
-{
-	unsigned vlen = o->batch;
+	unsigned vlen = o->recv;
 	size_t slot = NLMSG_ALIGN(o->copy_range + 1024);
 	char *bufs = malloc(slot * vlen);
 	struct mmsghdr *msgs = calloc(vlen, sizeof(*msgs));
@@ -258,7 +251,6 @@ static void run_batch(struct queue_socket *qs, const struct options *o, const si
 	}
 	while (!stop_requested) {
 		int n = recvmmsg(qs->fd, msgs, vlen, MSG_DONTWAIT, NULL);
-		int drained = n < 0 ? errno == EAGAIN : (unsigned)n < vlen;
 		if (n < 0 && errno != EAGAIN) {
 			if (errno == ENOBUFS)
 				c->enobufs++;
@@ -266,25 +258,14 @@ static void run_batch(struct queue_socket *qs, const struct options *o, const si
 				die("recvmmsg");
 			continue;
 		}
-		for (int i = 0; i < n; i++) {
-			unsigned got = parse_packets(iov[i].iov_base, (int)msgs[i].msg_len, &last_id_be);
-			pending += got;
-			c->packets += got;
-		}
-		if (pending && (pending >= vlen || drained)) {
-			if (send_verdict(qs, NFQNL_MSG_VERDICT_BATCH, last_id_be) < 0)
-				die("sendto(NFQNL_MSG_VERDICT_BATCH)");
-			c->batch_verdict_msgs++;
-			pending = 0;
-		}
-		if (drained)
+		for (int i = 0; i < n; i++)
+			handle_datagram(qs, o, iov[i].iov_base, (int)msgs[i].msg_len, c, &pending, &last_id_be);
+		if (n < 0 || (unsigned)n < vlen) {
+			flush_batch(qs, c, &pending, last_id_be);
 			wait_readable(qs->fd, unblocked);
+		}
 	}
-	if (pending) {
-		if (send_verdict(qs, NFQNL_MSG_VERDICT_BATCH, last_id_be) < 0)
-			die("sendto(NFQNL_MSG_VERDICT_BATCH)");
-		c->batch_verdict_msgs++;
-	}
+	flush_batch(qs, c, &pending, last_id_be);
 	free(iov);
 	free(msgs);
 	free(bufs);
@@ -292,7 +273,7 @@ static void run_batch(struct queue_socket *qs, const struct options *o, const si
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: nfq_floor [--queue N] [--batch N] [--gso] [--copy BYTES] [--maxlen N] [--rcvbuf BYTES]\n");
+	fprintf(f, "usage: nfq_floor [--queue N] [--batch N] [--recv N] [--gso] [--copy BYTES] [--maxlen N] [--rcvbuf BYTES]\n");
 }
 
 static unsigned long parse_number(const char *opt, const char *value, unsigned long max)
@@ -315,7 +296,7 @@ static unsigned long parse_number(const char *opt, const char *value, unsigned l
 
 int main(int argc, char **argv)
 {
-	struct options o = { .queue = 0, .batch = 0, .gso = 0, .copy_range = 0xffff, .maxlen = 0, .rcvbuf = 8 << 20 };
+	struct options o = { .queue = 0, .batch = 0, .recv = 64, .gso = 0, .copy_range = 0xffff, .maxlen = 0, .rcvbuf = 8 << 20 };
 	struct counters c = { 0 };
 	struct queue_socket qs = { .fd = -1 };
 	struct sockaddr_nl local = { .nl_family = AF_NETLINK };
@@ -328,6 +309,8 @@ int main(int argc, char **argv)
 			o.queue = parse_number(a, argv[++i], 65535);
 		else if (!strcmp(a, "--batch"))
 			o.batch = parse_number(a, argv[++i], 1024);
+		else if (!strcmp(a, "--recv"))
+			o.recv = parse_number(a, argv[++i], 1024);
 		else if (!strcmp(a, "--gso"))
 			o.gso = 1;
 		else if (!strcmp(a, "--copy"))
@@ -346,6 +329,8 @@ int main(int argc, char **argv)
 	}
 	if (o.batch == 1)
 		o.batch = 0;
+	if (o.recv == 0 || o.recv < o.batch)
+		o.recv = o.batch ? o.batch : 1;
 
 	/* SIGINT/SIGTERM stay blocked except inside ppoll(). */
 	sigemptyset(&stop_set);
@@ -368,14 +353,11 @@ int main(int argc, char **argv)
 		die("bind(AF_NETLINK)");
 	config_cmd(&qs, NFQNL_CFG_CMD_BIND, "NFQNL_MSG_CONFIG(NFQNL_CFG_CMD_BIND)");
 	config_params(&qs, &o);
-	printf("nfq_floor: ready queue=%u mode=%s batch=%u gso=%d copy=%u\n", o.queue,
-	       o.batch ? "batch" : "per-packet", o.batch, o.gso, o.copy_range);
+	printf("nfq_floor: ready queue=%u mode=%s batch=%u recv=%u gso=%d copy=%u\n", o.queue,
+	       o.batch ? "batch" : "per-packet", o.batch, o.recv, o.gso, o.copy_range);
 	fflush(stdout);
 
-	if (o.batch)
-		run_batch(&qs, &o, &unblocked, &c);
-	else
-		run_per_packet(&qs, &o, &unblocked, &c);
+	run(&qs, &o, &unblocked, &c);
 
 	config_cmd(&qs, NFQNL_CFG_CMD_UNBIND, "NFQNL_MSG_CONFIG(NFQNL_CFG_CMD_UNBIND)");
 	close(qs.fd);

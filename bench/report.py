@@ -8,7 +8,8 @@ from collections import defaultdict
 
 NAMES = {
     "a": "no firewall",
-    "b": "C floor, per-packet",
+    "b0": "C floor, per-packet, no GSO",
+    "b": "C floor, per-packet + GSO",
     "b2": "C floor, batch 64 + GSO + copy 128",
     "c1": "app-fw, 0 rules",
     "c2": "app-fw, 100 rules",

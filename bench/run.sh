@@ -5,7 +5,7 @@
 # markdown table of medians (see bench/README.md). All traffic stays inside the two namespaces.
 #
 # Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5, per TCP and UDP run), BENCH_LATENCY_COUNT (5000),
-# BENCH_IDLE_SECONDS (10), BENCH_CONFIGS ("a b b2 c1 c2 c3 c4"), APP_FW (bin/app-fw),
+# BENCH_IDLE_SECONDS (10), BENCH_CONFIGS ("a b b2 c1 c2 c3 c4"; also b0), APP_FW (bin/app-fw),
 # BENCH_APPFW_ARGS (extra app-fw arguments for every c* configuration).
 set -euo pipefail
 
@@ -109,8 +109,10 @@ rules_file() {
 fw_command() {
   case $1 in
     a) ;;
-    b) echo "$TOOLS/nfq_floor --queue 0" ;;
-    b2) echo "$TOOLS/nfq_floor --queue 0 --batch 64 --gso --copy 128" ;;
+    # The floors set what app-fw sets (F_GSO, queue length 8192), so "same mode" means the same kernel work.
+    b0) echo "$TOOLS/nfq_floor --queue 0 --maxlen 8192" ;;
+    b) echo "$TOOLS/nfq_floor --queue 0 --gso --maxlen 8192" ;;
+    b2) echo "$TOOLS/nfq_floor --queue 0 --batch 64 --gso --copy 128 --maxlen 8192" ;;
     c1) echo "$APP_FW --state-dir $FW_STATE ${APPFW_EXTRA[*]}" ;;
     c2) echo "$APP_FW --state-dir $FW_STATE --rules $(rules_file) ${APPFW_EXTRA[*]}" ;;
     c3) echo "$APP_FW --state-dir $FW_STATE -b 64 -B 50 -P ${APPFW_EXTRA[*]}" ;;
