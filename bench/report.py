@@ -102,6 +102,14 @@ def main(path):
     unqueued = [c for c in configs if c != "a" and not any(values.get((c, "queued_packets"), []))]
     if unqueued:
         print(f"\nWARNING: no packet counted as queued for {', '.join(unqueued)}: the numbers above did not go through the queue")
+    for c in ("c2", "c4"):
+        counts = values.get((c, "rule_count"))
+        if counts and any(n != 100 for n in counts):
+            print(f"\nWARNING: {c} ran with {int(min(counts))} rule(s) loaded instead of 100: its rule cost means nothing")
+    malformed = [c for c in configs if any(values.get((c, "malformed_packets"), []))]
+    if malformed:
+        print(f"\nWARNING: app-fw counted packets as malformed in {', '.join(malformed)} (see stats.json): "
+              "they were not judged by the rules")
     failed = [c for c in NAMES if values.get((c, "start_failed"))]
     if failed:
         print(f"\nconfigurations that failed to start: {', '.join(failed)}")

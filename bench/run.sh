@@ -168,6 +168,17 @@ stop_fw() {
   if is_appfw "$CONFIG"; then
     queued=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["packetsTotal"])' \
       "$FW_STATE/stats.json" 2>/dev/null || echo "")
+    # Sanity: the rules really loaded, and the packets were parsed rather than passed as malformed.
+    python3 - "$FW_STATE/stats.json" <<'EOF' | while read -r metric value; do record "$metric" "$value"; done
+import json, sys
+try:
+    s = json.load(open(sys.argv[1]))
+except (OSError, ValueError):
+    sys.exit(0)
+if "ruleCount" in s:
+    print("rule_count", s["ruleCount"])
+print("malformed_packets", sum(q.get("malformed", 0) for q in s["queues"]))
+EOF
   else
     queued=$(sed -n 's/.*packets=\([0-9]*\).*/\1/p' "$RESULTS/r$ROUND-$CONFIG.fw.err")
   fi
