@@ -71,6 +71,14 @@ def main(path):
               f"| {fmt(med(c, 'lat_p50_us'), 1)} | {fmt(med(c, 'lat_p99_us'), 1)} "
               f"| {fmt(med(c, 'idle_cpu_pct'), 2)} | {fmt(med(c, 'alloc_bytes_per_packet'), 3)} | {exit_text} |")
 
+    print("\nPer round (round 1 / 2 / ...), to judge the noise:\n")
+    print("| configuration | TCP Gbit/s | UDP pps | p50 µs | p99 µs |")
+    print("|---|---|---|---|---|")
+    for c in configs:
+        cells = [" / ".join(f"{v:,.{d}f}" for v in values.get((c, m), [])) or "–"
+                 for m, d in (("tcp_gbps", 2), ("udp_pps", 0), ("lat_p50_us", 1), ("lat_p99_us", 1))]
+        print(f"| {c} | " + " | ".join(cells) + " |")
+
     checks = []
 
     def check(label, value, ok, shown):
