@@ -33,16 +33,11 @@ static int usage(void)
 static int do_server(int port, double max_seconds)
 {
 	struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY) };
-	struct timeval idle = { .tv_sec = 2 };
 	char buf[65536];
 	uint64_t deadline = now_ns() + (uint64_t)(max_seconds * 1e9);
 	unsigned long long echoed = 0;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = udp_socket(2000000); /* 2 s without a request after traffic: the client is done */
 
-	if (fd < 0)
-		die("socket");
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle)) < 0)
-		die("setsockopt(SO_RCVTIMEO)");
 	if (bind(fd, (struct sockaddr *)&any, sizeof(any)) < 0)
 		die("bind");
 	printf("pingpong: ready\n");
@@ -75,7 +70,6 @@ static int cmp_u64(const void *a, const void *b)
 static int do_client(const char *addr, int port, unsigned count, size_t size)
 {
 	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct timeval timeout = { .tv_usec = 200000 };
 	char out[65536] = { 0 }, in[65536];
 	uint64_t *rtt = calloc(count, sizeof(*rtt));
 	unsigned measured = 0, lost = 0;
@@ -85,11 +79,7 @@ static int do_client(const char *addr, int port, unsigned count, size_t size)
 		die("calloc");
 	if (inet_pton(AF_INET, addr, &dst.sin_addr) != 1)
 		return usage();
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		die("socket");
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) < 0)
-		die("setsockopt(SO_RCVTIMEO)");
+	fd = udp_socket(200000); /* a reply later than 200 ms counts as lost */
 	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0)
 		die("connect");
 	for (unsigned i = 0; i < WARMUP + count; i++) {

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 
 static inline uint64_t now_ns(void)
@@ -27,6 +29,19 @@ static inline void die(const char *what)
 {
 	fprintf(stderr, TOOL_NAME ": %s failed: %s (errno %d)\n", what, strerror(errno), errno);
 	exit(1);
+}
+
+/* A UDP/IPv4 socket whose receive calls give up after timeout_us microseconds (0: never). */
+static inline int udp_socket(long timeout_us)
+{
+	struct timeval timeout = { .tv_sec = timeout_us / 1000000, .tv_usec = timeout_us % 1000000 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die("socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) < 0)
+		die("setsockopt(SO_RCVTIMEO)");
+	return fd;
 }
 
 /*

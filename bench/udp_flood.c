@@ -43,9 +43,7 @@ static int do_send(const char *addr, int port, double seconds, size_t size)
 
 	if (inet_pton(AF_INET, addr, &dst.sin_addr) != 1)
 		return usage();
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		die("socket");
+	fd = udp_socket(0);
 	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0)
 		die("connect");
 	memset(msgs, 0, sizeof(msgs));
@@ -75,19 +73,14 @@ static int do_recv(int port, double max_seconds)
 	static char bufs[BURST][2048];
 	struct mmsghdr msgs[BURST];
 	struct iovec iov[BURST];
-	struct timeval idle = { .tv_sec = 1 };
 	int rcvbuf = 16 << 20;
 	unsigned long long packets = 0;
 	double first = 0, last = 0, deadline;
 	int fd;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		die("socket");
+	fd = udp_socket(1000000); /* 1 s of silence after traffic: the sender is done */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
 		die("setsockopt(SO_RCVBUFFORCE)");
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle)) < 0)
-		die("setsockopt(SO_RCVTIMEO)");
 	if (bind(fd, (struct sockaddr *)&any, sizeof(any)) < 0)
 		die("bind");
 	for (int i = 0; i < BURST; i++) {
