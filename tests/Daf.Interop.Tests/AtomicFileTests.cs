@@ -20,6 +20,7 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void A_new_file_is_readable_by_its_owner_only()
     {
         string path = Path.Combine(_directory, "secret");

@@ -18,6 +18,7 @@ public sealed class RulesStateFileTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void Saved_rules_load_back_equal_with_their_policies()
     {
         RuleSet rules = RulesFile.Parse("test", ["-P OUTPUT DROP", "-A -c OUTPUT -p tcp --dport 22 -v ACCEPT", "-A -c INPUT ! -s 10.0.0.0/8 -v DROP"], ChainPolicies.AllAccept);
