@@ -13,8 +13,8 @@ public sealed record CtlEnvironment(
     TextReader Input, TextWriter Output, TextWriter Error,
     Func<ControlEndpoint, IControlChannel> Connect, Func<string, ulong> NamespaceInode, int ProcessId)
 {
-    /// <summary>How long ctl-fw waits for the daemon's reply before it gives up (exit 3).</summary>
-    public TimeSpan ReplyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>How long ctl-fw waits in all (its own start included) before it gives up (exit 3); the transport has its own, shorter, timeout for the association and the answer.</summary>
+    public TimeSpan ReplyTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     public static CtlEnvironment ForProcess(Func<ControlEndpoint, IControlChannel> connect) =>
         new(Console.In, Console.Out, Console.Error, connect, NetworkNamespaceInode, Environment.ProcessId);

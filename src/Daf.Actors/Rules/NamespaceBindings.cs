@@ -18,19 +18,23 @@ public delegate NamespaceHandle NamespaceOpener(string path);
 /// </summary>
 /// <remarks>
 /// A path bound once keeps its namespace: a later rule naming the same path must mean the same namespace
-/// (the store refuses it otherwise). A path that cannot be opened when persisted rules are loaded at start
-/// (the process of a <c>/proc/PID/ns/net</c> path is gone) stays unbound: its rules are kept, listed and
-/// saved but never match, and the store warns.
+/// (the store refuses it otherwise). At start, persisted rules are bound to the namespace they were bound
+/// to before (<see cref="RulesStateFile.NamespaceInodes"/>, same boot only), found through their path if it
+/// still names it, else through any process in it (<c>/proc/PID/ns/net</c>). A path that cannot be bound
+/// stays unbound: its rules are kept, listed and saved but never match, and app-fw warns.
 /// </remarks>
 public sealed class NamespaceBindings : IDisposable
 {
     private readonly NamespaceOpener _open;
+    private readonly Func<IEnumerable<string>> _processNamespaces;
     private readonly Dictionary<string, NamespaceHandle?> _bound = new(StringComparer.Ordinal);
 
-    public NamespaceBindings(NamespaceOpener open, ulong ownInode)
+    /// <param name="processNamespaces">Namespace files to search for a namespace known by inode only (default: every /proc/PID/ns/net).</param>
+    public NamespaceBindings(NamespaceOpener open, ulong ownInode, Func<IEnumerable<string>>? processNamespaces = null)
     {
         _open = open;
         OwnInode = ownInode;
+        _processNamespaces = processNamespaces ?? ProcessNamespaceFiles;
     }
 
     /// <summary>The namespace this daemon's queues serve.</summary>
@@ -56,26 +60,63 @@ public sealed class NamespaceBindings : IDisposable
     public Staging Stage() => new(this);
 
     /// <summary>
-    /// Binds every path <paramref name="rules"/> name, at start: a path that cannot be opened is left
-    /// unresolved (its rules never match) and reported in <paramref name="warnings"/>.
+    /// Binds every path <paramref name="rules"/> name, at start, to the namespace of <paramref name="persisted"/>
+    /// when known, else to what the path names now. A path that cannot be bound is left unresolved (its
+    /// rules never match) and reported in <paramref name="warnings"/>.
     /// </summary>
-    public void BindAtStart(RuleSet rules, List<string> warnings)
+    public void BindAtStart(RuleSet rules, IReadOnlyDictionary<string, ulong> persisted, List<string> warnings)
     {
         foreach (string path in Paths(rules))
         {
             if (_bound.ContainsKey(path))
                 continue;
+            ulong? expected = persisted.TryGetValue(path, out ulong inode) ? inode : null;
+            string? problem = null;
             try
             {
-                _bound[path] = _open(path);
+                NamespaceHandle handle = _open(path);
+                if (expected is null || handle.Inode == expected)
+                {
+                    _bound[path] = handle;
+                    continue;
+                }
+                handle.Lifetime.Dispose();
+                problem = $"names namespace {handle.Inode} now, not {expected} as when its rules were saved";
             }
             catch (Exception e) when (IsOpenFailure(e))
             {
-                _bound[path] = null;
-                warnings.Add($"namespace file {path}: {e.Message}; its rules stay listed but never match until they are re-added");
+                problem = e.Message;
             }
+            _bound[path] = expected is { } known ? FindByInode(known) : null;
+            if (_bound[path] is null)
+                warnings.Add($"namespace file {path}: {problem}; its rules stay listed but never match until they are re-added");
         }
     }
+
+    /// <summary>A namespace known only by inode: the daemon's own, or that of some process in it.</summary>
+    private NamespaceHandle? FindByInode(ulong inode)
+    {
+        foreach (string candidate in inode == OwnInode ? ["/proc/self/ns/net"] : _processNamespaces())
+        {
+            try
+            {
+                NamespaceHandle handle = _open(candidate);
+                if (handle.Inode == inode)
+                    return handle;
+                handle.Lifetime.Dispose();
+            }
+            catch (Exception e) when (IsOpenFailure(e))
+            {
+                // The process exited meanwhile, or is not ours to look at.
+            }
+        }
+        return null;
+    }
+
+    private static IEnumerable<string> ProcessNamespaceFiles() =>
+        Directory.EnumerateDirectories("/proc")
+            .Where(d => System.IO.Path.GetFileName(d).All(char.IsAsciiDigit))
+            .Select(d => d + "/ns/net");
 
     public void Dispose()
     {
@@ -132,13 +173,15 @@ public sealed class NamespaceBindings : IDisposable
             return null;
         }
 
+        /// <summary>The inode a path of the staged rule set is bound to; null when unbound.</summary>
+        public ulong? InodeOf(string path) => _opened.TryGetValue(path, out var opened) ? opened.Inode : _owner.InodeOf(path);
+
         /// <summary>Whether a rule of the staged rule set can match this daemon's packets.</summary>
         public bool AppliesHere(Rule rule)
         {
             if (rule.Namespace is not { } ns)
                 return true;
-            ulong? inode = _opened.TryGetValue(ns.Value, out var opened) ? opened.Inode : _owner.InodeOf(ns.Value);
-            return inode is { } known && (known == _owner.OwnInode) != ns.Negated;
+            return InodeOf(ns.Value) is { } known && (known == _owner.OwnInode) != ns.Negated;
         }
 
         /// <summary>Keeps what <paramref name="rules"/> name, releases every namespace no rule names any more.</summary>

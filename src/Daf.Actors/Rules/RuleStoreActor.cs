@@ -150,7 +150,7 @@ public sealed class RuleStoreActor : UntypedActor
         {
             try
             {
-                stateFile.Save(next, version);
+                stateFile.Save(next, version, staging.InodeOf);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or PosixException)
             {

@@ -7,12 +7,12 @@ namespace Daf.Actors.Rules;
 public sealed record RuleStoreSettings(NamespaceBindings Namespaces, RulesStateFile? StateFile, int CounterSlots)
 {
     /// <summary>
-    /// Binds the namespaces the starting rules name (unopenable ones are reported in <paramref name="warnings"/>)
-    /// and compiles version 1.
+    /// Binds the namespaces the starting rules name, to those they were saved with when the state file
+    /// knows them (unbindable ones are reported in <paramref name="warnings"/>), and compiles version 1.
     /// </summary>
     public RuleSnapshot CompileAtStart(RuleSet rules, List<string> warnings)
     {
-        Namespaces.BindAtStart(rules, warnings);
+        Namespaces.BindAtStart(rules, StateFile?.NamespaceInodes() ?? new Dictionary<string, ulong>(), warnings);
         using var staging = Namespaces.Stage();
         return RuleSnapshot.Compile(rules, 1, staging.AppliesHere, CounterSlots, carried: null);
     }

@@ -21,6 +21,7 @@ internal sealed class FakeNamespaces
         [OtherCaller] = Other,
         ["/run/netns/other"] = Other,
         ["/proc/1/ns/net"] = Own,
+        ["/proc/self/ns/net"] = Own,
     };
     private int _open;
 
@@ -33,7 +34,8 @@ internal sealed class FakeNamespaces
 
     public void Remove(string path) => _inodes.Remove(path);
 
-    public NamespaceBindings Bindings() => new(Open, Own);
+    /// <summary>Bindings whose search for a namespace by inode looks at the fake /proc/PID/ns/net files.</summary>
+    public NamespaceBindings Bindings() => new(Open, Own, () => _inodes.Keys.Where(p => p.StartsWith("/proc/", StringComparison.Ordinal)).ToList());
 
     private NamespaceHandle Open(string path)
     {
