@@ -11,6 +11,8 @@ internal enum CtlMode { Help, Change, List, Save, Restore, HashFiles, HashProces
 internal sealed record CtlCommandLine
 {
     public const string DefaultStateDirectory = "/run/daf";
+    /// <summary>Environment variable naming the state directory when --state-dir is not given.</summary>
+    public const string StateDirectoryVariable = "DAF_STATE_DIR";
 
     public CtlMode Mode { get; init; }
     public ControlEndpoint Endpoint { get; init; } = new(DefaultStateDirectory, null);
@@ -45,8 +47,8 @@ internal sealed record CtlCommandLine
           Without -n a rule applies to the network namespace ctl-fw runs in.
 
         Options:
-              --state-dir DIR       app-fw's state directory (default /run/daf)
-              --control-port N      app-fw's control port (default: the configured one)
+              --state-dir DIR       app-fw's state directory (default: $DAF_STATE_DIR, else /run/daf)
+              --control-port N      app-fw's control port (default: $DAF_CONTROL_PORT, else the configured one)
           -h, --help                show this help
 
         Exit status: 0 done, 1 refused by app-fw, 2 usage error, 3 app-fw unreachable.
@@ -126,7 +128,8 @@ internal sealed record CtlCommandLine
                     break;
             }
         }
-        line = line with { Endpoint = new ControlEndpoint(stateDirectory ?? DefaultStateDirectory, port) };
+        stateDirectory ??= Environment.GetEnvironmentVariable(StateDirectoryVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : DefaultStateDirectory;
+        line = line with { Endpoint = new ControlEndpoint(stateDirectory, port) };
 
         int modes = (ruleArguments.Count > 0 ? 1 : 0) + (save ? 1 : 0) + (restore ? 1 : 0) + (hash ? 1 : 0);
         if (modes == 0)

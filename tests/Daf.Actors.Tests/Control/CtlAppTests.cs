@@ -169,6 +169,23 @@ public sealed class CtlAppTests : IDisposable
     }
 
     [Fact]
+    public async Task DAF_STATE_DIR_names_the_state_directory_unless_state_dir_is_given()
+    {
+        Environment.SetEnvironmentVariable("DAF_STATE_DIR", "/tmp/daf-env");
+        try
+        {
+            await Run("-F");
+            Assert.Equal(new ControlEndpoint("/tmp/daf-env", null), _endpoint);
+            await Run("-F", "--state-dir", "/tmp/daf-arg");
+            Assert.Equal(new ControlEndpoint("/tmp/daf-arg", null), _endpoint);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DAF_STATE_DIR", null);
+        }
+    }
+
+    [Fact]
     public async Task The_default_endpoint_is_run_daf_and_the_configured_port()
     {
         await Run("-F");
