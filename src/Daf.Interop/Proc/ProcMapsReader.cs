@@ -19,6 +19,7 @@ public sealed class ProcMapsReader : IDisposable
 
     private readonly Func<Span<byte>, int> _read;
     private readonly IDisposable? _owner;
+    private readonly int _capacity;
     private byte[]? _buffer;
     private int _start, _end, _discardedBuffers;
     private bool _endOfInput, _discardingLongLine;
@@ -34,7 +35,8 @@ public sealed class ProcMapsReader : IDisposable
         _read = read;
         _owner = owner;
         MaxLines = maxLines;
-        _buffer = ArrayPool<byte>.Shared.Rent(maxLineLength + 1);
+        _capacity = maxLineLength + 1;
+        _buffer = ArrayPool<byte>.Shared.Rent(_capacity);
     }
 
     public int MaxLines { get; }
@@ -89,7 +91,7 @@ public sealed class ProcMapsReader : IDisposable
                 _discardingLongLine = false;
                 return false;
             }
-            if (_start == 0 && _end == buffer.Length)
+            if (_start == 0 && _end == _capacity)
             {
                 // A line longer than the buffer: count it once, drop its bytes until its newline.
                 // Every discarded buffer counts toward the cap, so endless input without a newline ends too.
@@ -113,13 +115,13 @@ public sealed class ProcMapsReader : IDisposable
             _end -= _start;
             _start = 0;
         }
-        int count = _read(buffer.AsSpan(_end));
+        int count = _read(buffer.AsSpan(_end, _capacity - _end));
         if (count <= 0)
         {
             _endOfInput = true;
             return false;
         }
-        _end += Math.Min(count, buffer.Length - _end);
+        _end += Math.Min(count, _capacity - _end);
         return true;
     }
 
