@@ -10,8 +10,6 @@ namespace Daf.Interop.Posix;
 /// </summary>
 public sealed unsafe class ReadOnlyFile : IDisposable
 {
-    internal const int OpenFlags = 0 /* O_RDONLY */ | 0x800 /* O_NONBLOCK */ | 0x80000 /* O_CLOEXEC */;
-
     private int _fd;
 
     private ReadOnlyFile(int fd, string name)
@@ -48,7 +46,7 @@ public sealed unsafe class ReadOnlyFile : IDisposable
             path[length] = 0;
             int fd;
             fixed (byte* p = path)
-                fd = Sys.openat(directoryFd, p, OpenFlags, 0);
+                fd = Sys.openat(directoryFd, p, Sys.O_RDONLY | Sys.O_NONBLOCK | Sys.O_CLOEXEC, 0);
             if (fd < 0)
             {
                 file = null;

@@ -12,8 +12,6 @@ namespace Daf.Interop.Proc;
 /// </summary>
 public sealed unsafe class ProcessDirectory : IDisposable
 {
-    private const int O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000;
-
     private int _fd;
 
     private ProcessDirectory(int fd, int pid)
@@ -33,7 +31,7 @@ public sealed unsafe class ProcessDirectory : IDisposable
         byte[] bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
         int fd;
         fixed (byte* p = bytes)
-            fd = Sys.open(p, O_DIRECTORY | O_CLOEXEC, 0);
+            fd = Sys.open(p, Sys.O_RDONLY | Sys.O_DIRECTORY | Sys.O_CLOEXEC, 0);
         if (fd < 0)
         {
             directory = null;
