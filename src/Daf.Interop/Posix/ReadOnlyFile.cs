@@ -115,7 +115,7 @@ public sealed unsafe class ReadOnlyFile : IDisposable
         }
     }
 
-    private int Descriptor
+    internal int Descriptor
     {
         get
         {

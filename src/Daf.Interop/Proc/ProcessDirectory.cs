@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.Globalization;
 using Daf.Interop.Posix;
-using Sys = Tmds.Linux.LibC;
 
 namespace Daf.Interop.Proc;
 
@@ -10,13 +9,13 @@ namespace Daf.Interop.Proc;
 /// this one exited cannot be confused with it: the kernel answers ESRCH/ENOENT through the old directory.
 /// ESRCH and ENOENT are the expected "process gone" outcome and are returned, not thrown.
 /// </summary>
-public sealed unsafe class ProcessDirectory : IDisposable
+public sealed class ProcessDirectory : IDisposable
 {
-    private int _fd;
+    private readonly ReadOnlyFile _directory;
 
-    private ProcessDirectory(int fd, int pid)
+    private ProcessDirectory(ReadOnlyFile directory, int pid)
     {
-        _fd = fd;
+        _directory = directory;
         Pid = pid;
     }
 
@@ -27,19 +26,10 @@ public sealed unsafe class ProcessDirectory : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pid);
         ArgumentNullException.ThrowIfNull(procRoot);
-        string path = procRoot + "/" + pid.ToString(CultureInfo.InvariantCulture);
-        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
-        int fd;
-        fixed (byte* p = bytes)
-            fd = Sys.open(p, Sys.O_RDONLY | Sys.O_DIRECTORY | Sys.O_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            directory = null;
-            error = PosixError.FromLastError("open(" + path + ")");
+        directory = null;
+        if (!ReadOnlyFile.TryOpen(procRoot + "/" + pid.ToString(CultureInfo.InvariantCulture), out ReadOnlyFile? file, out error))
             return false;
-        }
-        directory = new ProcessDirectory(fd, pid);
-        error = default;
+        directory = new ProcessDirectory(file!, pid);
         return true;
     }
 
@@ -47,7 +37,7 @@ public sealed unsafe class ProcessDirectory : IDisposable
     public bool TryOpenMaps(out ProcMapsReader? reader, out PosixError error,
         int maxLines = ProcMapsReader.DefaultMaxLines, int maxLineLength = ProcMapsReader.DefaultMaxLineLength)
     {
-        if (!ReadOnlyFile.TryOpenAt(Descriptor, "maps", Describe("maps"), out ReadOnlyFile? file, out error))
+        if (!ReadOnlyFile.TryOpenAt(_directory.Descriptor, "maps", Describe("maps"), out ReadOnlyFile? file, out error))
         {
             reader = null;
             return false;
@@ -72,14 +62,14 @@ public sealed unsafe class ProcessDirectory : IDisposable
         end.TryFormat(name[length..], out written, "x", CultureInfo.InvariantCulture);
         length += written;
         ReadOnlySpan<char> relative = name[..length];
-        return ReadOnlyFile.TryOpenAt(Descriptor, relative, Describe(relative), out file, out error);
+        return ReadOnlyFile.TryOpenAt(_directory.Descriptor, relative, Describe(relative), out file, out error);
     }
 
     /// <summary>Reads /proc/PID/stat.</summary>
     public bool TryReadStatus(out ProcessStatus status, out PosixError error)
     {
         status = default;
-        if (!ReadOnlyFile.TryOpenAt(Descriptor, "stat", Describe("stat"), out ReadOnlyFile? file, out error))
+        if (!ReadOnlyFile.TryOpenAt(_directory.Descriptor, "stat", Describe("stat"), out ReadOnlyFile? file, out error))
             return false;
         using (file)
         {
@@ -113,15 +103,5 @@ public sealed unsafe class ProcessDirectory : IDisposable
 
     private string Describe(ReadOnlySpan<char> relative) => $"/proc/{Pid}/{relative}";
 
-    private int Descriptor
-    {
-        get
-        {
-            int fd = Volatile.Read(ref _fd);
-            ObjectDisposedException.ThrowIf(fd < 0, this);
-            return fd;
-        }
-    }
-
-    public void Dispose() => DescriptorCounter.Close(ref _fd);
+    public void Dispose() => _directory.Dispose();
 }

@@ -72,6 +72,20 @@ public sealed class ChildProcess : IDisposable
         return line.Result;
     }
 
+    /// <summary>Closes its stdin, waits (at most 30 s) for it to exit 0 and returns its stdout.</summary>
+    public string Finish()
+    {
+        _process.StandardInput.Close();
+        Task<string> output = _process.StandardOutput.ReadToEndAsync();
+        Task<string> error = _process.StandardError.ReadToEndAsync();
+        string command = $"{_process.StartInfo.FileName} {string.Join(' ', _process.StartInfo.ArgumentList)}";
+        if (!_process.WaitForExit(30_000))
+            throw new TimeoutException(command + " did not finish in 30 s");
+        if (_process.ExitCode != 0)
+            throw new InvalidOperationException($"{command} exited {_process.ExitCode}: {error.Result.Trim()}");
+        return output.Result;
+    }
+
     /// <summary>Waits until the child's /proc/PID/maps contains <paramref name="text"/> (it has exec'ed or mapped it).</summary>
     public void WaitUntilMaps(string text) =>
         Tools.WaitUntil(() => TryReadMaps()?.Contains(text, StringComparison.Ordinal) == true, $"pid {Pid} to map {text}");
@@ -125,27 +139,18 @@ public static class Tools
 
     public static string Run(string file, params string[] arguments)
     {
-        (int exitCode, string output, string error) = Execute(file, arguments);
-        if (exitCode != 0)
-            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited {exitCode}: {error.Trim()}");
-        return output;
+        using var child = ChildProcess.Start(file, arguments);
+        return child.Finish();
     }
 
-    public static void TryRun(string file, params string[] arguments) => Execute(file, arguments);
-
-    private static (int ExitCode, string Output, string Error) Execute(string file, string[] arguments)
+    public static void TryRun(string file, params string[] arguments)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(30_000))
+        try
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', arguments)} did not finish in 30 s");
+            Run(file, arguments);
         }
-        return (process.ExitCode, output.Result, error.Result);
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
+        {
+        }
     }
 }
