@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.Text;
+using Daf.Actors.Rules;
 using Daf.Interop.Posix;
 using Daf.Interop.Proc;
 
@@ -91,7 +92,17 @@ public sealed class ProcessIdentityReader(ObjectDigestCache cache, ProcessIdenti
                     : $"anonymous executable memory ({candidate.Count} mapping{(candidate.Count == 1 ? "" : "s")}): code not backed by a file cannot be hashed");
                 continue;
             }
-            if (!directory.TryOpenMappedFile(candidate.Start, candidate.End, out ReadOnlyFile? file, out PosixError error))
+            // stat through the link is enough when the cache knows that version: no open, no read.
+            ObjectDigestResult digest;
+            if (directory.TryGetMappedFileStatus(candidate.Start, candidate.End, out FileStatus status, out _) &&
+                _cache.TryGet(ObjectKey.From(status), out Sha256Digest cached))
+                digest = ObjectDigestResult.Success(cached);
+            else if (directory.TryOpenMappedFile(candidate.Start, candidate.End, out ReadOnlyFile? file, out PosixError error))
+            {
+                using (file)
+                    digest = _cache.GetOrCompute(file!);
+            }
+            else
             {
                 if (error.IsNoSuchProcessOrFile)
                 {
@@ -101,15 +112,10 @@ public sealed class ProcessIdentityReader(ObjectDigestCache cache, ProcessIdenti
                     if (!lastAttempt)
                         return null;
                 }
-                objects[i] = new MappedObject(candidate.Path, candidate.Executable, null, error.ToString());
-                continue;
+                digest = ObjectDigestResult.Failure(error.ToString());
             }
-            using (file)
-            {
-                ObjectDigestResult result = _cache.GetOrCompute(file!);
-                string? problem = result.Error ?? (candidate.WritableCode ? WritableCodeError : null);
-                objects[i] = new MappedObject(candidate.Path, candidate.Executable, result.Digest, problem);
-            }
+            objects[i] = new MappedObject(candidate.Path, candidate.Executable, digest.Digest,
+                digest.Error ?? (candidate.WritableCode ? WritableCodeError : null));
         }
 
         // A process that exits while its maps are read yields a cut-short list without any error.

@@ -44,24 +44,30 @@ public sealed unsafe class ReadOnlyFile : IDisposable
         {
             System.Text.Encoding.UTF8.GetBytes(relativePath, path);
             path[length] = 0;
-            int fd;
-            fixed (byte* p = path)
-                fd = Sys.openat(directoryFd, p, Sys.O_RDONLY | Sys.O_NONBLOCK | Sys.O_CLOEXEC, 0);
-            if (fd < 0)
-            {
-                file = null;
-                error = PosixError.FromLastError("open(" + name + ")");
-                return false;
-            }
-            file = new ReadOnlyFile(fd, name);
-            error = default;
-            return true;
+            return TryOpenAt(directoryFd, path, name, out file, out error);
         }
         finally
         {
             if (rented != null)
                 System.Buffers.ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>openat with a NUL-terminated path.</summary>
+    internal static bool TryOpenAt(int directoryFd, ReadOnlySpan<byte> terminatedPath, string name, out ReadOnlyFile? file, out PosixError error)
+    {
+        int fd;
+        fixed (byte* p = terminatedPath)
+            fd = Sys.openat(directoryFd, p, Sys.O_RDONLY | Sys.O_NONBLOCK | Sys.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            file = null;
+            error = PosixError.FromLastError("open(" + name + ")");
+            return false;
+        }
+        file = new ReadOnlyFile(fd, name);
+        error = default;
+        return true;
     }
 
     /// <summary>fstat(2) of the open file.</summary>

@@ -53,16 +53,48 @@ public sealed class ProcessDirectory : IDisposable
     /// </summary>
     public bool TryOpenMappedFile(ulong start, ulong end, out ReadOnlyFile? file, out PosixError error)
     {
-        Span<char> name = stackalloc char[64];
-        "map_files/".CopyTo(name);
+        Span<byte> name = stackalloc byte[MappedFileNameSize];
+        name = MappedFileName(start, end, name);
+        return ReadOnlyFile.TryOpenAt(_directory.Descriptor, name, Describe(name), out file, out error);
+    }
+
+    /// <summary>
+    /// stat(2) of /proc/PID/map_files/START-END, which follows the link to the mapped file: its status without
+    /// opening it (enough to find its digest in a cache). Same errors as <see cref="TryOpenMappedFile"/>.
+    /// </summary>
+    public unsafe bool TryGetMappedFileStatus(ulong start, ulong end, out FileStatus status, out PosixError error)
+    {
+        Span<byte> name = stackalloc byte[MappedFileNameSize];
+        name = MappedFileName(start, end, name);
+        Tmds.Linux.stat raw;
+        int result;
+        fixed (byte* p = name)
+            result = Tmds.Linux.LibC.fstatat(_directory.Descriptor, p, &raw, 0);
+        if (result < 0)
+        {
+            status = default;
+            error = PosixError.FromLastError("stat(" + Describe(name) + ")");
+            return false;
+        }
+        status = FileStatus.From(raw);
+        error = default;
+        return true;
+    }
+
+    private const int MappedFileNameSize = 48;
+
+    /// <summary>"map_files/%lx-%lx" and a NUL, as the kernel names the links.</summary>
+    private static Span<byte> MappedFileName(ulong start, ulong end, Span<byte> name)
+    {
+        "map_files/"u8.CopyTo(name);
         int length = "map_files/".Length;
         start.TryFormat(name[length..], out int written, "x", CultureInfo.InvariantCulture);
         length += written;
-        name[length++] = '-';
+        name[length++] = (byte)'-';
         end.TryFormat(name[length..], out written, "x", CultureInfo.InvariantCulture);
         length += written;
-        ReadOnlySpan<char> relative = name[..length];
-        return ReadOnlyFile.TryOpenAt(_directory.Descriptor, relative, Describe(relative), out file, out error);
+        name[length++] = 0;
+        return name[..length];
     }
 
     /// <summary>Reads /proc/PID/stat.</summary>
@@ -102,6 +134,9 @@ public sealed class ProcessDirectory : IDisposable
         : !error.IsNoSuchProcessOrFile;
 
     private string Describe(ReadOnlySpan<char> relative) => $"/proc/{Pid}/{relative}";
+
+    private string Describe(ReadOnlySpan<byte> terminatedRelative) =>
+        Describe(System.Text.Encoding.ASCII.GetString(terminatedRelative[..^1]));
 
     public void Dispose() => _directory.Dispose();
 }

@@ -34,6 +34,8 @@ public sealed class ProcessDirectoryTests
             using (mapped)
             {
                 Assert.True(mapped!.TryGetStatus(out FileStatus status, out _));
+                Assert.True(directory.TryGetMappedFileStatus(start, end, out FileStatus linked, out error), error.ToString());
+                Assert.Equal(status, linked);
                 Assert.Equal(inode, status.Inode);
                 Assert.True(status.IsRegularFile);
                 Assert.Equal(new FileInfo(path).Length, status.Size);
@@ -54,6 +56,8 @@ public sealed class ProcessDirectoryTests
             Assert.Equal(Errno.ENOENT, error.Errno);
             Assert.Contains("map_files/1000-2000", error.Operation);
             Assert.Contains("ENOENT", error.ToString());
+            Assert.False(directory.TryGetMappedFileStatus(0x1000, 0x2000, out _, out error));
+            Assert.Equal($"stat(/proc/{Environment.ProcessId}/map_files/1000-2000) failed: errno 2 (ENOENT)", error.ToString());
         }
     }
 
