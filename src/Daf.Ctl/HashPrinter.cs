@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-using System.Security.Cryptography;
 using System.Text;
 using Daf.Actors.Control;
 using Daf.Actors.Identity;
-using Daf.Actors.Rules;
 
 namespace Daf.Ctl;
 
@@ -15,34 +13,24 @@ internal static class HashPrinter
 {
     public const string AggregatePrefix = "AGGREGATE HASH: ";
 
-    /// <summary>Hashes local files. Returns false (and writes the reasons to <paramref name="errors"/>) when one cannot be read; no aggregate then.</summary>
+    /// <summary>
+    /// Hashes local files the way the daemon hashes mapped objects (<see cref="FileDigests"/>: regular files
+    /// only, size-limited). Returns false (and writes the reasons to <paramref name="errors"/>) when one cannot
+    /// be hashed; no aggregate then.
+    /// </summary>
     public static bool PrintFiles(IReadOnlyList<string> paths, TextWriter output, TextWriter errors)
     {
-        var digests = new List<Sha256Digest>();
-        bool allRead = true;
-        foreach (string path in paths)
+        FileDigestReport report = FileDigests.Compute(paths);
+        foreach (FileDigest file in report.Files)
         {
-            try
-            {
-                Sha256Digest digest = HashFile(path);
-                digests.Add(digest);
-                output.Write(Line(digest.ToString(), path));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                errors.WriteLine($"ctl-fw: cannot hash {path}: {e.Message}");
-                allRead = false;
-            }
+            if (file.Digest is { } digest)
+                output.Write(Line(digest.ToString(), file.Path));
+            else
+                errors.WriteLine($"ctl-fw: cannot hash {file.Path}: {file.Error}");
         }
-        if (allRead && digests.Count > 1)
-            output.WriteLine(AggregatePrefix + AggregateDigest.Compute(digests));
-        return allRead;
-    }
-
-    private static Sha256Digest HashFile(string path)
-    {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.SequentialScan);
-        return Sha256Digest.FromBytes(SHA256.HashData(file));
+        if (report.AllHashed && report.Files.Count > 1)
+            output.WriteLine(AggregatePrefix + report.Aggregate);
+        return report.AllHashed;
     }
 
     /// <summary>The daemon's view of a process: every mapped object, then its aggregate.</summary>

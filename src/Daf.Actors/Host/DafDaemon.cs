@@ -76,7 +76,10 @@ public sealed class DafDaemon
         }
 
         var stateFile = RulesStateFile.In(_options.StateDirectory);
-        var storeSettings = new RuleStoreSettings(NamespaceBindings.ForOwnNamespace(), stateFile, queues.Count);
+        var storeSettings = new RuleStoreSettings(NamespaceBindings.ForOwnNamespace(), stateFile, queues.Count)
+        {
+            Identity = new Daf.Actors.Identity.ProcessIdentityReader(new Daf.Actors.Identity.ObjectDigestCache()),
+        };
         var bindWarnings = new List<string>();
         var holder = new RuleSnapshotHolder(storeSettings.CompileAtStart(_initialRules, bindWarnings));
         foreach (var warning in bindWarnings) await Console.Error.WriteLineAsync($"app-fw: warning: {warning}");

@@ -2,6 +2,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Daf.Actors.Control;
+using Daf.Actors.Identity;
 using Daf.Interop.Posix;
 
 namespace Daf.Actors.Rules;
@@ -12,7 +13,8 @@ namespace Daf.Actors.Rules;
 /// <see cref="RuleSnapshot"/>, saved to <c>STATE_DIR/rules</c> and then published through the
 /// <see cref="RuleSnapshotHolder"/>, which the queue readers read once per batch. A change that cannot be
 /// parsed, applied or saved is refused whole (<see cref="RequestRefused"/>) and changes nothing.
-/// Requests are handled one at a time, so concurrent callers' changes never lose one another.
+/// Requests are handled one at a time, so concurrent callers' changes never lose one another;
+/// <see cref="DescribeProcess"/> alone is answered from the thread pool (hashing can take long).
 /// Supervision: default restart. Its state (rule set, version, namespace bindings) lives in objects the
 /// daemon owns (<see cref="RuleSetCell"/>, <see cref="RuleStoreSettings"/>), so a restart loses nothing.
 /// </summary>
@@ -49,8 +51,8 @@ public sealed class RuleStoreActor : UntypedActor
             case SaveRules:
                 Sender.Tell(List(null));
                 break;
-            case DescribeProcess:
-                Sender.Tell(new RequestRefused("process identity is not available yet"));
+            case DescribeProcess describe:
+                Describe(describe);
                 break;
             case ReplaceRules replace:
                 using (var staging = _settings.Namespaces.Stage())
@@ -120,6 +122,29 @@ public sealed class RuleStoreActor : UntypedActor
             }
         }
         return Commit(next, staging, carried: null, $"restore of {next.Count} rules");
+    }
+
+    /// <summary>
+    /// Reads the process off the actor's thread (hashing may take long), so rule changes never wait for it.
+    /// </summary>
+    private void Describe(DescribeProcess describe)
+    {
+        if (_settings.Identity is not { } reader)
+        {
+            Sender.Tell(new RequestRefused("process identity is not available yet"));
+            return;
+        }
+        Task.Run<IControlReply>(() =>
+        {
+            try
+            {
+                return ProcessDescriptions.Reply(reader.Read(describe.Pid));
+            }
+            catch (Exception e)
+            {
+                return new RequestRefused($"cannot read process {describe.Pid}: {e.Message}");
+            }
+        }).PipeTo(Sender);
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Daf.Actors.Control;
+using Daf.Actors.Identity;
 using Daf.Actors.Rules;
 using Daf.Interop.Packets;
 using Xunit.Abstractions;
@@ -30,9 +31,9 @@ public sealed class RuleStoreActorTests : TestKit, IDisposable
 
     private string StatePath => Path.Combine(_stateDirectory, RulesStateFile.FileName);
 
-    private IActorRef Start(RuleSet rules, int counterSlots = 1, RulesStateFile? stateFile = null)
+    private IActorRef Start(RuleSet rules, int counterSlots = 1, RulesStateFile? stateFile = null, ProcessIdentityReader? identity = null)
     {
-        var settings = new RuleStoreSettings(_namespaces.Bindings(), stateFile ?? RulesStateFile.In(_stateDirectory), counterSlots);
+        var settings = new RuleStoreSettings(_namespaces.Bindings(), stateFile ?? RulesStateFile.In(_stateDirectory), counterSlots) { Identity = identity };
         _holder = new RuleSnapshotHolder(settings.CompileAtStart(rules, []));
         _cell = new RuleSetCell(rules, 1);
         return Sys.ActorOf(RuleStoreActor.Props(_holder, _cell, settings));
@@ -279,11 +280,26 @@ public sealed class RuleStoreActorTests : TestKit, IDisposable
     }
 
     [Fact]
-    public async Task Describing_a_process_is_refused_until_the_identity_work_lands()
+    public async Task Describing_a_process_is_refused_without_an_identity_reader()
     {
         var refused = Assert.IsType<RequestRefused>(await Ask(new DescribeProcess(1)));
 
         Assert.Equal("process identity is not available yet", refused.Reason);
+    }
+
+    [Fact]
+    public async Task Describing_a_process_gives_its_objects_and_aggregate_and_a_missing_one_is_refused()
+    {
+        _store = Start(RuleSet.Empty(ChainPolicies.AllAccept), identity: new ProcessIdentityReader(new ObjectDigestCache()));
+
+        var described = Assert.IsType<ProcessDescription>(await Ask(new DescribeProcess(Environment.ProcessId)));
+        var missing = Assert.IsType<RequestRefused>(await Ask(new DescribeProcess(int.MaxValue)));
+
+        Assert.Equal(Environment.ProcessId, described.Pid);
+        var hashed = described.Objects.Where(o => o.Sha256Hex is not null).Select(o => Sha256Digest.TryParse(o.Sha256Hex!, out var d, out _) ? d : default).ToList();
+        Assert.NotEmpty(hashed);
+        Assert.Equal(AggregateDigest.Compute(hashed).ToString(), described.AggregateSha256Hex);
+        Assert.Contains($"no process {int.MaxValue}", missing.Reason);
     }
 
     [Fact]
