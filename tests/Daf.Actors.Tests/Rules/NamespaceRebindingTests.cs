@@ -37,37 +37,24 @@ public sealed class NamespaceRebindingTests : IDisposable
         Assert.Contains($"-n {Shell} -p udp -v DROP # netns 4026531840\n", File.ReadAllText(State().Path));
     }
 
-    [Fact]
-    public void A_rule_of_the_daemons_namespace_whose_process_is_gone_still_applies_after_a_restart()
+    /// <param name="pathNowNames">What the rule's path names at the restart; 0: nothing (the process is gone).</param>
+    [Theory]
+    [InlineData(0UL, FakeNamespaces.Own, Verdict.Drop)] // the shell exited; the daemon's own namespace is found as /proc/self/ns/net
+    [InlineData(0UL, FakeNamespaces.Other, Verdict.Accept)] // found through a process in it; not this daemon's packets
+    [InlineData(FakeNamespaces.Other, FakeNamespaces.Own, Verdict.Drop)] // the pid was reused elsewhere: the rule does not move
+    public void A_rule_keeps_the_namespace_it_was_saved_with_across_a_restart(ulong pathNowNames, ulong savedInode, Verdict expected)
     {
-        var (snapshot, warnings, bindings) = SaveAndRestart(Rules($"-A -c OUTPUT -n {Shell} -p udp -v DROP"), Shell, FakeNamespaces.Own);
+        if (pathNowNames == 0)
+            _namespaces.Remove(Shell);
+        else
+            _namespaces.Set(Shell, pathNowNames);
+
+        var (snapshot, warnings, bindings) = SaveAndRestart(Rules($"-A -c OUTPUT -n {Shell} -p udp -v DROP"), Shell, savedInode);
 
         Assert.Empty(warnings);
-        Assert.Equal(FakeNamespaces.Own, bindings.InodeOf(Shell));
-        Assert.Equal(Verdict.Drop, snapshot.Judge(Chain.Output, Udp("10.0.0.1", "10.0.0.2", 1, 9), out _));
-    }
-
-    [Fact]
-    public void A_rule_of_another_namespace_is_found_again_through_a_process_in_it()
-    {
-        var (snapshot, warnings, bindings) = SaveAndRestart(Rules($"-A -c OUTPUT -n {Shell} -p udp -v DROP"), Shell, FakeNamespaces.Other);
-
-        Assert.Empty(warnings);
-        Assert.Equal(FakeNamespaces.Other, bindings.InodeOf(Shell));
-        Assert.Equal(Verdict.Accept, snapshot.Judge(Chain.Output, Udp("10.0.0.1", "10.0.0.2", 1, 9), out _));
+        Assert.Equal(savedInode, bindings.InodeOf(Shell));
+        Assert.Equal(expected, snapshot.Judge(Chain.Output, Udp("10.0.0.1", "10.0.0.2", 1, 9), out _));
         Assert.Equal(1, _namespaces.OpenHandles);
-    }
-
-    [Fact]
-    public void A_path_that_now_names_another_namespace_does_not_move_the_rule()
-    {
-        _namespaces.Set(Shell, FakeNamespaces.Other); // pid 300 was reused by a process elsewhere
-
-        var (snapshot, warnings, bindings) = SaveAndRestart(Rules($"-A -c OUTPUT -n {Shell} -p udp -v DROP"), Shell, FakeNamespaces.Own);
-
-        Assert.Empty(warnings);
-        Assert.Equal(FakeNamespaces.Own, bindings.InodeOf(Shell));
-        Assert.Equal(Verdict.Drop, snapshot.Judge(Chain.Output, Udp("10.0.0.1", "10.0.0.2", 1, 9), out _));
     }
 
     [Fact]
