@@ -46,7 +46,7 @@ public sealed class EbpfEventReaderActorTests : TestKit
         IActorRef reader = Sys.ActorOf(EbpfEventReaderActor.Props(SyscallProbeObject()));
         TrackerStats before = await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3));
         Assert.True(before.Loaded, before.LoadError);
-        Assert.Equal(3, before.Programs.Count);
+        Assert.Equal(5, before.Programs.Count);
 
         const int children = 3;
         for (int i = 0; i < children; i++)
@@ -71,7 +71,7 @@ public sealed class EbpfEventReaderActorTests : TestKit
     {
         IActorRef reader = Sys.ActorOf(EbpfEventReaderActor.Props(SyscallProbeObject()));
         TrackerStats stats = await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3));
-        Assert.Equal(3, stats.ProgramIds.Count);
+        Assert.Equal(5, stats.ProgramIds.Count);
         Assert.All(stats.ProgramIds, id => Assert.True(BpfObject.IsProgramLoaded(id)));
 
         Watch(reader);
