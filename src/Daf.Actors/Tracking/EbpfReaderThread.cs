@@ -16,14 +16,17 @@ internal sealed class EbpfReaderThread
     private readonly BpfRingBuffer _ring;
     private readonly EventFd _stop;
     private readonly Action<Exception> _failed;
+    private readonly Action _endOfRound;
     private readonly Thread _thread;
     private volatile bool _stopping;
 
-    public EbpfReaderThread(BpfRingBuffer ring, EventFd stop, Action<Exception> failed)
+    /// <param name="endOfRound">Called on this thread after each consume round (the publisher flushes its batch).</param>
+    public EbpfReaderThread(BpfRingBuffer ring, EventFd stop, Action<Exception> failed, Action endOfRound)
     {
         _ring = ring;
         _stop = stop;
         _failed = failed;
+        _endOfRound = endOfRound;
         _thread = new Thread(Run) { IsBackground = true, Name = "daf-ebpf-reader" };
     }
 
@@ -47,9 +50,13 @@ internal sealed class EbpfReaderThread
             {
                 Poller.Wait(fds, readable, -1);
                 if (readable[RingSlot])
+                {
                     _ring.Consume();
+                    _endOfRound();
+                }
             }
             _ring.Consume();
+            _endOfRound();
         }
         catch (Exception exception)
         {
