@@ -8,7 +8,7 @@ namespace Daf.Actors.Tracking;
 /// </summary>
 internal sealed class TrackingEventBatch
 {
-    public const int Capacity = 256;
+    public const int Capacity = 128;
 
     private readonly TrackingEvent[] _events = new TrackingEvent[Capacity];
     private readonly TrackingEventBatchPool _pool;

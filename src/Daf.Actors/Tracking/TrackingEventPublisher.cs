@@ -17,7 +17,12 @@ namespace Daf.Actors.Tracking;
 /// </remarks>
 internal sealed class TrackingEventPublisher
 {
-    public const int MaxPendingBatches = 16;
+    /// <summary>
+    /// Per subscriber: at most this many batches sent and not released (about 4.7 MB; 64k events when full). Quiet
+    /// rounds send batches of one or two events, and .NET processes alone (W^X JIT) make hundreds of executable
+    /// mappings a second, so the bound counts batches generously.
+    /// </summary>
+    public const int MaxPendingBatches = 512;
 
     private readonly TrackingEventBatchPool _pool = new();
     private readonly Func<ulong>? _kernelDropped;
