@@ -111,6 +111,7 @@ int BPF_PROG(daf_process_exit, struct task_struct *task)
 #define NR_accept4      288
 #define NR_dup3         292
 #define NR_recvmmsg     299
+#define NR_pkey_mprotect 329
 #define NR_close_range  436
 #define NR_pidfd_getfd  438
 
@@ -322,7 +323,7 @@ int BPF_PROG(daf_sys_exit, struct pt_regs *regs, long ret)
 	case NR_close: case NR_dup2: case NR_dup3:
 	case NR_socket: case NR_socketpair: case NR_accept: case NR_accept4: case NR_dup:
 	case NR_fcntl: case NR_pidfd_getfd: case NR_close_range: case NR_recvmsg: case NR_recvmmsg:
-	case NR_mmap: case NR_mprotect: case NR_munmap:
+	case NR_mmap: case NR_mprotect: case NR_pkey_mprotect: case NR_munmap:
 		break;
 	default:
 		return 0;
@@ -398,7 +399,7 @@ int BPF_PROG(daf_sys_exit, struct pt_regs *regs, long ret)
 		}
 		return emit_mapping(DAF_EVENT_EXEC_MAPPED, pid_tgid, ret, regs->si, prot, file.inode, file.device, flags);
 	}
-	case NR_mprotect: {
+	case NR_mprotect: case NR_pkey_mprotect: {
 		__u32 prot = regs->dx;
 		struct vma_file file = {};
 

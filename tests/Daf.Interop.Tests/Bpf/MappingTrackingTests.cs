@@ -74,14 +74,16 @@ public sealed class MappingTrackingTests : IDisposable
     }
 
     [Fact]
-    public void Mprotect_adding_PROT_EXEC_reports_anonymous_and_file_backed_ranges()
+    public void Mprotect_and_pkey_mprotect_adding_PROT_EXEC_report_anonymous_and_file_backed_ranges()
     {
         (_, JsonElement o, MappingEvent[] events) = Run("""
             anon = libc.mmap(None, 4096, 3, 0x22, -1, 0)   # PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS
             fd = os.open(path, os.O_RDONLY)
             filemap = libc.mmap(None, 4096, 1, 2, fd, 0)
             assert libc.mprotect(anon, 4096, 5) == 0 and libc.mprotect(filemap, 4096, 5) == 0
-            out.update(anon=anon, filemap=filemap)
+            pkey = libc.mmap(None, 4096, 3, 0x22, -1, 0)
+            assert libc.syscall(329, ctypes.c_void_p(pkey), ctypes.c_size_t(4096), 4, -1) == 0  # pkey_mprotect, PROT_EXEC
+            out.update(anon=anon, filemap=filemap, pkey=pkey)
             """);
         MappingEvent[] mprotects = events.Where(e => (e.Flags & MappingEvent.DAF_MAPPING_MPROTECT) != 0).ToArray();
         MappingEvent anonymous = Assert.Single(mprotects, e => e.Start == U64(o, "anon"));
@@ -89,6 +91,8 @@ public sealed class MappingTrackingTests : IDisposable
             (anonymous.Kind, anonymous.Flags, anonymous.Inode, anonymous.Length, anonymous.Protection));
         MappingEvent file = Assert.Single(mprotects, e => e.Start == U64(o, "filemap"));
         Assert.DoesNotContain(events, e => e.Kind == BpfEventKind.ExecMapped && e.Start == U64(o, "anon") && e != anonymous);
+        MappingEvent pkey = Assert.Single(mprotects, e => e.Start == U64(o, "pkey"));
+        Assert.Equal((PROT_EXEC, 0UL), (pkey.Protection, pkey.Inode));
         Assert.Equal((MappingEvent.DAF_MAPPING_MPROTECT | MappingEvent.DAF_MAPPING_FILE, U64(o, "inode"), (uint)U64(o, "dev")),
             (file.Flags, file.Inode, file.Device));
     }
