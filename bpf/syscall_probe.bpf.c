@@ -33,18 +33,28 @@ static __always_inline void count_drop(void)
 		__sync_fetch_and_add(count, 1);
 }
 
+/* Reserves an event of `length` bytes with its header filled in; NULL (counted in `dropped`) when the ring is full. */
+static __always_inline void *reserve(__u16 kind, __u16 length, __u32 pid)
+{
+	struct daf_event_header *header = bpf_ringbuf_reserve(&events, length, 0);
+
+	if (!header) {
+		count_drop();
+		return NULL;
+	}
+	header->kind = kind;
+	header->length = length;
+	header->pid = pid;
+	header->timestamp_ns = bpf_ktime_get_ns();
+	return header;
+}
+
 static __always_inline int emit(__u16 kind, struct task_struct *task, __u32 tid, __u32 exit_code)
 {
-	struct daf_process_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
+	struct daf_process_event *event = reserve(kind, sizeof(*event), BPF_CORE_READ(task, tgid));
 
-	if (!event) {
-		count_drop();
+	if (!event)
 		return 0;
-	}
-	event->header.kind = kind;
-	event->header.length = sizeof(*event);
-	event->header.pid = BPF_CORE_READ(task, tgid);
-	event->header.timestamp_ns = bpf_ktime_get_ns();
 	event->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	event->tid = tid;
 	event->exit_code = exit_code;
@@ -176,16 +186,10 @@ static __always_inline struct socket *socket_of(struct file *file, __u64 *inode)
 
 static __always_inline int emit_fd(__u16 kind, __u64 pid_tgid, int fd, int fd_last, __u64 inode, __u64 cookie)
 {
-	struct daf_fd_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
+	struct daf_fd_event *event = reserve(kind, sizeof(*event), pid_tgid >> 32);
 
-	if (!event) {
-		count_drop();
+	if (!event)
 		return 0;
-	}
-	event->header.kind = kind;
-	event->header.length = sizeof(*event);
-	event->header.pid = pid_tgid >> 32;
-	event->header.timestamp_ns = bpf_ktime_get_ns();
 	event->tid = (__u32)pid_tgid;
 	event->fd = fd;
 	event->fd_last = fd_last;
@@ -241,16 +245,10 @@ static __always_inline bool mmsg_received_control(struct mmsghdr *vec, long coun
 static __always_inline int emit_mapping(__u16 kind, __u64 pid_tgid, __u64 start, __u64 length, __u32 prot,
 					__u64 inode, __u32 device, __u32 flags)
 {
-	struct daf_mapping_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
+	struct daf_mapping_event *event = reserve(kind, sizeof(*event), pid_tgid >> 32);
 
-	if (!event) {
-		count_drop();
+	if (!event)
 		return 0;
-	}
-	event->header.kind = kind;
-	event->header.length = sizeof(*event);
-	event->header.pid = pid_tgid >> 32;
-	event->header.timestamp_ns = bpf_ktime_get_ns();
 	event->tid = (__u32)pid_tgid;
 	event->prot = prot;
 	event->start = start;

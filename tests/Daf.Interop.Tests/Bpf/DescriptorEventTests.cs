@@ -9,16 +9,13 @@ public sealed class DescriptorEventTests
     private static byte[] Record(ushort kind, uint pid, uint tid, int fd, int fdLast, ulong inode, ulong cookie,
         ushort length = DescriptorEvent.Size, ulong timestamp = 77)
     {
-        byte[] bytes = new byte[Math.Max((int)length, DescriptorEvent.Size)];
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes, kind);
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(2), length);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), pid);
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(8), timestamp);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(16), tid);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(20), fd);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(24), fdLast);
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(32), inode);
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(40), cookie);
+        byte[] bytes = EventRecord.WithHeader(DescriptorEvent.Size, kind, length, pid, timestamp);
+        Span<byte> body = EventRecord.Body(bytes);
+        BinaryPrimitives.WriteUInt32LittleEndian(body, tid);
+        BinaryPrimitives.WriteInt32LittleEndian(body[4..], fd);
+        BinaryPrimitives.WriteInt32LittleEndian(body[8..], fdLast);
+        BinaryPrimitives.WriteUInt64LittleEndian(body[16..], inode);
+        BinaryPrimitives.WriteUInt64LittleEndian(body[24..], cookie);
         return bytes;
     }
 

@@ -9,18 +9,15 @@ public sealed class MappingEventTests
     private static byte[] Record(ushort kind, uint pid, uint tid, uint prot, ulong start, ulong length, ulong inode,
         uint device, uint flags, ushort recordLength = MappingEvent.Size)
     {
-        byte[] bytes = new byte[Math.Max((int)recordLength, MappingEvent.Size)];
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes, kind);
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(2), recordLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), pid);
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(8), 99);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(16), tid);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(20), prot);
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(24), start);
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(32), length);
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(40), inode);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(48), device);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(52), flags);
+        byte[] bytes = EventRecord.WithHeader(MappingEvent.Size, kind, recordLength, pid, 99);
+        Span<byte> body = EventRecord.Body(bytes);
+        BinaryPrimitives.WriteUInt32LittleEndian(body, tid);
+        BinaryPrimitives.WriteUInt32LittleEndian(body[4..], prot);
+        BinaryPrimitives.WriteUInt64LittleEndian(body[8..], start);
+        BinaryPrimitives.WriteUInt64LittleEndian(body[16..], length);
+        BinaryPrimitives.WriteUInt64LittleEndian(body[24..], inode);
+        BinaryPrimitives.WriteUInt32LittleEndian(body[32..], device);
+        BinaryPrimitives.WriteUInt32LittleEndian(body[36..], flags);
         return bytes;
     }
 
