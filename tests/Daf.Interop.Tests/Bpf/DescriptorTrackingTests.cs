@@ -172,4 +172,55 @@ public sealed class DescriptorTrackingTests
             """, netns);
         Assert.DoesNotContain(events, e => e.Kind == BpfEventKind.FdsReceived);
     }
+
+    [Fact]
+    public void Recvmmsg_is_reported_only_when_one_of_its_messages_carried_descriptors()
+    {
+        (uint pid, JsonElement o, DescriptorEvent[] events) = Run("""
+            class iovec(ctypes.Structure):
+                _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+            class msghdr(ctypes.Structure):
+                _fields_ = [("name", ctypes.c_void_p), ("namelen", ctypes.c_uint32), ("iov", ctypes.POINTER(iovec)),
+                            ("iovlen", ctypes.c_size_t), ("control", ctypes.c_void_p), ("controllen", ctypes.c_size_t),
+                            ("flags", ctypes.c_int)]
+            class mmsghdr(ctypes.Structure):
+                _fields_ = [("hdr", msghdr), ("len", ctypes.c_uint)]
+            def recvmmsg(fd, count):
+                vec = (mmsghdr * count)()
+                keep = []
+                for m in vec:
+                    data, control = ctypes.create_string_buffer(16), ctypes.create_string_buffer(64)
+                    keep += [data, control, iovec(ctypes.addressof(data), 16)]
+                    m.hdr.iov, m.hdr.iovlen = ctypes.pointer(keep[-1]), 1
+                    m.hdr.control, m.hdr.controllen = ctypes.addressof(control), 64
+                n = libc.recvmmsg(fd, vec, count, 0, None)
+                assert n == count, ctypes.get_errno()
+            a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+            a.send(b"1"); a.send(b"2")
+            recvmmsg(b.fileno(), 2)            # control space, no descriptors: no event
+            passed = socket.socket()
+            a.send(b"3"); socket.send_fds(a, [b"4"], [passed.fileno()])
+            recvmmsg(b.fileno(), 2)            # the second message carries one
+            out.update(receiver=b.fileno())
+            """);
+        DescriptorEvent received = Assert.Single(events, e => e.Kind == BpfEventKind.FdsReceived);
+        Assert.Equal((Fd(o, "receiver"), pid), (received.Fd, received.ThreadId));
+    }
+
+    [Fact]
+    public void A_socket_made_by_a_thread_carries_the_process_id_and_the_thread_id()
+    {
+        (uint pid, JsonElement o, DescriptorEvent[] events) = Run("""
+            import threading
+            def work():
+                s = socket.socket()
+                out.update(fd=s.fileno(), inode=inode(s.fileno()), tid=threading.get_native_id())
+                os.dup2(s.fileno(), 900)
+            t = threading.Thread(target=work); t.start(); t.join()
+            """);
+        uint tid = o.GetProperty("tid").GetUInt32();
+        Assert.NotEqual(pid, tid);
+        DescriptorEvent made = Assert.Single(events, e => e.Kind == BpfEventKind.FdSocket && e.Fd == 900);
+        Assert.Equal((pid, tid, Inode(o, "inode")), (made.Pid, made.ThreadId, made.Inode));
+    }
 }
