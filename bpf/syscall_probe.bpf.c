@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Process lifecycle tracking for DAF. tp_btf programs: they need no tracefs and no kprobes/trampolines
- * (fentry/fexit are refused on our kernels). The identity issue adds socket and descriptor tracking.
+ * Process, socket-descriptor and executable-mapping tracking for DAF (docs/tracking.md). tp_btf programs only:
+ * they need no tracefs and no kprobes/trampolines (fentry/fexit are refused on our kernels).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -268,19 +268,26 @@ static __always_inline __u32 user_dev(dev_t dev)
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xffU) << 12);
 }
 
-struct vma_file {
+struct file_identity {
 	__u64 inode;
 	__u32 device;
 };
 
-static long vma_file_of(struct task_struct *task, struct vm_area_struct *vma, struct vma_file *out)
+/* Fills `out` from the file's inode; false (and `out` untouched) when there is no file. */
+static __always_inline bool identify_file(struct file *file, struct file_identity *out)
 {
-	struct inode *node = BPF_CORE_READ(vma, vm_file, f_inode);
+	struct inode *node = BPF_CORE_READ(file, f_inode);
 
-	if (node) {
-		out->inode = BPF_CORE_READ(node, i_ino);
-		out->device = user_dev(BPF_CORE_READ(node, i_sb, s_dev));
-	}
+	if (!node)
+		return false;
+	out->inode = BPF_CORE_READ(node, i_ino);
+	out->device = user_dev(BPF_CORE_READ(node, i_sb, s_dev));
+	return true;
+}
+
+static long identify_vma_file(struct task_struct *task, struct vm_area_struct *vma, struct file_identity *out)
+{
+	identify_file(BPF_CORE_READ(vma, vm_file), out);
 	return 0;
 }
 
@@ -381,30 +388,23 @@ int BPF_PROG(daf_sys_exit, struct pt_regs *regs, long ret)
 		return emit_fd(DAF_EVENT_FDS_RECEIVED, pid_tgid, regs->di, regs->di, 0, 0);
 	case NR_mmap: {
 		__u32 prot = regs->dx;
-		struct vma_file file = {};
+		struct file_identity file = {};
 		__u32 flags = 0;
 
 		if (!(prot & PROT_EXEC))
 			return 0;
-		if (!(regs->r10 & MAP_ANONYMOUS)) {
-			struct inode *node = BPF_CORE_READ(file_at(task, regs->r8), f_inode);
-
-			if (node) {
-				file.inode = BPF_CORE_READ(node, i_ino);
-				file.device = user_dev(BPF_CORE_READ(node, i_sb, s_dev));
-				flags = DAF_MAPPING_FILE;
-			}
-		}
+		if (!(regs->r10 & MAP_ANONYMOUS) && identify_file(file_at(task, regs->r8), &file))
+			flags = DAF_MAPPING_FILE;
 		return emit_mapping(DAF_EVENT_EXEC_MAPPED, pid_tgid, ret, regs->si, prot, file.inode, file.device, flags);
 	}
 	case NR_mprotect: case NR_pkey_mprotect: {
 		__u32 prot = regs->dx;
-		struct vma_file file = {};
+		struct file_identity file = {};
 
 		if (!(prot & PROT_EXEC))
 			return 0;
 		/* find_vma under a trylock of mmap_lock: on contention (-EBUSY) the file stays unknown (0). */
-		bpf_find_vma(task, regs->di, vma_file_of, &file, 0);
+		bpf_find_vma(task, regs->di, identify_vma_file, &file, 0);
 		return emit_mapping(DAF_EVENT_EXEC_MAPPED, pid_tgid, regs->di, regs->si, prot, file.inode, file.device,
 				    DAF_MAPPING_MPROTECT | (file.inode ? DAF_MAPPING_FILE : 0));
 	}
