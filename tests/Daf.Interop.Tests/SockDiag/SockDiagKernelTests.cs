@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: Apache-2.0
+using System.Net;
+using System.Net.Sockets;
+using Daf.Interop.Packets;
+using Daf.Interop.SockDiag;
+using static Daf.Interop.Packets.IpProtocolNumbers;
+
+namespace Daf.Interop.Tests.SockDiag;
+
+/// <summary>Exact sock_diag lookups against real sockets made inside a test namespace (loopback only).</summary>
+public sealed class SockDiagKernelTests : IDisposable
+{
+    private readonly TestNetns _ns = new("daf-sdiag");
+    private readonly List<Socket> _sockets = [];
+
+    public void Dispose()
+    {
+        foreach (Socket s in _sockets)
+            s.Dispose();
+        _ns.Dispose();
+    }
+
+    internal static ulong InodeOf(Socket socket)
+    {
+        string target = new FileInfo("/proc/self/fd/" + socket.SafeHandle.DangerousGetHandle()).LinkTarget!;
+        Assert.StartsWith("socket:[", target);
+        return ulong.Parse(target.AsSpan(8, target.Length - 9));
+    }
+
+    internal static UInt128 Address(IPAddress address)
+    {
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+            return PacketHeaderParser.MapIpv4(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(address.GetAddressBytes()));
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(address.GetAddressBytes());
+    }
+
+    private Socket Make(Func<Socket> create)
+    {
+        Socket socket = _ns.RunIn(create);
+        _sockets.Add(socket);
+        return socket;
+    }
+
+    private (Socket Client, Socket Accepted, Socket Listener) TcpPair(IPAddress address, bool dualModeListener = false)
+    {
+        Socket listener = Make(() =>
+        {
+            var s = dualModeListener
+                ? new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true }
+                : new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            s.Bind(new IPEndPoint(dualModeListener ? IPAddress.IPv6Any : address, 0));
+            s.Listen();
+            return s;
+        });
+        int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        Socket client = Make(() =>
+        {
+            var s = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            s.Connect(new IPEndPoint(address, port));
+            return s;
+        });
+        Socket accepted = listener.Accept();
+        _sockets.Add(accepted);
+        return (client, accepted, listener);
+    }
+
+    private static InetDiagMsg Find(SockDiagSocket diag, byte protocol, EndPoint local, EndPoint remote)
+    {
+        var l = (IPEndPoint)local;
+        var r = (IPEndPoint)remote;
+        Assert.Equal(InetDiagLookupStatus.Found, diag.Lookup(protocol, Address(l.Address), (ushort)l.Port,
+            Address(r.Address), (ushort)r.Port, out InetDiagMsg found));
+        return found;
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")]
+    public void Tcp_connection_is_found_from_the_client_and_the_server_side(string address)
+    {
+        var (client, accepted, _) = TcpPair(IPAddress.Parse(address));
+        using var diag = SockDiagSocket.OpenIn(_ns.Path);
+
+        InetDiagMsg clientSide = Find(diag, IPPROTO_TCP, client.LocalEndPoint!, client.RemoteEndPoint!);
+        InetDiagMsg serverSide = Find(diag, IPPROTO_TCP, accepted.LocalEndPoint!, accepted.RemoteEndPoint!);
+
+        Assert.Equal(InodeOf(client), clientSide.Inode);
+        Assert.Equal(InodeOf(accepted), serverSide.Inode);
+        Assert.Equal(1, clientSide.State); // TCP_ESTABLISHED
+        Assert.Equal(0u, clientSide.Uid);
+        Assert.NotEqual(0ul, clientSide.Cookie);
+        Assert.NotEqual(clientSide.Cookie, serverSide.Cookie);
+        Assert.Equal(((IPEndPoint)client.LocalEndPoint!).Port, clientSide.LocalPort);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")]
+    public void Syn_from_an_unknown_peer_finds_the_listening_socket(string address)
+    {
+        var (_, _, listener) = TcpPair(IPAddress.Parse(address));
+        using var diag = SockDiagSocket.OpenIn(_ns.Path);
+        var local = (IPEndPoint)listener.LocalEndPoint!;
+
+        Assert.Equal(InetDiagLookupStatus.Found, diag.Lookup(IPPROTO_TCP, Address(local.Address), (ushort)local.Port,
+            Address(IPAddress.Parse(address)), 54321, out InetDiagMsg found));
+
+        Assert.Equal(InodeOf(listener), found.Inode);
+        Assert.Equal(10, found.State); // TCP_LISTEN
+    }
+
+    [Fact]
+    public void Ipv4_traffic_of_a_dual_stack_socket_is_found_with_ipv4_mapped_addresses()
+    {
+        var (client, accepted, listener) = TcpPair(IPAddress.Loopback, dualModeListener: true);
+        using var diag = SockDiagSocket.OpenIn(_ns.Path);
+        var server = (IPEndPoint)client.RemoteEndPoint!;
+        var peer = (IPEndPoint)client.LocalEndPoint!;
+
+        Assert.Equal(InetDiagLookupStatus.Found, diag.Lookup(IPPROTO_TCP, Address(server.Address), (ushort)server.Port,
+            Address(peer.Address), (ushort)peer.Port, out InetDiagMsg found));
+        Assert.Equal(InetDiagLookupStatus.Found, diag.Lookup(IPPROTO_TCP, Address(server.Address), (ushort)server.Port,
+            Address(IPAddress.Loopback), 54321, out InetDiagMsg listening));
+
+        Assert.Equal(InodeOf(accepted), found.Inode);
+        Assert.Equal(SockDiagConstants.AF_INET6, found.Family);
+        Assert.Equal(InodeOf(listener), listening.Inode);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")]
+    public void Connected_udp_socket_is_found(string address)
+    {
+        IPAddress ip = IPAddress.Parse(address);
+        Socket server = Make(() =>
+        {
+            var s = new Socket(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            s.Bind(new IPEndPoint(ip, 0));
+            return s;
+        });
+        Socket client = Make(() =>
+        {
+            var s = new Socket(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            s.Connect(server.LocalEndPoint!);
+            return s;
+        });
+        using var diag = SockDiagSocket.OpenIn(_ns.Path);
+
+        InetDiagMsg found = Find(diag, IPPROTO_UDP, client.LocalEndPoint!, client.RemoteEndPoint!);
+
+        Assert.Equal(InodeOf(client), found.Inode);
+        Assert.Equal(1, found.State); // TCP_ESTABLISHED: connected
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0", "127.0.0.1", false)]
+    [InlineData("::", "::1", false)]
+    [InlineData("::", "127.0.0.1", true)]
+    public void Unconnected_udp_socket_bound_to_the_wildcard_is_found_with_the_packets_remote_side(string bind, string traffic, bool dualMode)
+    {
+        IPAddress bindAddress = IPAddress.Parse(bind);
+        Socket server = Make(() =>
+        {
+            var s = new Socket(bindAddress.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            if (dualMode)
+                s.DualMode = true;
+            s.Bind(new IPEndPoint(bindAddress, 0));
+            return s;
+        });
+        int port = ((IPEndPoint)server.LocalEndPoint!).Port;
+        IPAddress local = IPAddress.Parse(traffic);
+        using var diag = SockDiagSocket.OpenIn(_ns.Path);
+
+        Assert.Equal(InetDiagLookupStatus.Found, diag.Lookup(IPPROTO_UDP, Address(local), (ushort)port,
+            Address(local), 40000, out InetDiagMsg found));
+
+        Assert.Equal(InodeOf(server), found.Inode);
+        Assert.Equal(7, found.State); // TCP_CLOSE: unconnected
+    }
+
+    [Fact]
+    public void No_socket_is_not_found_rather_than_an_error()
+    {
+        using var diag = SockDiagSocket.OpenIn(_ns.Path);
+        UInt128 loopback = Address(IPAddress.Loopback);
+
+        Assert.Equal(InetDiagLookupStatus.NotFound, diag.Lookup(IPPROTO_TCP, loopback, 9, loopback, 40000, out _));
+        Assert.Equal(InetDiagLookupStatus.NotFound, diag.Lookup(IPPROTO_UDP, loopback, 9, loopback, 40000, out _));
+        Assert.Equal(InetDiagLookupStatus.NotFound, diag.Lookup(IPPROTO_UDP, Address(IPAddress.IPv6Loopback), 9,
+            Address(IPAddress.IPv6Loopback), 40000, out _));
+    }
+
+    [Fact]
+    public void A_socket_of_another_namespace_is_not_found()
+    {
+        var (client, _, _) = TcpPair(IPAddress.Loopback);
+        using var other = new TestNetns("daf-sdiag");
+        using var diag = SockDiagSocket.OpenIn(other.Path);
+        var l = (IPEndPoint)client.LocalEndPoint!;
+        var r = (IPEndPoint)client.RemoteEndPoint!;
+
+        Assert.Equal(InetDiagLookupStatus.NotFound, diag.Lookup(IPPROTO_TCP, Address(l.Address), (ushort)l.Port,
+            Address(r.Address), (ushort)r.Port, out _));
+    }
+
+    [Fact]
+    public void Lookups_allocate_nothing()
+    {
+        var (client, _, _) = TcpPair(IPAddress.Loopback);
+        var l = (IPEndPoint)client.LocalEndPoint!;
+        var r = (IPEndPoint)client.RemoteEndPoint!;
+        UInt128 la = Address(l.Address), ra = Address(r.Address);
+        using var diag = SockDiagSocket.OpenIn(_ns.Path);
+        diag.Lookup(IPPROTO_TCP, la, (ushort)l.Port, ra, (ushort)r.Port, out _);
+        diag.Lookup(IPPROTO_UDP, la, 9, ra, 9, out _);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 200; i++)
+        {
+            diag.Lookup(IPPROTO_TCP, la, (ushort)l.Port, ra, (ushort)r.Port, out _);
+            diag.Lookup(IPPROTO_UDP, la, 9, ra, 9, out _);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
