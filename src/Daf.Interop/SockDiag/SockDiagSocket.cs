@@ -57,15 +57,11 @@ public sealed class SockDiagSocket : IDisposable
         ushort remotePort, out InetDiagMsg socket)
     {
         uint sequence = ++_sequence;
-        Span<byte> request = stackalloc byte[NlMsgHdr.Size + InetDiagReqV2.Size];
-        NlMsgHdr.Write(request, (uint)request.Length, SockDiagConstants.SOCK_DIAG_BY_FAMILY, NlMsgHdr.NLM_F_REQUEST, sequence, 0);
-        Span<byte> id = InetDiagReqV2.Write(request[NlMsgHdr.Size..], family, protocol, 0, SockDiagConstants.AllStates);
-        bool v4 = family == SockDiagConstants.AF_INET;
-        const ulong NoCookie = ((ulong)SockDiagConstants.INET_DIAG_NOCOOKIE << 32) | SockDiagConstants.INET_DIAG_NOCOOKIE;
+        Span<byte> request = stackalloc byte[InetDiagReqV2.MessageSize];
         if (protocol == IPPROTO_TCP)
-            InetDiagSockId.Write(id, v4, local, localPort, remote, remotePort, 0, NoCookie);
+            InetDiagReqV2.WriteExactRequest(request, sequence, family, protocol, local, localPort, remote, remotePort);
         else
-            InetDiagSockId.Write(id, v4, remote, remotePort, local, localPort, 0, NoCookie);
+            InetDiagReqV2.WriteExactRequest(request, sequence, family, protocol, remote, remotePort, local, localPort);
 
         int errno = _socket.TrySend(request);
         if (errno != 0)
