@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+using System.Net;
+using System.Net.Sockets;
+using Daf.Interop.ProcNet;
+using Daf.Interop.Tests.SockDiag;
+
+namespace Daf.Interop.Tests.ProcNet;
+
+/// <summary>Ping and raw sockets made inside a test namespace (ping allowed there by net.ipv4.ping_group_range).</summary>
+public sealed class ProcNetSocketReaderKernelTests : IDisposable
+{
+    private readonly TestNetns _ns = new("daf-pnet");
+    private readonly List<Socket> _sockets = [];
+
+    public ProcNetSocketReaderKernelTests() =>
+        _ns.Exec("sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647");
+
+    public void Dispose()
+    {
+        foreach (Socket s in _sockets)
+            s.Dispose();
+        _ns.Dispose();
+    }
+
+    private Socket Make(AddressFamily family, SocketType type, ProtocolType protocol, EndPoint? bind)
+    {
+        Socket socket = _ns.RunIn(() =>
+        {
+            var s = new Socket(family, type, protocol);
+            if (bind != null)
+                s.Bind(bind);
+            return s;
+        });
+        _sockets.Add(socket);
+        return socket;
+    }
+
+    [Fact]
+    public void Ping_sockets_are_found_by_local_address_and_echo_id()
+    {
+        Socket v4 = Make(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Icmp, new IPEndPoint(IPAddress.Loopback, 4242));
+        Socket v6 = Make(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.IcmpV6, new IPEndPoint(IPAddress.IPv6Loopback, 777));
+        using var reader = ProcNetSocketReader.OpenIn(_ns.Path);
+
+        Assert.True(reader.TryFindPing(false, SockDiagKernelTests.Address(IPAddress.Loopback), 4242, out ProcNetSocketEntry p4));
+        Assert.True(reader.TryFindPing(true, SockDiagKernelTests.Address(IPAddress.IPv6Loopback), 777, out ProcNetSocketEntry p6));
+        Assert.False(reader.TryFindPing(false, SockDiagKernelTests.Address(IPAddress.Loopback), 4243, out _));
+
+        Assert.Equal(SockDiagKernelTests.InodeOf(v4), p4.Inode);
+        Assert.Equal(SockDiagKernelTests.InodeOf(v6), p6.Inode);
+    }
+
+    [Fact]
+    public void A_ping_socket_created_after_the_first_read_is_found_by_the_refresh_on_a_miss()
+    {
+        using var reader = ProcNetSocketReader.OpenIn(_ns.Path, minRefreshInterval: TimeSpan.Zero);
+        Assert.False(reader.TryFindPing(false, SockDiagKernelTests.Address(IPAddress.Loopback), 5151, out _));
+
+        Socket late = Make(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Icmp, new IPEndPoint(IPAddress.Any, 5151));
+
+        Assert.True(reader.TryFindPing(false, SockDiagKernelTests.Address(IPAddress.Loopback), 5151, out ProcNetSocketEntry found));
+        Assert.Equal(SockDiagKernelTests.InodeOf(late), found.Inode);
+    }
+
+    [Fact]
+    public void Misses_within_the_minimum_interval_do_not_reread_the_table()
+    {
+        using var reader = ProcNetSocketReader.OpenIn(_ns.Path, minRefreshInterval: TimeSpan.FromMinutes(1));
+        UInt128 loopback = SockDiagKernelTests.Address(IPAddress.Loopback);
+
+        for (int i = 0; i < 100; i++)
+            Assert.False(reader.TryFindPing(false, loopback, (ushort)(1000 + i), out _));
+
+        Assert.Equal(1, reader.Reads);
+    }
+
+    [Fact]
+    public void Every_raw_socket_of_the_protocol_is_returned()
+    {
+        Socket a = Make(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp, null);
+        Socket b = Make(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp, null);
+        Make(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Udp, null);
+        Socket v6 = Make(AddressFamily.InterNetworkV6, SocketType.Raw, ProtocolType.IcmpV6, null);
+        using var reader = ProcNetSocketReader.OpenIn(_ns.Path);
+        Span<ProcNetSocketEntry> matches = stackalloc ProcNetSocketEntry[4];
+
+        int found = reader.FindRaw(false, 1, SockDiagKernelTests.Address(IPAddress.Loopback), matches);
+        int found6 = reader.FindRaw(true, 58, SockDiagKernelTests.Address(IPAddress.IPv6Loopback), matches[2..]);
+
+        Assert.Equal(2, found);
+        Assert.Equal(
+            new[] { SockDiagKernelTests.InodeOf(a), SockDiagKernelTests.InodeOf(b) }.Order(),
+            new[] { matches[0].Inode, matches[1].Inode }.Order());
+        Assert.Equal(1, found6);
+        Assert.Equal(SockDiagKernelTests.InodeOf(v6), matches[2].Inode);
+    }
+
+    [Fact]
+    public void Sockets_of_another_namespace_are_not_seen()
+    {
+        Make(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Icmp, new IPEndPoint(IPAddress.Loopback, 4244));
+        using var other = new TestNetns("daf-pnet");
+        using var reader = ProcNetSocketReader.OpenIn(other.Path);
+
+        Assert.False(reader.TryFindPing(false, SockDiagKernelTests.Address(IPAddress.Loopback), 4244, out _));
+    }
+}
