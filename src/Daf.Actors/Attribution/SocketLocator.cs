@@ -37,7 +37,7 @@ public sealed class SocketLocator : IDisposable
     private readonly FlowCache _cache;
     private readonly Dictionary<uint, TokenBucket> _buckets = [];
     private readonly TokenBucket _sharedBucket;
-    private readonly long _lifetimeTicks;
+    private readonly long _lifetimeMs;
 
     public SocketLocator(SockDiagSocket diag, ProcNetSocketReader procNet, SocketLocatorOptions options)
     {
@@ -49,7 +49,7 @@ public sealed class SocketLocator : IDisposable
         _options = options;
         _cache = new FlowCache(options.CacheCapacity);
         _sharedBucket = NewBucket(Stopwatch.GetTimestamp());
-        _lifetimeTicks = (long)(options.CacheLifetime.TotalSeconds * Stopwatch.Frequency);
+        _lifetimeMs = (long)options.CacheLifetime.TotalMilliseconds;
     }
 
     /// <summary>A locator for the namespace at <paramref name="nsPath"/>: its sockets are made there once.</summary>
@@ -127,7 +127,7 @@ public sealed class SocketLocator : IDisposable
     public bool TryGetCached(in PacketHeaders headers, LocalSide side, out FlowCacheEntry entry)
     {
         entry = default;
-        return TryGetFlowKey(headers, side, out FlowKey key) && TryGetCached(key, headers, Stopwatch.GetTimestamp(), out entry);
+        return TryGetFlowKey(headers, side, out FlowKey key) && TryGetCached(key, headers, Environment.TickCount64, out entry);
     }
 
     private bool TryGetCached(in FlowKey key, in PacketHeaders headers, long now, out FlowCacheEntry entry) =>
@@ -153,7 +153,7 @@ public sealed class SocketLocator : IDisposable
             return SocketLookupResult.Unattributable;
         }
         long now = Stopwatch.GetTimestamp();
-        if (TryGetCached(key, headers, now, out FlowCacheEntry cached))
+        if (TryGetCached(key, headers, Environment.TickCount64, out FlowCacheEntry cached))
             return new SocketLookupResult(SocketLookupStatus.Found, cached.Socket, cached.Candidates);
         if (!BucketOf(uid, now).TryTake(now))
         {
@@ -196,10 +196,10 @@ public sealed class SocketLocator : IDisposable
             return SocketLookupResult.NotFound; // TIME_WAIT: nobody holds it any more
         var socket = new LocatedSocket(msg.Inode, msg.Cookie, msg.Uid, msg.State,
             key.Protocol == IPPROTO_TCP ? SocketKind.Tcp : SocketKind.Udp);
-        long expires = Stopwatch.GetTimestamp() + _lifetimeTicks;
+        long expires = Environment.TickCount64 + _lifetimeMs;
         // Unconnected UDP sockets take any peer; a listener takes only SYNs (the accepted socket takes the flow over).
         bool anyRemote = (key.Protocol == IPPROTO_UDP && msg.State == TCP_CLOSE) || msg.State == TCP_LISTEN;
-        _cache.Add(anyRemote ? key.WithoutRemote() : key, new FlowCacheEntry(socket, null, expires), Stopwatch.GetTimestamp());
+        _cache.Add(anyRemote ? key.WithoutRemote() : key, new FlowCacheEntry(socket, null, expires), Environment.TickCount64);
         return new SocketLookupResult(SocketLookupStatus.Found, socket, null);
     }
 
@@ -208,7 +208,7 @@ public sealed class SocketLocator : IDisposable
         if (_procNet.TryFindPing(ipv6, key.LocalAddress, key.LocalPort, out ProcNetSocketEntry entry))
         {
             var socket = new LocatedSocket(entry.Inode, 0, entry.Uid, entry.State, SocketKind.Ping);
-            _cache.Add(key, new FlowCacheEntry(socket, null, Stopwatch.GetTimestamp() + _lifetimeTicks), Stopwatch.GetTimestamp());
+            _cache.Add(key, new FlowCacheEntry(socket, null, Environment.TickCount64 + _lifetimeMs), Environment.TickCount64);
             return new SocketLookupResult(SocketLookupStatus.Found, socket, null);
         }
         // ping(8) run by root uses a raw ICMP socket, not a ping socket.
@@ -232,8 +232,8 @@ public sealed class SocketLocator : IDisposable
                 candidates[i] = ToRaw(matches[i]);
         }
         // Raw answers change whenever any raw socket opens; cache them only briefly.
-        long expires = Stopwatch.GetTimestamp() + Math.Min(_lifetimeTicks, Stopwatch.Frequency);
-        _cache.Add(key, new FlowCacheEntry(first, candidates, expires), Stopwatch.GetTimestamp());
+        long expires = Environment.TickCount64 + Math.Min(_lifetimeMs, 1000);
+        _cache.Add(key, new FlowCacheEntry(first, candidates, expires), Environment.TickCount64);
         return new SocketLookupResult(SocketLookupStatus.Found, first, candidates);
     }
 

@@ -2,7 +2,6 @@
 using System.Net;
 using System.Net.Sockets;
 using Daf.Interop.ProcNet;
-using Daf.Interop.Tests.SockDiag;
 
 namespace Daf.Interop.Tests.ProcNet;
 
@@ -42,31 +41,31 @@ public sealed class ProcNetSocketReaderKernelTests : IDisposable
         Socket v6 = Make(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.IcmpV6, new IPEndPoint(IPAddress.IPv6Loopback, 777));
         using var reader = ProcNetSocketReader.OpenIn(_ns.Path);
 
-        Assert.True(reader.TryFindPing(false, SockDiagKernelTests.Address(IPAddress.Loopback), 4242, out ProcNetSocketEntry p4));
-        Assert.True(reader.TryFindPing(true, SockDiagKernelTests.Address(IPAddress.IPv6Loopback), 777, out ProcNetSocketEntry p6));
-        Assert.False(reader.TryFindPing(false, SockDiagKernelTests.Address(IPAddress.Loopback), 4243, out _));
+        Assert.True(reader.TryFindPing(false, TestSockets.Address(IPAddress.Loopback), 4242, out ProcNetSocketEntry p4));
+        Assert.True(reader.TryFindPing(true, TestSockets.Address(IPAddress.IPv6Loopback), 777, out ProcNetSocketEntry p6));
+        Assert.False(reader.TryFindPing(false, TestSockets.Address(IPAddress.Loopback), 4243, out _));
 
-        Assert.Equal(SockDiagKernelTests.InodeOf(v4), p4.Inode);
-        Assert.Equal(SockDiagKernelTests.InodeOf(v6), p6.Inode);
+        Assert.Equal(TestSockets.InodeOf(v4), p4.Inode);
+        Assert.Equal(TestSockets.InodeOf(v6), p6.Inode);
     }
 
     [Fact]
     public void A_ping_socket_created_after_the_first_read_is_found_by_the_refresh_on_a_miss()
     {
         using var reader = ProcNetSocketReader.OpenIn(_ns.Path, minRefreshInterval: TimeSpan.Zero);
-        Assert.False(reader.TryFindPing(false, SockDiagKernelTests.Address(IPAddress.Loopback), 5151, out _));
+        Assert.False(reader.TryFindPing(false, TestSockets.Address(IPAddress.Loopback), 5151, out _));
 
         Socket late = Make(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Icmp, new IPEndPoint(IPAddress.Any, 5151));
 
-        Assert.True(reader.TryFindPing(false, SockDiagKernelTests.Address(IPAddress.Loopback), 5151, out ProcNetSocketEntry found));
-        Assert.Equal(SockDiagKernelTests.InodeOf(late), found.Inode);
+        Assert.True(reader.TryFindPing(false, TestSockets.Address(IPAddress.Loopback), 5151, out ProcNetSocketEntry found));
+        Assert.Equal(TestSockets.InodeOf(late), found.Inode);
     }
 
     [Fact]
     public void Misses_within_the_minimum_interval_do_not_reread_the_table()
     {
         using var reader = ProcNetSocketReader.OpenIn(_ns.Path, minRefreshInterval: TimeSpan.FromMinutes(1));
-        UInt128 loopback = SockDiagKernelTests.Address(IPAddress.Loopback);
+        UInt128 loopback = TestSockets.Address(IPAddress.Loopback);
 
         for (int i = 0; i < 100; i++)
             Assert.False(reader.TryFindPing(false, loopback, (ushort)(1000 + i), out _));
@@ -84,15 +83,15 @@ public sealed class ProcNetSocketReaderKernelTests : IDisposable
         using var reader = ProcNetSocketReader.OpenIn(_ns.Path);
         Span<ProcNetSocketEntry> matches = stackalloc ProcNetSocketEntry[4];
 
-        int found = reader.FindRaw(false, 1, SockDiagKernelTests.Address(IPAddress.Loopback), matches);
-        int found6 = reader.FindRaw(true, 58, SockDiagKernelTests.Address(IPAddress.IPv6Loopback), matches[2..]);
+        int found = reader.FindRaw(false, 1, TestSockets.Address(IPAddress.Loopback), matches);
+        int found6 = reader.FindRaw(true, 58, TestSockets.Address(IPAddress.IPv6Loopback), matches[2..]);
 
         Assert.Equal(2, found);
         Assert.Equal(
-            new[] { SockDiagKernelTests.InodeOf(a), SockDiagKernelTests.InodeOf(b) }.Order(),
+            new[] { TestSockets.InodeOf(a), TestSockets.InodeOf(b) }.Order(),
             new[] { matches[0].Inode, matches[1].Inode }.Order());
         Assert.Equal(1, found6);
-        Assert.Equal(SockDiagKernelTests.InodeOf(v6), matches[2].Inode);
+        Assert.Equal(TestSockets.InodeOf(v6), matches[2].Inode);
     }
 
     [Fact]
@@ -102,6 +101,6 @@ public sealed class ProcNetSocketReaderKernelTests : IDisposable
         using var other = new TestNetns("daf-pnet");
         using var reader = ProcNetSocketReader.OpenIn(other.Path);
 
-        Assert.False(reader.TryFindPing(false, SockDiagKernelTests.Address(IPAddress.Loopback), 4244, out _));
+        Assert.False(reader.TryFindPing(false, TestSockets.Address(IPAddress.Loopback), 4244, out _));
     }
 }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.Net;
 using System.Net.Sockets;
-using Daf.Interop.Packets;
 using Daf.Interop.SockDiag;
 using static Daf.Interop.Packets.IpProtocolNumbers;
 
@@ -18,20 +17,6 @@ public sealed class SockDiagKernelTests : IDisposable
         foreach (Socket s in _sockets)
             s.Dispose();
         _ns.Dispose();
-    }
-
-    internal static ulong InodeOf(Socket socket)
-    {
-        string target = new FileInfo("/proc/self/fd/" + socket.SafeHandle.DangerousGetHandle()).LinkTarget!;
-        Assert.StartsWith("socket:[", target);
-        return ulong.Parse(target.AsSpan(8, target.Length - 9));
-    }
-
-    internal static UInt128 Address(IPAddress address)
-    {
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-            return PacketHeaderParser.MapIpv4(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(address.GetAddressBytes()));
-        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(address.GetAddressBytes());
     }
 
     private Socket Make(Func<Socket> create)
@@ -68,8 +53,8 @@ public sealed class SockDiagKernelTests : IDisposable
     {
         var l = (IPEndPoint)local;
         var r = (IPEndPoint)remote;
-        Assert.Equal(InetDiagLookupStatus.Found, diag.Lookup(protocol, Address(l.Address), (ushort)l.Port,
-            Address(r.Address), (ushort)r.Port, out InetDiagMsg found));
+        Assert.Equal(InetDiagLookupStatus.Found, diag.Lookup(protocol, TestSockets.Address(l.Address), (ushort)l.Port,
+            TestSockets.Address(r.Address), (ushort)r.Port, out InetDiagMsg found));
         return found;
     }
 
@@ -84,8 +69,8 @@ public sealed class SockDiagKernelTests : IDisposable
         InetDiagMsg clientSide = Find(diag, IPPROTO_TCP, client.LocalEndPoint!, client.RemoteEndPoint!);
         InetDiagMsg serverSide = Find(diag, IPPROTO_TCP, accepted.LocalEndPoint!, accepted.RemoteEndPoint!);
 
-        Assert.Equal(InodeOf(client), clientSide.Inode);
-        Assert.Equal(InodeOf(accepted), serverSide.Inode);
+        Assert.Equal(TestSockets.InodeOf(client), clientSide.Inode);
+        Assert.Equal(TestSockets.InodeOf(accepted), serverSide.Inode);
         Assert.Equal(1, clientSide.State); // TCP_ESTABLISHED
         Assert.Equal(0u, clientSide.Uid);
         Assert.NotEqual(0ul, clientSide.Cookie);
@@ -102,10 +87,10 @@ public sealed class SockDiagKernelTests : IDisposable
         using var diag = SockDiagSocket.OpenIn(_ns.Path);
         var local = (IPEndPoint)listener.LocalEndPoint!;
 
-        Assert.Equal(InetDiagLookupStatus.Found, diag.Lookup(IPPROTO_TCP, Address(local.Address), (ushort)local.Port,
-            Address(IPAddress.Parse(address)), 54321, out InetDiagMsg found));
+        Assert.Equal(InetDiagLookupStatus.Found, diag.Lookup(IPPROTO_TCP, TestSockets.Address(local.Address), (ushort)local.Port,
+            TestSockets.Address(IPAddress.Parse(address)), 54321, out InetDiagMsg found));
 
-        Assert.Equal(InodeOf(listener), found.Inode);
+        Assert.Equal(TestSockets.InodeOf(listener), found.Inode);
         Assert.Equal(10, found.State); // TCP_LISTEN
     }
 
@@ -117,14 +102,14 @@ public sealed class SockDiagKernelTests : IDisposable
         var server = (IPEndPoint)client.RemoteEndPoint!;
         var peer = (IPEndPoint)client.LocalEndPoint!;
 
-        Assert.Equal(InetDiagLookupStatus.Found, diag.Lookup(IPPROTO_TCP, Address(server.Address), (ushort)server.Port,
-            Address(peer.Address), (ushort)peer.Port, out InetDiagMsg found));
-        Assert.Equal(InetDiagLookupStatus.Found, diag.Lookup(IPPROTO_TCP, Address(server.Address), (ushort)server.Port,
-            Address(IPAddress.Loopback), 54321, out InetDiagMsg listening));
+        Assert.Equal(InetDiagLookupStatus.Found, diag.Lookup(IPPROTO_TCP, TestSockets.Address(server.Address), (ushort)server.Port,
+            TestSockets.Address(peer.Address), (ushort)peer.Port, out InetDiagMsg found));
+        Assert.Equal(InetDiagLookupStatus.Found, diag.Lookup(IPPROTO_TCP, TestSockets.Address(server.Address), (ushort)server.Port,
+            TestSockets.Address(IPAddress.Loopback), 54321, out InetDiagMsg listening));
 
-        Assert.Equal(InodeOf(accepted), found.Inode);
+        Assert.Equal(TestSockets.InodeOf(accepted), found.Inode);
         Assert.Equal(SockDiagConstants.AF_INET6, found.Family);
-        Assert.Equal(InodeOf(listener), listening.Inode);
+        Assert.Equal(TestSockets.InodeOf(listener), listening.Inode);
     }
 
     [Theory]
@@ -149,7 +134,7 @@ public sealed class SockDiagKernelTests : IDisposable
 
         InetDiagMsg found = Find(diag, IPPROTO_UDP, client.LocalEndPoint!, client.RemoteEndPoint!);
 
-        Assert.Equal(InodeOf(client), found.Inode);
+        Assert.Equal(TestSockets.InodeOf(client), found.Inode);
         Assert.Equal(1, found.State); // TCP_ESTABLISHED: connected
     }
 
@@ -172,10 +157,10 @@ public sealed class SockDiagKernelTests : IDisposable
         IPAddress local = IPAddress.Parse(traffic);
         using var diag = SockDiagSocket.OpenIn(_ns.Path);
 
-        Assert.Equal(InetDiagLookupStatus.Found, diag.Lookup(IPPROTO_UDP, Address(local), (ushort)port,
-            Address(local), 40000, out InetDiagMsg found));
+        Assert.Equal(InetDiagLookupStatus.Found, diag.Lookup(IPPROTO_UDP, TestSockets.Address(local), (ushort)port,
+            TestSockets.Address(local), 40000, out InetDiagMsg found));
 
-        Assert.Equal(InodeOf(server), found.Inode);
+        Assert.Equal(TestSockets.InodeOf(server), found.Inode);
         Assert.Equal(7, found.State); // TCP_CLOSE: unconnected
     }
 
@@ -183,12 +168,12 @@ public sealed class SockDiagKernelTests : IDisposable
     public void No_socket_is_not_found_rather_than_an_error()
     {
         using var diag = SockDiagSocket.OpenIn(_ns.Path);
-        UInt128 loopback = Address(IPAddress.Loopback);
+        UInt128 loopback = TestSockets.Address(IPAddress.Loopback);
 
         Assert.Equal(InetDiagLookupStatus.NotFound, diag.Lookup(IPPROTO_TCP, loopback, 9, loopback, 40000, out _));
         Assert.Equal(InetDiagLookupStatus.NotFound, diag.Lookup(IPPROTO_UDP, loopback, 9, loopback, 40000, out _));
-        Assert.Equal(InetDiagLookupStatus.NotFound, diag.Lookup(IPPROTO_UDP, Address(IPAddress.IPv6Loopback), 9,
-            Address(IPAddress.IPv6Loopback), 40000, out _));
+        Assert.Equal(InetDiagLookupStatus.NotFound, diag.Lookup(IPPROTO_UDP, TestSockets.Address(IPAddress.IPv6Loopback), 9,
+            TestSockets.Address(IPAddress.IPv6Loopback), 40000, out _));
     }
 
     [Fact]
@@ -200,8 +185,8 @@ public sealed class SockDiagKernelTests : IDisposable
         var l = (IPEndPoint)client.LocalEndPoint!;
         var r = (IPEndPoint)client.RemoteEndPoint!;
 
-        Assert.Equal(InetDiagLookupStatus.NotFound, diag.Lookup(IPPROTO_TCP, Address(l.Address), (ushort)l.Port,
-            Address(r.Address), (ushort)r.Port, out _));
+        Assert.Equal(InetDiagLookupStatus.NotFound, diag.Lookup(IPPROTO_TCP, TestSockets.Address(l.Address), (ushort)l.Port,
+            TestSockets.Address(r.Address), (ushort)r.Port, out _));
     }
 
     [Fact]
@@ -210,7 +195,7 @@ public sealed class SockDiagKernelTests : IDisposable
         var (client, _, _) = TcpPair(IPAddress.Loopback);
         var l = (IPEndPoint)client.LocalEndPoint!;
         var r = (IPEndPoint)client.RemoteEndPoint!;
-        UInt128 la = Address(l.Address), ra = Address(r.Address);
+        UInt128 la = TestSockets.Address(l.Address), ra = TestSockets.Address(r.Address);
         using var diag = SockDiagSocket.OpenIn(_ns.Path);
         diag.Lookup(IPPROTO_TCP, la, (ushort)l.Port, ra, (ushort)r.Port, out _);
         diag.Lookup(IPPROTO_UDP, la, 9, ra, 9, out _);
