@@ -34,8 +34,10 @@ public sealed class SockDiagSocket : IDisposable
     /// <summary>
     /// Finds the socket that owns (<paramref name="local"/>:<paramref name="localPort"/>,
     /// <paramref name="remote"/>:<paramref name="remotePort"/>) for <paramref name="protocol"/> (TCP or UDP).
-    /// IPv4 traffic (IPv4-mapped addresses) is looked up as AF_INET, then as AF_INET6 with the ::ffff: addresses
-    /// when the first finds nothing.
+    /// IPv4 traffic (IPv4-mapped addresses) is looked up as AF_INET: that also finds an AF_INET6 socket serving IPv4
+    /// (dual-stack, ::ffff: peers), whose reply says AF_INET6. An AF_INET6 request with both addresses ::ffff:
+    /// mapped runs the very same IPv4 lookup in the kernel (inet_diag_find_one_icsk, udp_dump_one), so no
+    /// second request is made on a miss.
     /// </summary>
     /// <exception cref="NetlinkException">A failure other than ENOENT, naming the request and the errno.</exception>
     public InetDiagLookupStatus Lookup(byte protocol, UInt128 local, ushort localPort, UInt128 remote, ushort remotePort,
@@ -43,14 +45,8 @@ public sealed class SockDiagSocket : IDisposable
     {
         if (protocol is not (IPPROTO_TCP or IPPROTO_UDP))
             throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "sock_diag lookups serve TCP and UDP");
-        bool ipv4 = IsIpv4Mapped(local) && IsIpv4Mapped(remote);
-        if (ipv4)
-        {
-            InetDiagLookupStatus status = Query(SockDiagConstants.AF_INET, protocol, local, localPort, remote, remotePort, out socket);
-            if (status == InetDiagLookupStatus.Found)
-                return status;
-        }
-        return Query(SockDiagConstants.AF_INET6, protocol, local, localPort, remote, remotePort, out socket);
+        byte family = IsIpv4Mapped(local) && IsIpv4Mapped(remote) ? SockDiagConstants.AF_INET : SockDiagConstants.AF_INET6;
+        return Query(family, protocol, local, localPort, remote, remotePort, out socket);
     }
 
     private InetDiagLookupStatus Query(byte family, byte protocol, UInt128 local, ushort localPort, UInt128 remote,

@@ -165,6 +165,26 @@ public sealed class SockDiagKernelTests : IDisposable
     }
 
     [Fact]
+    public void An_ipv6_request_with_ipv4_mapped_addresses_finds_the_same_socket_as_the_ipv4_request()
+    {
+        var (client, _, _) = TcpPair(IPAddress.Loopback);
+        using var diag = SockDiagSocket.OpenIn(_ns.Path);
+        var l = (IPEndPoint)client.LocalEndPoint!;
+        var r = (IPEndPoint)client.RemoteEndPoint!;
+        UInt128 local = TestSockets.Address(l.Address), remote = TestSockets.Address(r.Address);
+        Span<byte> request = stackalloc byte[InetDiagReqV2.MessageSize];
+        Span<byte> reply = stackalloc byte[1024];
+        using var raw = _ns.RunIn(() => Daf.Interop.Netlink.NetlinkSocket.Open(SockDiagConstants.NETLINK_SOCK_DIAG));
+
+        InetDiagReqV2.WriteExactRequest(request, 1, SockDiagConstants.AF_INET6, IPPROTO_TCP, local, (ushort)l.Port, remote, (ushort)r.Port);
+        raw.Send(request, "sendto");
+        int received = raw.TryReceive(reply);
+
+        Assert.Equal(SockDiagReply.Kind.Message, SockDiagReply.Parse(reply[..Math.Max(received, 0)], 1, out InetDiagMsg mapped, out _));
+        Assert.Equal(TestSockets.InodeOf(client), mapped.Inode);
+    }
+
+    [Fact]
     public void No_socket_is_not_found_rather_than_an_error()
     {
         using var diag = SockDiagSocket.OpenIn(_ns.Path);
