@@ -94,7 +94,7 @@ public sealed class FlowCacheTests
     }
 
     [Fact]
-    public void Concurrent_readers_see_consistent_entries_while_a_writer_adds_and_invalidates()
+    public async Task Concurrent_readers_see_consistent_entries_while_a_writer_adds_and_invalidates()
     {
         var cache = new FlowCache(256);
         using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
@@ -117,7 +117,7 @@ public sealed class FlowCacheTests
             cache.Add(Key(port), new FlowCacheEntry(Socket(port), null, long.MaxValue), 0);
             cache.Invalidate((ulong)random.Next(512));
         }
-        Task.WaitAll(readers);
+        await Task.WhenAll(readers);
 
         Assert.Equal(0, torn);
         Assert.InRange(cache.Count, 0, 256);
