@@ -15,31 +15,16 @@ namespace Daf.Actors.Tests.Attribution;
 public sealed class SocketLocatorKernelTests : IDisposable
 {
     private readonly ITestOutputHelper _output;
-    private readonly TestNetns _ns = new("daf-loc");
-    private readonly List<Socket> _sockets = [];
+    private readonly SocketBed _bed = new("daf-loc", allowPing: true);
 
-    public SocketLocatorKernelTests(ITestOutputHelper output)
-    {
-        _output = output;
-        _ns.Exec("sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647");
-    }
+    public SocketLocatorKernelTests(ITestOutputHelper output) => _output = output;
 
-    public void Dispose()
-    {
-        foreach (Socket s in _sockets)
-            s.Dispose();
-        _ns.Dispose();
-    }
+    public void Dispose() => _bed.Dispose();
 
-    private Socket Make(Func<Socket> create)
-    {
-        Socket socket = _ns.RunIn(create);
-        _sockets.Add(socket);
-        return socket;
-    }
+    private Socket Make(Func<Socket> create) => _bed.Make(create);
 
     private SocketLocator Locator(SocketLocatorOptions? options = null) =>
-        SocketLocator.OpenIn(_ns.Path, options ?? new SocketLocatorOptions());
+        SocketLocator.OpenIn(_bed.Path, options ?? new SocketLocatorOptions());
 
     internal static PacketHeaders Packet(byte protocol, EndPoint source, EndPoint destination, byte tcpFlags = 0x10)
     {
@@ -59,25 +44,7 @@ public sealed class SocketLocatorKernelTests : IDisposable
         };
     }
 
-    private (Socket Client, Socket Accepted, Socket Listener) TcpPair(IPAddress address)
-    {
-        Socket listener = Make(() =>
-        {
-            var s = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            s.Bind(new IPEndPoint(address, 0));
-            s.Listen();
-            return s;
-        });
-        Socket client = Make(() =>
-        {
-            var s = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            s.Connect(listener.LocalEndPoint!);
-            return s;
-        });
-        Socket accepted = listener.Accept();
-        _sockets.Add(accepted);
-        return (client, accepted, listener);
-    }
+    private (Socket Client, Socket Accepted, Socket Listener) TcpPair(IPAddress address) => _bed.TcpPair(address);
 
     [Theory]
     [InlineData("127.0.0.1")]
@@ -242,8 +209,8 @@ public sealed class SocketLocatorKernelTests : IDisposable
         using SocketLocator locator = Locator();
         PacketHeaders packet = Packet(IPPROTO_TCP, l, r);
         locator.Lookup(Chain.Output, packet, 0);
-        using var diag = Daf.Interop.SockDiag.SockDiagSocket.OpenIn(_ns.Path);
-        using var procNet = Daf.Interop.ProcNet.ProcNetSocketReader.OpenIn(_ns.Path, maxSnapshotAge: TimeSpan.Zero);
+        using var diag = Daf.Interop.SockDiag.SockDiagSocket.OpenIn(_bed.Path);
+        using var procNet = Daf.Interop.ProcNet.ProcNetSocketReader.OpenIn(_bed.Path, maxSnapshotAge: TimeSpan.Zero);
 
         double cachedNs = Measure(1_000_000, () => locator.TryGetCached(Chain.Output, packet, out _)) * 1e9;
         var dictionary = new System.Collections.Concurrent.ConcurrentDictionary<long, long>();

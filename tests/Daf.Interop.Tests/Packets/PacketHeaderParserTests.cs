@@ -86,6 +86,10 @@ public class PacketHeaderParserTests
         Assert.Equal(40, v6.L4Offset);
     }
 
+    private static byte[] IcmpPacket(byte protocol, byte[] icmp) => protocol == IPPROTO_ICMP
+        ? Ipv4(protocol, "10.0.0.1", "10.0.0.2", icmp)
+        : Ipv6(protocol, "fd00::1", "fd00::2", icmp);
+
     [Theory]
     [InlineData(IPPROTO_ICMP, 8)]
     [InlineData(IPPROTO_ICMP, 0)]
@@ -93,12 +97,7 @@ public class PacketHeaderParserTests
     [InlineData(IPPROTO_ICMPV6, 129)]
     public void Icmp_echo_request_and_reply_yield_the_echo_identifier(byte protocol, byte type)
     {
-        byte[] icmp = [type, 0, 0xAB, 0xCD, 0x12, 0x34, 0, 7];
-        byte[] packet = protocol == IPPROTO_ICMP
-            ? Ipv4(protocol, "10.0.0.1", "10.0.0.2", icmp)
-            : Ipv6(protocol, "fd00::1", "fd00::2", icmp);
-
-        Assert.True(PacketHeaderParser.TryParse(packet, out var h));
+        Assert.True(PacketHeaderParser.TryParse(IcmpPacket(protocol, [type, 0, 0xAB, 0xCD, 0x12, 0x34, 0, 7]), out var h));
 
         Assert.True(h.HasIcmpEchoId);
         Assert.Equal(0x1234, h.IcmpEchoId);
@@ -113,13 +112,10 @@ public class PacketHeaderParserTests
     public void Other_icmp_types_and_truncated_echoes_have_no_echo_identifier(byte protocol, byte type)
     {
         byte[] icmp = [type, 0, 0, 0, 0x12, 0x34, 0, 7];
-        Func<byte[], byte[]> wrap = l4 => protocol == IPPROTO_ICMP
-            ? Ipv4(protocol, "10.0.0.1", "10.0.0.2", l4)
-            : Ipv6(protocol, "fd00::1", "fd00::2", l4);
         byte echoType = protocol == IPPROTO_ICMP ? (byte)8 : (byte)128;
 
-        Assert.True(PacketHeaderParser.TryParse(wrap(icmp), out var other));
-        Assert.True(PacketHeaderParser.TryParse(wrap([echoType, 0, 0, 0, 0x12, 0x34, 0]), out var truncated));
+        Assert.True(PacketHeaderParser.TryParse(IcmpPacket(protocol, icmp), out var other));
+        Assert.True(PacketHeaderParser.TryParse(IcmpPacket(protocol, [echoType, 0, 0, 0, 0x12, 0x34, 0]), out var truncated));
 
         Assert.False(other.HasIcmpEchoId);
         Assert.Equal(0, other.IcmpEchoId);

@@ -8,38 +8,19 @@ namespace Daf.Interop.Tests.ProcNet;
 /// <summary>Ping and raw sockets made inside a test namespace (ping allowed there by net.ipv4.ping_group_range).</summary>
 public sealed class ProcNetSocketReaderKernelTests : IDisposable
 {
-    private readonly TestNetns _ns = new("daf-pnet");
-    private readonly List<Socket> _sockets = [];
+    private readonly SocketBed _bed = new("daf-pnet", allowPing: true);
 
-    public ProcNetSocketReaderKernelTests() =>
-        _ns.Exec("sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647");
+    public void Dispose() => _bed.Dispose();
 
-    public void Dispose()
-    {
-        foreach (Socket s in _sockets)
-            s.Dispose();
-        _ns.Dispose();
-    }
-
-    private Socket Make(AddressFamily family, SocketType type, ProtocolType protocol, EndPoint? bind)
-    {
-        Socket socket = _ns.RunIn(() =>
-        {
-            var s = new Socket(family, type, protocol);
-            if (bind != null)
-                s.Bind(bind);
-            return s;
-        });
-        _sockets.Add(socket);
-        return socket;
-    }
+    private Socket Make(AddressFamily family, SocketType type, ProtocolType protocol, EndPoint? bind) =>
+        _bed.Make(family, type, protocol, bind);
 
     [Fact]
     public void Ping_sockets_are_found_by_local_address_and_echo_id()
     {
         Socket v4 = Make(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Icmp, new IPEndPoint(IPAddress.Loopback, 4242));
         Socket v6 = Make(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.IcmpV6, new IPEndPoint(IPAddress.IPv6Loopback, 777));
-        using var reader = ProcNetSocketReader.OpenIn(_ns.Path);
+        using var reader = ProcNetSocketReader.OpenIn(_bed.Path);
 
         Assert.True(reader.TryFindPing(false, TestSockets.Address(IPAddress.Loopback), 4242, out ProcNetSocketEntry p4));
         Assert.True(reader.TryFindPing(true, TestSockets.Address(IPAddress.IPv6Loopback), 777, out ProcNetSocketEntry p6));
@@ -52,7 +33,7 @@ public sealed class ProcNetSocketReaderKernelTests : IDisposable
     [Fact]
     public void A_ping_socket_created_after_the_first_read_is_found_by_the_refresh_on_a_miss()
     {
-        using var reader = ProcNetSocketReader.OpenIn(_ns.Path, minRefreshInterval: TimeSpan.Zero);
+        using var reader = ProcNetSocketReader.OpenIn(_bed.Path, minRefreshInterval: TimeSpan.Zero);
         Assert.False(reader.TryFindPing(false, TestSockets.Address(IPAddress.Loopback), 5151, out _));
 
         Socket late = Make(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Icmp, new IPEndPoint(IPAddress.Any, 5151));
@@ -64,7 +45,7 @@ public sealed class ProcNetSocketReaderKernelTests : IDisposable
     [Fact]
     public void Misses_within_the_minimum_interval_do_not_reread_the_table()
     {
-        using var reader = ProcNetSocketReader.OpenIn(_ns.Path, minRefreshInterval: TimeSpan.FromMinutes(1));
+        using var reader = ProcNetSocketReader.OpenIn(_bed.Path, minRefreshInterval: TimeSpan.FromMinutes(1));
         UInt128 loopback = TestSockets.Address(IPAddress.Loopback);
 
         for (int i = 0; i < 100; i++)
@@ -80,7 +61,7 @@ public sealed class ProcNetSocketReaderKernelTests : IDisposable
         Socket b = Make(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp, null);
         Make(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Udp, null);
         Socket v6 = Make(AddressFamily.InterNetworkV6, SocketType.Raw, ProtocolType.IcmpV6, null);
-        using var reader = ProcNetSocketReader.OpenIn(_ns.Path);
+        using var reader = ProcNetSocketReader.OpenIn(_bed.Path);
         Span<ProcNetSocketEntry> matches = stackalloc ProcNetSocketEntry[4];
 
         int found = reader.FindRaw(false, 1, TestSockets.Address(IPAddress.Loopback), matches);

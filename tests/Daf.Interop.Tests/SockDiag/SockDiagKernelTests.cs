@@ -9,45 +9,14 @@ namespace Daf.Interop.Tests.SockDiag;
 /// <summary>Exact sock_diag lookups against real sockets made inside a test namespace (loopback only).</summary>
 public sealed class SockDiagKernelTests : IDisposable
 {
-    private readonly TestNetns _ns = new("daf-sdiag");
-    private readonly List<Socket> _sockets = [];
+    private readonly SocketBed _bed = new("daf-sdiag");
 
-    public void Dispose()
-    {
-        foreach (Socket s in _sockets)
-            s.Dispose();
-        _ns.Dispose();
-    }
+    public void Dispose() => _bed.Dispose();
 
-    private Socket Make(Func<Socket> create)
-    {
-        Socket socket = _ns.RunIn(create);
-        _sockets.Add(socket);
-        return socket;
-    }
+    private Socket Make(Func<Socket> create) => _bed.Make(create);
 
-    private (Socket Client, Socket Accepted, Socket Listener) TcpPair(IPAddress address, bool dualModeListener = false)
-    {
-        Socket listener = Make(() =>
-        {
-            var s = dualModeListener
-                ? new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true }
-                : new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            s.Bind(new IPEndPoint(dualModeListener ? IPAddress.IPv6Any : address, 0));
-            s.Listen();
-            return s;
-        });
-        int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-        Socket client = Make(() =>
-        {
-            var s = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            s.Connect(new IPEndPoint(address, port));
-            return s;
-        });
-        Socket accepted = listener.Accept();
-        _sockets.Add(accepted);
-        return (client, accepted, listener);
-    }
+    private (Socket Client, Socket Accepted, Socket Listener) TcpPair(IPAddress address, bool dualModeListener = false) =>
+        _bed.TcpPair(address, dualModeListener);
 
     private static InetDiagMsg Find(SockDiagSocket diag, byte protocol, EndPoint local, EndPoint remote)
     {
@@ -64,7 +33,7 @@ public sealed class SockDiagKernelTests : IDisposable
     public void Tcp_connection_is_found_from_the_client_and_the_server_side(string address)
     {
         var (client, accepted, _) = TcpPair(IPAddress.Parse(address));
-        using var diag = SockDiagSocket.OpenIn(_ns.Path);
+        using var diag = SockDiagSocket.OpenIn(_bed.Path);
 
         InetDiagMsg clientSide = Find(diag, IPPROTO_TCP, client.LocalEndPoint!, client.RemoteEndPoint!);
         InetDiagMsg serverSide = Find(diag, IPPROTO_TCP, accepted.LocalEndPoint!, accepted.RemoteEndPoint!);
@@ -84,7 +53,7 @@ public sealed class SockDiagKernelTests : IDisposable
     public void Syn_from_an_unknown_peer_finds_the_listening_socket(string address)
     {
         var (_, _, listener) = TcpPair(IPAddress.Parse(address));
-        using var diag = SockDiagSocket.OpenIn(_ns.Path);
+        using var diag = SockDiagSocket.OpenIn(_bed.Path);
         var local = (IPEndPoint)listener.LocalEndPoint!;
 
         Assert.Equal(InetDiagLookupStatus.Found, diag.Lookup(IPPROTO_TCP, TestSockets.Address(local.Address), (ushort)local.Port,
@@ -98,7 +67,7 @@ public sealed class SockDiagKernelTests : IDisposable
     public void Ipv4_traffic_of_a_dual_stack_socket_is_found_with_ipv4_mapped_addresses()
     {
         var (client, accepted, listener) = TcpPair(IPAddress.Loopback, dualModeListener: true);
-        using var diag = SockDiagSocket.OpenIn(_ns.Path);
+        using var diag = SockDiagSocket.OpenIn(_bed.Path);
         var server = (IPEndPoint)client.RemoteEndPoint!;
         var peer = (IPEndPoint)client.LocalEndPoint!;
 
@@ -130,7 +99,7 @@ public sealed class SockDiagKernelTests : IDisposable
             s.Connect(server.LocalEndPoint!);
             return s;
         });
-        using var diag = SockDiagSocket.OpenIn(_ns.Path);
+        using var diag = SockDiagSocket.OpenIn(_bed.Path);
 
         InetDiagMsg found = Find(diag, IPPROTO_UDP, client.LocalEndPoint!, client.RemoteEndPoint!);
 
@@ -155,7 +124,7 @@ public sealed class SockDiagKernelTests : IDisposable
         });
         int port = ((IPEndPoint)server.LocalEndPoint!).Port;
         IPAddress local = IPAddress.Parse(traffic);
-        using var diag = SockDiagSocket.OpenIn(_ns.Path);
+        using var diag = SockDiagSocket.OpenIn(_bed.Path);
 
         Assert.Equal(InetDiagLookupStatus.Found, diag.Lookup(IPPROTO_UDP, TestSockets.Address(local), (ushort)port,
             TestSockets.Address(local), 40000, out InetDiagMsg found));
@@ -168,13 +137,13 @@ public sealed class SockDiagKernelTests : IDisposable
     public void An_ipv6_request_with_ipv4_mapped_addresses_finds_the_same_socket_as_the_ipv4_request()
     {
         var (client, _, _) = TcpPair(IPAddress.Loopback);
-        using var diag = SockDiagSocket.OpenIn(_ns.Path);
+        using var diag = SockDiagSocket.OpenIn(_bed.Path);
         var l = (IPEndPoint)client.LocalEndPoint!;
         var r = (IPEndPoint)client.RemoteEndPoint!;
         UInt128 local = TestSockets.Address(l.Address), remote = TestSockets.Address(r.Address);
         Span<byte> request = stackalloc byte[InetDiagReqV2.MessageSize];
         Span<byte> reply = stackalloc byte[1024];
-        using var raw = _ns.RunIn(() => Daf.Interop.Netlink.NetlinkSocket.Open(SockDiagConstants.NETLINK_SOCK_DIAG));
+        using var raw = _bed.Namespace.RunIn(() => Daf.Interop.Netlink.NetlinkSocket.Open(SockDiagConstants.NETLINK_SOCK_DIAG));
 
         InetDiagReqV2.WriteExactRequest(request, 1, SockDiagConstants.AF_INET6, IPPROTO_TCP, local, (ushort)l.Port, remote, (ushort)r.Port);
         raw.Send(request, "sendto");
@@ -187,7 +156,7 @@ public sealed class SockDiagKernelTests : IDisposable
     [Fact]
     public void No_socket_is_not_found_rather_than_an_error()
     {
-        using var diag = SockDiagSocket.OpenIn(_ns.Path);
+        using var diag = SockDiagSocket.OpenIn(_bed.Path);
         UInt128 loopback = TestSockets.Address(IPAddress.Loopback);
 
         Assert.Equal(InetDiagLookupStatus.NotFound, diag.Lookup(IPPROTO_TCP, loopback, 9, loopback, 40000, out _));
@@ -216,7 +185,7 @@ public sealed class SockDiagKernelTests : IDisposable
         var l = (IPEndPoint)client.LocalEndPoint!;
         var r = (IPEndPoint)client.RemoteEndPoint!;
         UInt128 la = TestSockets.Address(l.Address), ra = TestSockets.Address(r.Address);
-        using var diag = SockDiagSocket.OpenIn(_ns.Path);
+        using var diag = SockDiagSocket.OpenIn(_bed.Path);
         diag.Lookup(IPPROTO_TCP, la, (ushort)l.Port, ra, (ushort)r.Port, out _);
         diag.Lookup(IPPROTO_UDP, la, 9, ra, 9, out _);
 
