@@ -102,13 +102,23 @@ public sealed class SocketLocator : IDisposable
                 remote, source ? headers.DestinationPort : headers.SourcePort, false);
             return true;
         }
-        if (headers.HasIcmpEchoId)
+        if (headers.HasIcmpEchoId && IsEchoOfLocalPingSocket(headers, side))
         {
             key = new FlowKey(headers.Protocol, local, headers.IcmpEchoId, remote, 0, false);
             return true;
         }
         key = new FlowKey(headers.Protocol, local, headers.Protocol, 0, 0, true);
         return true;
+    }
+
+    /// <summary>
+    /// A ping socket sends echo requests and receives echo replies; the kernel itself answers echo requests, so an
+    /// incoming request or an outgoing reply is not a ping socket's (raw ICMP sockets may still see it).
+    /// </summary>
+    private static bool IsEchoOfLocalPingSocket(in PacketHeaders headers, LocalSide side)
+    {
+        bool request = headers.IcmpType is PacketHeaderParser.ICMP_ECHO or PacketHeaderParser.ICMPV6_ECHO_REQUEST;
+        return request == (side == LocalSide.Source);
     }
 
     public bool TryGetCached(Chain chain, in PacketHeaders headers, out LocatedSocket socket) =>
@@ -164,7 +174,7 @@ public sealed class SocketLocator : IDisposable
         SocketLookupResult result = key.Protocol switch
         {
             IPPROTO_TCP or IPPROTO_UDP => LookupInet(key, headers.IpVersion == 6),
-            _ when headers.HasIcmpEchoId => LookupPing(key, headers.IpVersion == 6),
+            _ when !key.LocalOnly => LookupPing(key, headers.IpVersion == 6),
             _ => LookupRaw(key, key.Protocol, headers.IpVersion == 6),
         };
         switch (result.Status)

@@ -121,7 +121,7 @@ public static class PacketHeaderParser
     }
 
     private const int IcmpEchoHeaderLength = 8;
-    private const byte ICMP_ECHOREPLY = 0, ICMP_ECHO = 8, ICMPV6_ECHO_REQUEST = 128, ICMPV6_ECHO_REPLY = 129;
+    public const byte ICMP_ECHOREPLY = 0, ICMP_ECHO = 8, ICMPV6_ECHO_REQUEST = 128, ICMPV6_ECHO_REPLY = 129;
 
     private static bool IsIcmpEcho(byte protocol, ReadOnlySpan<byte> l4) =>
         l4.Length >= IcmpEchoHeaderLength && protocol switch
@@ -137,6 +137,8 @@ public static class PacketHeaderParser
             return;
         headers.L4Offset = offset;
         ReadOnlySpan<byte> l4 = packet[offset..];
+        if (headers.Protocol is IPPROTO_ICMP or IPPROTO_ICMPV6 && !l4.IsEmpty)
+            headers.IcmpType = l4[0];
         if (IsIcmpEcho(headers.Protocol, l4))
         {
             headers.HasIcmpEchoId = true;

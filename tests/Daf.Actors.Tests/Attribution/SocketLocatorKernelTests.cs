@@ -133,13 +133,17 @@ public sealed class SocketLocatorKernelTests : IDisposable
         });
         using SocketLocator locator = Locator();
         PacketHeaders request = Packet(IPPROTO_ICMP, new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.Loopback, 0))
-            with { HasPorts = false, SourcePort = 0, DestinationPort = 0, HasIcmpEchoId = true, IcmpEchoId = 4321 };
+            with { HasPorts = false, SourcePort = 0, DestinationPort = 0, IcmpType = 8, HasIcmpEchoId = true, IcmpEchoId = 4321 };
+        PacketHeaders reply = request with { IcmpType = 0 };
 
         SocketLookupResult found = locator.Lookup(Chain.Output, request, 0);
 
         Assert.Equal(SocketKind.Ping, found.Socket.Kind);
         Assert.Equal(TestSockets.InodeOf(ping), found.Socket.Inode);
-        Assert.True(locator.TryGetCached(Chain.Input, request with { Source = request.Destination }, out _));
+        Assert.True(locator.TryGetCached(Chain.Input, reply, out LocatedSocket replyOwner));
+        Assert.Equal(found.Socket, replyOwner);
+        // The kernel, not the ping socket, answers an incoming request with the same identifier.
+        Assert.Equal(SocketLookupStatus.Unattributable, locator.Lookup(Chain.Input, request, null).Status);
     }
 
     [Fact]
@@ -150,7 +154,7 @@ public sealed class SocketLocatorKernelTests : IDisposable
         using SocketLocator locator = Locator();
         PacketHeaders echo = Packet(IPPROTO_ICMP, new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.Loopback, 0))
             with { HasPorts = false, HasIcmpEchoId = true, IcmpEchoId = 999 };
-        PacketHeaders unreachable = echo with { HasIcmpEchoId = false, IcmpEchoId = 0 };
+        PacketHeaders unreachable = echo with { IcmpType = 3, HasIcmpEchoId = false, IcmpEchoId = 0 };
         PacketHeaders gre = echo with { Protocol = 47, HasIcmpEchoId = false };
 
         SocketLookupResult viaEcho = locator.Lookup(Chain.Input, echo, null);

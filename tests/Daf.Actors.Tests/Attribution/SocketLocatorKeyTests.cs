@@ -51,4 +51,20 @@ public sealed class SocketLocatorKeyTests
         Assert.Equal(new FlowKey(IPPROTO_ICMP, Udp.Destination, 77, Udp.Source, 0, false), e);
         Assert.Equal(new FlowKey(47, Udp.Source, 47, 0, 0, true), g);
     }
+
+    [Fact]
+    public void Echo_requests_are_a_ping_sockets_only_when_sent_and_replies_only_when_received()
+    {
+        PacketHeaders request = Udp with { Protocol = IPPROTO_ICMP, HasPorts = false, IcmpType = 8, HasIcmpEchoId = true, IcmpEchoId = 77 };
+        PacketHeaders reply = request with { IcmpType = 0 };
+
+        Assert.True(SocketLocator.TryGetFlowKey(request, LocalSide.Source, out FlowKey sent));
+        Assert.True(SocketLocator.TryGetFlowKey(request, LocalSide.Destination, out FlowKey answeredByKernel));
+        Assert.True(SocketLocator.TryGetFlowKey(reply, LocalSide.Source, out FlowKey sentByKernel));
+
+        Assert.False(sent.LocalOnly);
+        Assert.Equal(77, sent.LocalPort);
+        Assert.Equal(new FlowKey(IPPROTO_ICMP, Udp.Destination, IPPROTO_ICMP, 0, 0, true), answeredByKernel);
+        Assert.True(sentByKernel.LocalOnly);
+    }
 }

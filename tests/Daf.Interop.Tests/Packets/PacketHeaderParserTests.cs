@@ -100,6 +100,7 @@ public class PacketHeaderParserTests
         Assert.True(PacketHeaderParser.TryParse(IcmpPacket(protocol, [type, 0, 0xAB, 0xCD, 0x12, 0x34, 0, 7]), out var h));
 
         Assert.True(h.HasIcmpEchoId);
+        Assert.Equal(type, h.IcmpType);
         Assert.Equal(0x1234, h.IcmpEchoId);
         Assert.False(h.HasPorts);
     }
@@ -118,6 +119,7 @@ public class PacketHeaderParserTests
         Assert.True(PacketHeaderParser.TryParse(IcmpPacket(protocol, [echoType, 0, 0, 0, 0x12, 0x34, 0]), out var truncated));
 
         Assert.False(other.HasIcmpEchoId);
+        Assert.Equal(type, other.IcmpType);
         Assert.Equal(0, other.IcmpEchoId);
         Assert.False(truncated.HasIcmpEchoId);
     }
