@@ -38,6 +38,7 @@ public sealed class SocketLocator : IDisposable
     private readonly Dictionary<uint, TokenBucket> _buckets = [];
     private readonly TokenBucket _sharedBucket;
     private readonly long _lifetimeMs;
+    private long _found, _notFound, _rateLimited, _unattributable;
 
     public SocketLocator(SockDiagSocket diag, ProcNetSocketReader procNet, SocketLocatorOptions options)
     {
@@ -74,8 +75,6 @@ public sealed class SocketLocator : IDisposable
     public long NotFound => Volatile.Read(ref _notFound);
     public long RateLimited => Volatile.Read(ref _rateLimited);
     public long Unattributable => Volatile.Read(ref _unattributable);
-
-    private long _found, _notFound, _rateLimited, _unattributable;
 
     /// <summary>OUTPUT: the source; INPUT: the destination. FORWARD has no local side of its own.</summary>
     public static LocalSide LocalSideOf(Chain chain) => chain switch

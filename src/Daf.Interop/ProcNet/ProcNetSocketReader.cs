@@ -22,6 +22,8 @@ namespace Daf.Interop.ProcNet;
 public sealed class ProcNetSocketReader : IDisposable
 {
     private const int ChunkBytes = 16 * 1024;
+    /// <summary>A socket line is under 200 bytes; reading stops (truncated) after this many bytes per kept entry.</summary>
+    private const int MaxBytesPerEntry = 512;
     private static readonly string[] FileNames = ["icmp", "icmp6", "raw", "raw6"];
 
     private readonly ReadOnlyFile[] _files;
@@ -181,6 +183,8 @@ public sealed class ProcNetSocketReader : IDisposable
                 consumed = filled; // a line longer than the chunk is not a socket line: drop it
             kept = filled - consumed;
             _chunk.AsSpan(consumed, kept).CopyTo(_chunk);
+            if (offset > (long)snapshot.Buffer.Length * MaxBytesPerEntry)
+                snapshot.Truncated = true;
             if (snapshot.Truncated)
                 break;
         }
