@@ -223,6 +223,8 @@ public sealed class SocketLocatorKernelTests : IDisposable
         double diagUs = Measure(20_000, () => diag.Lookup(IPPROTO_TCP, packet.Source, (ushort)l.Port, packet.Destination,
             (ushort)r.Port, out _) == Daf.Interop.SockDiag.InetDiagLookupStatus.Found) * 1e6;
         double procUs = Measure(2_000, () => procNet.TryFindPing(false, packet.Source, 4322, out _)) * 1e6;
+        // Again, once background tier-1 compilation (slow on a loaded machine) has surely finished.
+        cachedNs = Math.Min(cachedNs, Measure(1_000_000, () => locator.TryGetCached(Chain.Output, packet, out _)) * 1e9);
         _output.WriteLine($"cached {cachedNs:F1} ns (ConcurrentDictionary<long,long> hit on this machine now: {dictionaryNs:F1} ns), " +
             $"sock_diag {diagUs:F2} us, /proc/net/icmp {procUs:F2} us");
 
