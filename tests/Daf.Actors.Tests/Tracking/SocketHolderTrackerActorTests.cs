@@ -16,6 +16,7 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
 {
     private static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
+    private const string Python = "/usr/bin/python3";
 
     /// <summary>Prints the readlink of a UDP socket it holds, then waits for stdin to close.</summary>
     private const string PythonSocket =
@@ -50,7 +51,7 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
     [Fact]
     public async Task Start_up_scan_finds_the_socket_a_child_holds()
     {
-        using var child = ChildProcess.Start("python3", "-c", PythonSocket);
+        using var child = ChildProcess.Start(Python, "-c", PythonSocket);
         ulong inode = ParseInode(child.ReadLine());
         IActorRef tracker = await StartTracker();
         HolderTrackerStats stats = await StatsOf(tracker);
@@ -66,7 +67,7 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
     [Fact]
     public async Task Events_keep_the_table_current_and_exec_rereads_the_descriptor_table()
     {
-        using var child = ChildProcess.Start("python3", "-c", PythonSocket);
+        using var child = ChildProcess.Start(Python, "-c", PythonSocket);
         ulong real = ParseInode(child.ReadLine());
         IActorRef tracker = await StartTracker();
         const ulong Duplicated = 0xDAF0_0000_0000_0001;
@@ -95,7 +96,7 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
     [Fact]
     public async Task Events_older_than_the_proc_read_that_covers_them_are_skipped()
     {
-        using var child = ChildProcess.Start("python3", "-c", PythonSocket);
+        using var child = ChildProcess.Start(Python, "-c", PythonSocket);
         ulong inode = ParseInode(child.ReadLine());
         TrackingEvent stale = RangeClosed(child.Pid, 0, -1);
         IActorRef tracker = await StartTracker();
@@ -145,7 +146,7 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
             "socket.send_fds(a, [b'x'], [u.fileno()])\n" +
             "u.close()\n" +
             "sys.stdin.read()\n";
-        using var parent = ChildProcess.Start("python3", "-c", script);
+        using var parent = ChildProcess.Start(Python, "-c", script);
         int receiver = int.Parse(parent.ReadLine());
         IActorRef tracker = await StartTracker();
 
@@ -174,7 +175,7 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
             "print(os.readlink(f'/proc/self/fd/{s.fileno()}'), flush=True)\n" +
             "sys.stdin.read()\n" +
             "stop.set()\n";
-        using var child = ChildProcess.Start("python3", "-c", script);
+        using var child = ChildProcess.Start(Python, "-c", script);
         ulong inode = ParseInode(child.ReadLine());
         Assert.True(Directory.GetDirectories($"/proc/{child.Pid}/task").Length >= 9);
         IActorRef tracker = await StartTracker();
@@ -191,7 +192,7 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
             "socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(1000)]\n" +
             "print(' '.join(os.readlink(f'/proc/self/fd/{s.fileno()}') for s in socks), flush=True)\n" +
             "sys.stdin.read()\n";
-        using var child = ChildProcess.Start("python3", "-c", script);
+        using var child = ChildProcess.Start(Python, "-c", script);
         ulong[] inodes = child.ReadLine().Split(' ').Select(ParseInode).ToArray();
         Assert.Equal(1000, inodes.Distinct().Count());
         IActorRef tracker = await StartTracker();
@@ -212,7 +213,7 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
     public async Task Fallback_scan_finds_holders_of_a_socket_no_event_announced()
     {
         IActorRef tracker = await StartTracker();
-        using var child = ChildProcess.Start("python3", "-c", PythonSocket);
+        using var child = ChildProcess.Start(Python, "-c", PythonSocket);
         ulong inode = ParseInode(child.ReadLine());
         Assert.False(_table.TryGetHolders(inode, out _));
 
