@@ -129,6 +129,31 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
     }
 
     [Fact]
+    public async Task Process_that_takes_a_socket_and_exits_keeps_its_image_and_sockets_for_the_grace_delay()
+    {
+        var grace = TimeSpan.FromMilliseconds(500);
+        IActorRef tracker = await StartTracker(TrackingOptions.Default with { GraceDelay = grace });
+        using var child = ChildProcess.Start(Python, "-c", PythonSocket);
+        int pid = child.Pid;
+        ulong inode = ParseInode(child.ReadLine());
+
+        tracker.Tell(Batch(Socket(pid, 3, inode)));
+        AwaitCondition(() => _images.TryGetImage(pid, out _), Wait);
+        Assert.True(_images.TryGetImage(pid, out ProcessImage image));
+        Assert.True(image.Maps(Tools.Sha256Sum(Python)));
+
+        child.Dispose();
+        var clock = Stopwatch.StartNew();
+        tracker.Tell(Batch(Exit(pid)));
+        await StatsOf(tracker);
+        Assert.True(Holds(inode, pid));
+        Assert.True(_images.TryGetImage(pid, out ProcessImage kept));
+        Assert.Same(image, kept);
+        AwaitCondition(() => !_images.TryGetImage(pid, out _) && !_table.TryGetHolders(inode, out _), Wait);
+        Assert.True(clock.Elapsed >= grace - TimeSpan.FromMilliseconds(20), $"{clock.Elapsed.TotalMilliseconds} ms");
+    }
+
+    [Fact]
     public async Task Socket_received_over_SCM_RIGHTS_is_found_by_the_reread_FDS_RECEIVED_triggers()
     {
         const string script =
