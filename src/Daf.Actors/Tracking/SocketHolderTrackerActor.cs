@@ -58,6 +58,8 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(options);
+        if (table.GraceDelay != options.GraceDelay)
+            throw new ArgumentException($"the table's grace delay ({table.GraceDelay}) differs from the options' ({options.GraceDelay})", nameof(table));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.FallbackScansPerSecond, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.DescriptorRereadsPerSecond, 1);
         _table = table;
@@ -79,6 +81,10 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
     public static Props Props(SocketHolderTable table, ProcessImageStore images, ProcessIdentityReader reader,
         TrackingOptions options, string procRoot = "/proc") =>
         Akka.Actor.Props.Create(() => new SocketHolderTrackerActor(table, images, reader, options, procRoot));
+
+    /// <summary>The tracker with scanners that read processes as <paramref name="options"/> say, sharing <paramref name="cache"/>.</summary>
+    public static Props Props(SocketHolderTable table, ProcessImageStore images, ObjectDigestCache cache, TrackingOptions options) =>
+        Props(table, images, new ProcessIdentityReader(cache, options.IdentityOptions), options);
 
     /// <summary>CLOCK_MONOTONIC in nanoseconds, the clock of the events' timestamps (bpf_ktime_get_ns).</summary>
     public static ulong MonotonicNanoseconds() =>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+using Daf.Actors.Identity;
+
 namespace Daf.Actors.Tracking;
 
 /// <summary>How holders and their images are tracked.</summary>
@@ -16,6 +18,9 @@ public sealed record TrackingOptions(
     public static readonly TimeSpan DefaultGraceDelay = TimeSpan.FromMilliseconds(50);
 
     public static TrackingOptions Default { get; } = new(DefaultGraceDelay);
+
+    /// <summary>How scanners read a process (<see cref="IncludeAllFileBacked"/>).</summary>
+    public ProcessIdentityOptions IdentityOptions => ProcessIdentityOptions.Default with { IncludeAllFileBacked = IncludeAllFileBacked };
 
     /// <summary>Full /proc walks at most per second to find the holders of a socket no event announced.</summary>
     public int FallbackScansPerSecond { get; init; } = 2;

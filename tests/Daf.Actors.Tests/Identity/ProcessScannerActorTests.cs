@@ -40,7 +40,7 @@ public sealed class ProcessScannerActorTests : TestKit
     private ProcessImage AwaitImage(int pid, Func<ProcessImage, bool> condition)
     {
         ProcessImage? found = null;
-        AwaitCondition(() => _store.TryGetImage(pid, out found!) && condition(found), Wait);
+        AwaitCondition(() => _store.TryGetImage(pid, out found!) && condition(found), Wait, TimeSpan.FromMilliseconds(10));
         return found!;
     }
 

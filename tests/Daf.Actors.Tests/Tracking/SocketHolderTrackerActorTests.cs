@@ -14,8 +14,9 @@ namespace Daf.Actors.Tests.Tracking;
 /// <summary>The tracker against real processes (root) and synthetic events.</summary>
 public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : TestKit
 {
-    private static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(10);
     private const string Python = "/usr/bin/python3";
 
     /// <summary>Prints the readlink of a UDP socket it holds, then waits for stdin to close.</summary>
@@ -25,14 +26,15 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
         "print(os.readlink(f'/proc/self/fd/{s.fileno()}'), flush=True)\n" +
         "sys.stdin.read()\n";
 
-    private readonly SocketHolderTable _table = new(Grace);
+    private SocketHolderTable _table = new(Grace);
     private readonly ProcessImageStore _images = new();
 
     /// <summary>Starts the tracker and waits for its start-up scan (events stamped before it would count as covered by it).</summary>
     private async Task<IActorRef> StartTracker(TrackingOptions? options = null)
     {
-        IActorRef tracker = Sys.ActorOf(SocketHolderTrackerActor.Props(_table, _images,
-            new ProcessIdentityReader(new ObjectDigestCache()), options ?? TrackingOptions.Default with { GraceDelay = Grace }));
+        options ??= TrackingOptions.Default with { GraceDelay = Grace };
+        _table = new SocketHolderTable(options.GraceDelay);
+        IActorRef tracker = Sys.ActorOf(SocketHolderTrackerActor.Props(_table, _images, new ObjectDigestCache(), options));
         await StatsOf(tracker);
         return tracker;
     }
@@ -61,7 +63,7 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
         Assert.Equal(1, stats.FullScans);
         output.WriteLine($"start-up scan: {stats.LastFullScan.TotalMilliseconds:F1} ms, {stats.Sockets} sockets, {stats.Holders} holders");
         // The holder gets a scanner, which publishes its image.
-        AwaitCondition(() => _images.TryGetImage(child.Pid, out _), Wait);
+        AwaitCondition(() => _images.TryGetImage(child.Pid, out _), Wait, Poll);
     }
 
     [Fact]
@@ -82,14 +84,14 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
         tracker.Tell(Batch(RangeClosed(Other, 256, 260), Exit(Forked)));
         await StatsOf(tracker);
         Assert.True(Holds(Duplicated, Other) && Holds(Duplicated, Forked), "dropped holders stay for the grace delay");
-        AwaitCondition(() => !Holds(Duplicated, Other) && !Holds(Duplicated, Forked), Wait);
+        AwaitCondition(() => !Holds(Duplicated, Other) && !Holds(Duplicated, Forked), Wait, Poll);
         Assert.True(Holds(Duplicated, child.Pid));
 
         // exec: /proc/PID/fd is read again; fd 300 never existed there, the real socket does.
         tracker.Tell(Batch(Exec(child.Pid)));
         HolderTrackerStats stats = await StatsOf(tracker);
         Assert.Equal(1, stats.DescriptorRereads);
-        AwaitCondition(() => !_table.TryGetHolders(Duplicated, out _), Wait);
+        AwaitCondition(() => !_table.TryGetHolders(Duplicated, out _), Wait, Poll);
         Assert.True(Holds(real, child.Pid));
     }
 
@@ -109,7 +111,7 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
         tracker.Tell(Batch(RangeClosed(child.Pid, 0, -1)));
         stats = await StatsOf(tracker);
         Assert.Equal(1, stats.EventsApplied);
-        AwaitCondition(() => !_table.TryGetHolders(inode, out _), Wait);
+        AwaitCondition(() => !_table.TryGetHolders(inode, out _), Wait, Poll);
     }
 
     [Fact]
@@ -124,7 +126,7 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
         tracker.Tell(Batch(Exit(Sender)));
         await StatsOf(tracker);
         Assert.True(Holds(Inode, Sender));
-        AwaitCondition(() => !_table.TryGetHolders(Inode, out _), Wait);
+        AwaitCondition(() => !_table.TryGetHolders(Inode, out _), Wait, Poll);
         Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(380), $"dropped after {clock.Elapsed.TotalMilliseconds} ms");
     }
 
@@ -138,7 +140,7 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
         ulong inode = ParseInode(child.ReadLine());
 
         tracker.Tell(Batch(Socket(pid, 3, inode)));
-        AwaitCondition(() => _images.TryGetImage(pid, out _), Wait);
+        AwaitCondition(() => _images.TryGetImage(pid, out _), Wait, Poll);
         Assert.True(_images.TryGetImage(pid, out ProcessImage image));
         Assert.True(image.Maps(Tools.Sha256Sum(Python)));
 
@@ -149,7 +151,7 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
         Assert.True(Holds(inode, pid));
         Assert.True(_images.TryGetImage(pid, out ProcessImage kept));
         Assert.Same(image, kept);
-        AwaitCondition(() => !_images.TryGetImage(pid, out _) && !_table.TryGetHolders(inode, out _), Wait);
+        AwaitCondition(() => !_images.TryGetImage(pid, out _) && !_table.TryGetHolders(inode, out _), Wait, Poll);
         Assert.True(clock.Elapsed >= grace - TimeSpan.FromMilliseconds(20), $"{clock.Elapsed.TotalMilliseconds} ms");
     }
 
