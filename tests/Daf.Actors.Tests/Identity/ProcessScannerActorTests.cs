@@ -44,6 +44,21 @@ public sealed class ProcessScannerActorTests : TestKit
         return found!;
     }
 
+    private static ChildProcess StartLoader()
+    {
+        var child = ChildProcess.Start(Python, "-c", PythonLoader);
+        try
+        {
+            Assert.Equal("ready", child.ReadLine());
+            return child;
+        }
+        catch
+        {
+            child.Dispose();
+            throw;
+        }
+    }
+
     private static void Send(ChildProcess child, string command)
     {
         child.Input.WriteLine(command);
@@ -67,8 +82,7 @@ public sealed class ProcessScannerActorTests : TestKit
     [InlineData(true)]
     public async Task Exec_of_another_program_replaces_the_image_also_with_read_once(bool readMapsOnce)
     {
-        using var child = ChildProcess.Start(Python, "-c", PythonLoader);
-        Assert.Equal("ready", child.ReadLine());
+        using ChildProcess child = StartLoader();
         IActorRef scanner = StartScanner(child.Pid, TrackingOptions.Default with { ReadMapsOnce = readMapsOnce });
         Sha256Digest python = Tools.Sha256Sum(Python);
         Sha256Digest sleep = Tools.Sha256Sum("/bin/sleep");
@@ -114,8 +128,7 @@ public sealed class ProcessScannerActorTests : TestKit
         using var temp = new TempDirectory();
         string library = temp.CompileLibrary("libdaf-unmap.so", 41);
         Sha256Digest digest = Tools.Sha256Sum(library);
-        using var child = ChildProcess.Start(Python, "-c", PythonLoader);
-        Assert.Equal("ready", child.ReadLine());
+        using ChildProcess child = StartLoader();
         IActorRef scanner = StartScanner(child.Pid, TrackingOptions.Default with { KeepUnmapped = keepUnmapped });
         AwaitImage(child.Pid, _ => true);
 
@@ -149,8 +162,7 @@ public sealed class ProcessScannerActorTests : TestKit
         using var temp = new TempDirectory();
         string library = temp.CompileLibrary("libdaf-once.so", 42);
         Sha256Digest digest = Tools.Sha256Sum(library);
-        using var child = ChildProcess.Start(Python, "-c", PythonLoader);
-        Assert.Equal("ready", child.ReadLine());
+        using ChildProcess child = StartLoader();
         IActorRef scanner = StartScanner(child.Pid, TrackingOptions.Default with { ReadMapsOnce = true });
         AwaitImage(child.Pid, _ => true);
         Assert.Equal(1, (await StateOf(scanner)).Reads);
