@@ -87,8 +87,9 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         Props(table, images, new ProcessIdentityReader(cache, options.IdentityOptions), options);
 
     /// <summary>CLOCK_MONOTONIC in nanoseconds, the clock of the events' timestamps (bpf_ktime_get_ns).</summary>
-    public static ulong MonotonicNanoseconds() =>
-        (ulong)(Stopwatch.GetTimestamp() * (1_000_000_000.0 / Stopwatch.Frequency));
+    public static ulong MonotonicNanoseconds() => Stopwatch.Frequency == 1_000_000_000
+        ? (ulong)Stopwatch.GetTimestamp()
+        : (ulong)(Stopwatch.GetTimestamp() * (1_000_000_000.0 / Stopwatch.Frequency));
 
     protected override void PreStart() => FullScan();
 
@@ -260,6 +261,12 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         {
             if (!seen.Contains(tgid))
                 _table.RemoveProcess(tgid);
+        }
+        // Processes whose exit event was lost: their scanners keep the image for the grace delay, then stop.
+        foreach (int tgid in _scanners.Keys.ToArray())
+        {
+            if (!seen.Contains(tgid) && _scanners.Remove(tgid, out IActorRef? gone))
+                gone.Tell(ProcessExited.Instance);
         }
         _fullScans++;
         _lastFullScan = Stopwatch.GetElapsedTime(started);

@@ -46,10 +46,15 @@ public sealed unsafe class DirectoryStream : IDisposable
     public static bool TryOpen(string path, out DirectoryStream? directory, out PosixError error)
     {
         ArgumentNullException.ThrowIfNull(path);
-        Span<byte> terminated = stackalloc byte[System.Text.Encoding.UTF8.GetMaxByteCount(path.Length) + 1];
-        int length = System.Text.Encoding.UTF8.GetBytes(path, terminated);
-        terminated[length] = 0;
-        return TryOpenAt(Sys.AT_FDCWD, terminated[..(length + 1)], path, out directory, out error);
+        if (path.Contains('\0'))
+        {
+            directory = null;
+            error = new PosixError("open(" + path + ")", Errno.EINVAL);
+            return false;
+        }
+        byte[] terminated = new byte[System.Text.Encoding.UTF8.GetByteCount(path) + 1];
+        System.Text.Encoding.UTF8.GetBytes(path, terminated);
+        return TryOpenAt(Sys.AT_FDCWD, terminated, path, out directory, out error);
     }
 
     /// <summary>openat(<paramref name="directoryFd"/>, NUL-terminated <paramref name="terminatedPath"/>, O_DIRECTORY).</summary>
@@ -83,7 +88,7 @@ public sealed unsafe class DirectoryStream : IDisposable
             if (_position < _end)
             {
                 ReadOnlySpan<byte> record = buffer.AsSpan(_position, _end - _position);
-                int recordLength = record.Length > RecordLengthOffset + 2
+                int recordLength = record.Length >= RecordLengthOffset + 2
                     ? BinaryPrimitives.ReadUInt16LittleEndian(record[RecordLengthOffset..]) : 0;
                 if (recordLength <= NameOffset || recordLength > record.Length)
                 {

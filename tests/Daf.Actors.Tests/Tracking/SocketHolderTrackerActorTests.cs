@@ -156,6 +156,26 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
     }
 
     [Fact]
+    public async Task Rescan_after_lost_events_drops_a_process_whose_exit_was_never_announced()
+    {
+        IActorRef tracker = await StartTracker(TrackingOptions.Default with { GraceDelay = TimeSpan.FromMilliseconds(200) });
+        using var child = ChildProcess.Start(Python, "-c", PythonSocket);
+        int pid = child.Pid;
+        ulong inode = ParseInode(child.ReadLine());
+        tracker.Tell(Batch(Socket(pid, 3, inode)));
+        AwaitCondition(() => _images.TryGetImage(pid, out _), Wait, Poll);
+        int scanners = (await StatsOf(tracker)).Scanners;
+
+        child.Dispose();
+        tracker.Tell(TrackingResyncNeeded.Instance);
+        HolderTrackerStats stats = await StatsOf(tracker);
+        Assert.Equal(2, stats.FullScans);
+        Assert.True(stats.Scanners < scanners, $"{stats.Scanners} scanners, {scanners} before");
+        // The image goes only when its scanner is told the process is gone: nothing else would read it again.
+        AwaitCondition(() => !_table.TryGetHolders(inode, out _) && !_images.TryGetImage(pid, out _), Wait, Poll);
+    }
+
+    [Fact]
     public async Task Socket_received_over_SCM_RIGHTS_is_found_by_the_reread_FDS_RECEIVED_triggers()
     {
         const string script =
