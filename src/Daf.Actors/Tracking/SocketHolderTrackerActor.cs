@@ -19,8 +19,8 @@ namespace Daf.Actors.Tracking;
 /// covers them are skipped. Lost events (<see cref="TrackingEventsLost"/>) mean a full walk; so does a socket
 /// nobody announced (<see cref="FindSocketHolders"/>), at most <see cref="TrackingOptions.FallbackScansPerSecond"/>
 /// times a second whatever the number of requests.
-/// It is also the parent of one <see cref="ProcessScannerActor"/> per process seen holding a socket, and forwards
-/// exec, mapping and exit events to it.
+/// It is also the parent of one <see cref="ProcessScannerActor"/> per process seen holding a socket (and, with
+/// <see cref="TrackingOptions.ReadOnExec"/>, per process seen exec'ing), and forwards exec, mapping and exit events to it.
 /// </summary>
 /// <remarks>
 /// Supervision: a failure restarts this actor (the parent's default strategy). Its scanners are stopped with it;
@@ -173,13 +173,15 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
                 return true;
             case BpfEventKind.ProcessExec:
                 // Close-on-exec descriptors are gone: read the table again. The image starts afresh.
-                if (!_table.HoldsSockets(tgid))
-                    return false;
-                _pendingRereads.Add(tgid);
+                bool holder = _table.HoldsSockets(tgid);
+                if (holder)
+                    _pendingRereads.Add(tgid);
                 if (_scanners.TryGetValue(tgid, out IActorRef? execed))
                     execed.Tell(ProcessExeced.Instance);
+                else if (holder || _options.ReadOnExec)
+                    StartScanner(tgid);
                 else
-                    EnsureScanner(tgid);
+                    return false;
                 return true;
             case BpfEventKind.ProcessExit:
                 _table.RemoveProcess(tgid);
@@ -231,8 +233,12 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
 
     private void EnsureScanner(int tgid)
     {
-        if (!_table.HoldsSockets(tgid) || _scanners.ContainsKey(tgid))
-            return;
+        if (_table.HoldsSockets(tgid) && !_scanners.ContainsKey(tgid))
+            StartScanner(tgid);
+    }
+
+    private void StartScanner(int tgid)
+    {
         long sequence = Interlocked.Increment(ref s_scannerSequence);
         _scanners.Add(tgid, Context.ActorOf(ProcessScannerActor.Props(tgid, _reader, _images, _options), $"scanner-{tgid}-{sequence}"));
     }

@@ -178,6 +178,30 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
         AwaitCondition(() => !_table.TryGetHolders(inode, out _) && !_images.TryGetImage(pid, out _), Wait, Poll);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Exec_starts_reading_the_image_before_any_socket_only_when_asked(bool readOnExec)
+    {
+        IActorRef tracker = await StartTracker(TrackingOptions.Default with { GraceDelay = Grace, ReadOnExec = readOnExec });
+        using var child = ChildProcess.Start("/bin/sleep", "30");
+        child.WaitUntilMaps("/libc.so.6");
+
+        tracker.Tell(Batch(Exec(child.Pid)));
+        HolderTrackerStats stats = await StatsOf(tracker);
+        if (readOnExec)
+        {
+            Assert.Equal(1, stats.EventsApplied);
+            AwaitCondition(() => _images.TryGetImage(child.Pid, out ProcessImage image) && image.Maps(Tools.Sha256Sum("/bin/sleep")), Wait, Poll);
+        }
+        else
+        {
+            Assert.Equal(1, stats.EventsSkipped);
+            await Task.Delay(300);
+            Assert.False(_images.TryGetImage(child.Pid, out _));
+        }
+    }
+
     [Fact]
     public async Task Socket_received_over_SCM_RIGHTS_is_found_by_the_reread_FDS_RECEIVED_triggers()
     {
