@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: Apache-2.0
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using Akka.Remote;
+using Daf.Actors.Control;
+using Daf.Actors.Host;
+
+namespace Daf.Ctl.Transport;
+
+/// <summary>
+/// Sends one request to the daemon's control endpoint and returns its reply: a short-lived actor system
+/// with remoting on 127.0.0.1 (any free port), presenting control.pfx over mutually authenticated TLS.
+/// </summary>
+public static class ControlClient
+{
+    private const string ClientSystemName = "ctl-fw";
+
+    // Quiet, quick to start and to stop: nothing to flush once the reply is in.
+    private const string ClientHocon = """
+        akka {
+          loglevel = OFF
+          stdout-loglevel = OFF
+          loggers = []
+          remote.flush-wait-on-shutdown = 0s
+          remote.shutdown-timeout = 1s
+          coordinated-shutdown.default-phase-timeout = 1s
+          coordinated-shutdown.run-by-clr-shutdown-hook = off
+        }
+        """;
+
+    public static async Task<IControlReply> SendAsync(ControlClientOptions options, IControlRequest request, CancellationToken ct)
+    {
+        using var certificate = LoadCertificate(options.StateDirectory);
+        var hocon = DafDaemon.LoadHocon();
+        var port = options.Port ?? hocon.GetInt(ControlRemoting.PortPath);
+        var config = ControlRemoting.PortConfig(0)
+            .WithFallback(ConfigurationFactory.ParseString(ClientHocon))
+            .WithFallback(hocon);
+        var setup = BootstrapSetup.Create().WithConfig(config).And(ControlRemoting.SslSetup(certificate));
+
+        var system = ActorSystem.Create(ClientSystemName, setup);
+        try
+        {
+            var failed = new TaskCompletionSource<AssociationErrorEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var listener = system.ActorOf(Props.Create(() => new AssociationFailureListener(failed)));
+            system.EventStream.Subscribe(listener, typeof(AssociationErrorEvent));
+
+            var endpoint = system.ActorSelection(ControlRemoting.EndpointPath(port));
+            var reply = endpoint.Ask<IControlReply>(request, options.Timeout, ct);
+            var first = await Task.WhenAny(reply, failed.Task).ConfigureAwait(false);
+            if (first == failed.Task && !reply.IsCompleted)
+                throw new ControlUnreachableException($"cannot reach app-fw at 127.0.0.1:{port}: {Reason(failed.Task.Result.Cause)}");
+            try
+            {
+                return await reply.ConfigureAwait(false);
+            }
+            catch (AskTimeoutException e)
+            {
+                throw new ControlUnreachableException(
+                    $"no answer from app-fw at 127.0.0.1:{port} within {options.Timeout.TotalSeconds:0.#} s", e);
+            }
+        }
+        finally
+        {
+            await system.Terminate().WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None)
+                .ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    private static X509Certificate2 LoadCertificate(string stateDirectory)
+    {
+        var path = ControlCertificate.PathIn(stateDirectory);
+        try
+        {
+            return ControlCertificate.Load(path);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new ControlAccessException($"permission denied reading {path}: only root may change the firewall", e);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ControlUnreachableException(
+                $"{path} does not exist: app-fw is not running (or runs with another --state-dir)", e);
+        }
+        catch (CryptographicException e)
+        {
+            throw new ControlAccessException($"cannot read the control certificate {path}: {e.Message}", e);
+        }
+    }
+
+    private static string Reason(Exception? cause)
+    {
+        for (var e = cause; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+                return "connection refused (is app-fw running? is --control-port the same on both sides?)";
+            if (e is AuthenticationException)
+                return "the TLS handshake failed: the daemon's certificate is not STATE_DIR/control.pfx, or it refused ours";
+        }
+        return cause?.GetBaseException().Message ?? "association failed";
+    }
+
+    private sealed class AssociationFailureListener(TaskCompletionSource<AssociationErrorEvent> failed) : UntypedActor
+    {
+        protected override void OnReceive(object message)
+        {
+            if (message is AssociationErrorEvent error) failed.TrySetResult(error);
+        }
+    }
+}
