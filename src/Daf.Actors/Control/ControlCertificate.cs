@@ -60,7 +60,8 @@ public static class ControlCertificate
 
     /// <summary>Loads an existing <c>control.pfx</c> (ctl-fw); throws <see cref="UnauthorizedAccessException"/> for non-root users.</summary>
     public static X509Certificate2 Load(string path) =>
-        X509CertificateLoader.LoadPkcs12FromFile(path, password: null, X509KeyStorageFlags.EphemeralKeySet);
+        // Read first: the loader would wrap a missing or unreadable file into a CryptographicException.
+        X509CertificateLoader.LoadPkcs12(File.ReadAllBytes(path), password: null, X509KeyStorageFlags.EphemeralKeySet);
 
     private static byte[] CreatePkcs12()
     {

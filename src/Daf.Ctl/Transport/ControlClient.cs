@@ -94,14 +94,18 @@ public static class ControlClient
         }
     }
 
+    // Akka.Remote passes on only the text of the transport's errors (InvalidAssociation without inner exception).
+    private static readonly string ConnectionRefusedText = new SocketException((int)SocketError.ConnectionRefused).Message;
+
     private static string Reason(Exception? cause)
     {
         for (var e = cause; e is not null; e = e.InnerException)
         {
-            if (e is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
-                return "connection refused (is app-fw running? is --control-port the same on both sides?)";
-            if (e is AuthenticationException)
-                return "the TLS handshake failed: the daemon's certificate is not STATE_DIR/control.pfx, or it refused ours";
+            if (e is SocketException { SocketErrorCode: SocketError.ConnectionRefused }
+                || e.Message.StartsWith(ConnectionRefusedText, StringComparison.Ordinal))
+                return "connection refused (is app-fw running? does it use the same --control-port?)";
+            if (e is AuthenticationException || e.Message.StartsWith("TLS handshake failed", StringComparison.Ordinal))
+                return "the TLS handshake failed: the daemon refused our certificate or presented another one (is STATE_DIR/control.pfx from this app-fw?)";
         }
         return cause?.GetBaseException().Message ?? "association failed";
     }

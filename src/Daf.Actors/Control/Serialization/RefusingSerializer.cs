@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.Runtime.Serialization;
 using Akka.Actor;
+using Akka.Configuration;
 using Akka.Serialization;
 
 namespace Daf.Actors.Control.Serialization;
@@ -14,6 +15,11 @@ namespace Daf.Actors.Control.Serialization;
 public sealed class RefusingSerializer(ExtendedActorSystem system) : Serializer(system)
 {
     public const int SerializerId = 4781;
+
+    /// <summary>Akka passes the replaced serializer's settings (akka.actor.serialization-settings.json); they do not apply.</summary>
+    public RefusingSerializer(ExtendedActorSystem system, Config settings) : this(system)
+    {
+    }
 
     public override int Identifier => SerializerId;
 

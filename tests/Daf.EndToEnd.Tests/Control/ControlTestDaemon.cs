@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Event;
+using Daf.Actors;
+using Daf.Actors.Control;
+using Daf.Actors.Host;
+
+namespace Daf.EndToEnd.Tests.Control;
+
+/// <summary>
+/// A daemon-like actor system in the test process: app-fw's hocon, remoting on 127.0.0.1 at a free port,
+/// the control certificate in a temporary state directory, and /user/control in front of a fake handler.
+/// </summary>
+public sealed class ControlTestDaemon : IAsyncDisposable
+{
+    public ActorSystem System { get; }
+    public string StateDirectory { get; }
+    public int Port { get; }
+    public ConcurrentQueue<IControlRequest> Received { get; } = new();
+    public ConcurrentQueue<string> Warnings { get; } = new();
+
+    private ControlTestDaemon(string stateDirectory, TimeSpan handlerDelay)
+    {
+        StateDirectory = stateDirectory;
+        var certificate = ControlCertificate.LoadOrCreate(stateDirectory);
+        var config = ControlRemoting.PortConfig(0).WithFallback(DafDaemon.LoadHocon());
+        System = ActorSystem.Create(ControlRemoting.SystemName,
+            BootstrapSetup.Create().WithConfig(config).And(ControlRemoting.SslSetup(certificate)));
+        var warnings = System.ActorOf(Props.Create(() => new WarningCollector(Warnings)));
+        System.EventStream.Subscribe(warnings, typeof(Warning));
+        var handler = System.ActorOf(Props.Create(() => new FakeRuleStore(Received, handlerDelay)), "rules");
+        System.ActorOf(ControlEndpointActor.Props(handler, TimeSpan.FromSeconds(3)).WithDispatcher(DafDispatchers.Control),
+            ControlRemoting.EndpointName);
+        Port = ((ExtendedActorSystem)System).Provider.DefaultAddress.Port
+            ?? throw new InvalidOperationException("remoting did not bind a port");
+    }
+
+    public static ControlTestDaemon Start(TimeSpan handlerDelay = default) =>
+        new(Directory.CreateTempSubdirectory("daf-ctl-").FullName, handlerDelay);
+
+    /// <summary>Waits up to <paramref name="timeout"/> for a warning containing <paramref name="text"/>.</summary>
+    public async Task<bool> LoggedAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Warnings.Any(w => w.Contains(text, StringComparison.Ordinal))) return true;
+            await Task.Delay(20);
+        }
+        return false;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await System.Terminate().WaitAsync(TimeSpan.FromSeconds(5));
+        Directory.Delete(StateDirectory, recursive: true);
+    }
+
+    /// <summary>Answers like the rule store would, after an optional delay, and records what it got.</summary>
+    private sealed class FakeRuleStore : ReceiveActor
+    {
+        public FakeRuleStore(ConcurrentQueue<IControlRequest> received, TimeSpan delay)
+        {
+            ReceiveAsync<IControlRequest>(async request =>
+            {
+                received.Enqueue(request);
+                if (delay > TimeSpan.Zero) await Task.Delay(delay);
+                Sender.Tell(request switch
+                {
+                    ListRules l => new RulesText(7, $"-P INPUT ACCEPT\n# chain {l.Chain}\n", [3, 4]),
+                    RestoreRules r => new RulesUpdated(8, r.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length),
+                    _ => new RequestRefused($"fake store: {request.GetType().Name}"),
+                });
+            });
+        }
+    }
+
+    private sealed class WarningCollector : ReceiveActor
+    {
+        public WarningCollector(ConcurrentQueue<string> warnings) =>
+            Receive<Warning>(w => warnings.Enqueue(w.Message?.ToString() ?? ""));
+    }
+}
