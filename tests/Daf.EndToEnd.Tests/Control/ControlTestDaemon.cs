@@ -21,7 +21,7 @@ public sealed class ControlTestDaemon : IAsyncDisposable
     public ConcurrentQueue<IControlRequest> Received { get; } = new();
     public ConcurrentQueue<string> Warnings { get; } = new();
 
-    private ControlTestDaemon(string stateDirectory, TimeSpan handlerDelay)
+    private ControlTestDaemon(string stateDirectory, TimeSpan saveDelay)
     {
         StateDirectory = stateDirectory;
         var certificate = ControlCertificate.LoadOrCreate(stateDirectory);
@@ -30,15 +30,15 @@ public sealed class ControlTestDaemon : IAsyncDisposable
             BootstrapSetup.Create().WithConfig(config).And(ControlRemoting.SslSetup(certificate)));
         var warnings = System.ActorOf(Props.Create(() => new WarningCollector(Warnings)));
         System.EventStream.Subscribe(warnings, typeof(Warning));
-        var handler = System.ActorOf(Props.Create(() => new FakeRuleStore(Received, handlerDelay)), "rules");
-        System.ActorOf(ControlEndpointActor.Props(handler, TimeSpan.FromSeconds(3)).WithDispatcher(DafDispatchers.Control),
+        var handler = System.ActorOf(Props.Create(() => new FakeRuleStore(Received, saveDelay)), "rules");
+        System.ActorOf(ControlEndpointActor.Props(handler, TimeSpan.FromSeconds(5)).WithDispatcher(DafDispatchers.Control),
             ControlRemoting.EndpointName);
         Port = ((ExtendedActorSystem)System).Provider.DefaultAddress.Port
             ?? throw new InvalidOperationException("remoting did not bind a port");
     }
 
-    public static ControlTestDaemon Start(TimeSpan handlerDelay = default) =>
-        new(Directory.CreateTempSubdirectory("daf-ctl-").FullName, handlerDelay);
+    public static ControlTestDaemon Start(TimeSpan saveDelay = default) =>
+        new(Directory.CreateTempSubdirectory("daf-ctl-").FullName, saveDelay);
 
     /// <summary>Waits up to <paramref name="timeout"/> for a warning containing <paramref name="text"/>.</summary>
     public async Task<bool> LoggedAsync(string text, TimeSpan timeout)
@@ -58,21 +58,27 @@ public sealed class ControlTestDaemon : IAsyncDisposable
         Directory.Delete(StateDirectory, recursive: true);
     }
 
-    /// <summary>Answers like the rule store would, after an optional delay, and records what it got.</summary>
+    /// <summary>
+    /// Answers like the rule store would and records what it got; a <see cref="SaveRules"/> is answered only
+    /// after the delay (without blocking the mailbox, so other requests are answered meanwhile).
+    /// </summary>
     private sealed class FakeRuleStore : ReceiveActor
     {
-        public FakeRuleStore(ConcurrentQueue<IControlRequest> received, TimeSpan delay)
+        public FakeRuleStore(ConcurrentQueue<IControlRequest> received, TimeSpan saveDelay)
         {
-            ReceiveAsync<IControlRequest>(async request =>
+            Receive<IControlRequest>(request =>
             {
                 received.Enqueue(request);
-                if (delay > TimeSpan.Zero) await Task.Delay(delay);
-                Sender.Tell(request switch
+                IControlReply reply = request switch
                 {
                     ListRules l => new RulesText(7, $"-P INPUT ACCEPT\n# chain {l.Chain}\n", [3, 4]),
                     RestoreRules r => new RulesUpdated(8, r.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length),
                     _ => new RequestRefused($"fake store: {request.GetType().Name}"),
-                });
+                };
+                if (request is SaveRules && saveDelay > TimeSpan.Zero)
+                    Task.Delay(saveDelay).ContinueWith(_ => reply).PipeTo(Sender);
+                else
+                    Sender.Tell(reply);
             });
         }
     }

@@ -143,11 +143,15 @@ public sealed class ControlTransportTests
     [Fact]
     public async Task A_slow_handler_is_answered_as_busy_and_other_clients_are_not_held_up()
     {
-        await using var daemon = ControlTestDaemon.Start(handlerDelay: TimeSpan.FromSeconds(4));
+        await using var daemon = ControlTestDaemon.Start(saveDelay: TimeSpan.FromSeconds(6));
 
-        var reply = await ControlClient.SendAsync(ClientOf(daemon), new SaveRules(), CancellationToken.None);
+        var slow = ControlClient.SendAsync(ClientOf(daemon), new SaveRules(), CancellationToken.None);
+        while (daemon.Received.IsEmpty && !slow.IsCompleted) await Task.Delay(10);
+        var quick = await ControlClient.SendAsync(ClientOf(daemon), new ListRules(null), CancellationToken.None);
 
-        Assert.Equal(new RequestRefused(ControlEndpointActor.Busy), reply);
+        Assert.IsType<RulesText>(quick);
+        Assert.False(slow.IsCompleted, "the slow request was answered before the endpoint's timeout");
+        Assert.Equal(new RequestRefused(ControlEndpointActor.Busy), await slow);
     }
 
     [Fact]
