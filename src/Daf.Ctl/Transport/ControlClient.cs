@@ -26,7 +26,7 @@ public static class ControlClient
           loglevel = OFF
           stdout-loglevel = OFF
           loggers = []
-          remote.flush-wait-on-shutdown = 0s
+          remote.flush-wait-on-shutdown = 500ms
           remote.shutdown-timeout = 1s
           coordinated-shutdown.default-phase-timeout = 1s
           coordinated-shutdown.run-by-clr-shutdown-hook = off
