@@ -2,6 +2,7 @@
 using System.Diagnostics;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.Versioning;
 using System.Security.Authentication;
 using Daf.Actors.Control;
 using Daf.Ctl.Transport;
@@ -185,6 +186,7 @@ public sealed class ControlTransportTests
     }
 
     [Fact]
+    [SupportedOSPlatform("linux")]
     public async Task The_certificate_is_private_to_root()
     {
         await using var daemon = ControlTestDaemon.Start();
