@@ -142,6 +142,30 @@ public sealed class ControlTransportTests
     }
 
     [Fact]
+    public async Task A_connection_that_never_completes_the_handshake_is_closed_by_the_daemon()
+    {
+        await using var daemon = ControlTestDaemon.Start();
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", daemon.Port);
+        var watch = Stopwatch.StartNew();
+
+        var closed = false;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            closed = await tcp.GetStream().ReadAsync(new byte[16], timeout.Token) == 0;
+        }
+        catch (IOException)
+        {
+            closed = true;
+        }
+
+        // Akka's handshake timeout (akka.remote.dot-netty.tcp.connection-timeout) bounds how long a silent peer holds a socket.
+        Assert.True(closed, "the daemon kept a silent connection open for 20 s");
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
     public async Task A_slow_handler_is_answered_as_busy_and_other_clients_are_not_held_up()
     {
         await using var daemon = ControlTestDaemon.Start(saveDelay: TimeSpan.FromSeconds(6));
