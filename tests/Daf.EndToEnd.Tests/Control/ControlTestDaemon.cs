@@ -37,8 +37,19 @@ public sealed class ControlTestDaemon : IAsyncDisposable
             ?? throw new InvalidOperationException("remoting did not bind a port");
     }
 
-    public static ControlTestDaemon Start(TimeSpan saveDelay = default) =>
-        new(Directory.CreateTempSubdirectory("daf-ctl-").FullName, saveDelay);
+    public static ControlTestDaemon Start(TimeSpan saveDelay = default)
+    {
+        var directory = Directory.CreateTempSubdirectory("daf-ctl-").FullName;
+        try
+        {
+            return new ControlTestDaemon(directory, saveDelay);
+        }
+        catch
+        {
+            Directory.Delete(directory, recursive: true);
+            throw;
+        }
+    }
 
     /// <summary>Waits up to <paramref name="timeout"/> for a warning containing <paramref name="text"/>.</summary>
     public async Task<bool> LoggedAsync(string text, TimeSpan timeout)
@@ -54,8 +65,14 @@ public sealed class ControlTestDaemon : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await System.Terminate().WaitAsync(TimeSpan.FromSeconds(5));
-        Directory.Delete(StateDirectory, recursive: true);
+        try
+        {
+            await System.Terminate().WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        finally
+        {
+            Directory.Delete(StateDirectory, recursive: true);
+        }
     }
 
     /// <summary>
