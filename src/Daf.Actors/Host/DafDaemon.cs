@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -146,7 +147,18 @@ public sealed class DafDaemon
             TryWriteStats(stats);
         });
 
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch (Exception e) when (SocketErrorIn(e) is { } socketError)
+        {
+            // Remoting could not listen for ctl-fw (port taken, typically another app-fw).
+            foreach (var q in queues) q.Dispose();
+            await Console.Error.WriteLineAsync(
+                $"app-fw: cannot listen for ctl-fw on 127.0.0.1:{hocon.GetInt(ControlRemoting.PortPath)}: {socketError.Message} (see --control-port)");
+            return 1;
+        }
         Console.Out.WriteLine($"app-fw: ready ({string.Join(' ', queues.Select(q => $"{q.Chain.ToString().ToUpperInvariant()}={q.Config.QueueNumber}"))})");
         Console.Out.Flush();
         await host.WaitForShutdownAsync();
@@ -157,6 +169,13 @@ public sealed class DafDaemon
     }
 
     private const int SIGUSR1 = 10;
+
+    private static SocketException? SocketErrorIn(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is SocketException socketError) return socketError;
+        return null;
+    }
 
     private void TryWriteStats(StatsReport stats)
     {
