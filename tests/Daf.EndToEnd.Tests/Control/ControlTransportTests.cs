@@ -71,6 +71,53 @@ public sealed class ControlTransportTests
     }
 
     [Fact]
+    public async Task The_client_refuses_an_impostor_daemon_and_sends_it_nothing()
+    {
+        var ours = Directory.CreateTempSubdirectory("daf-ctl-ours-").FullName;
+        var theirs = Directory.CreateTempSubdirectory("daf-ctl-impostor-").FullName;
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        try
+        {
+            ControlCertificate.LoadOrCreate(ours).Dispose();
+            using var impostorCertificate = ControlCertificate.LoadOrCreate(theirs);
+            listener.Start();
+            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            var impostor = Task.Run(async () =>
+            {
+                using var tcp = await listener.AcceptTcpClientAsync();
+                await using var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+                try
+                {
+                    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificate = impostorCertificate,
+                        ClientCertificateRequired = true,
+                    });
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                    return await tls.ReadAsync(new byte[4096], timeout.Token);
+                }
+                catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
+                {
+                    return 0;
+                }
+            });
+
+            var refused = await Assert.ThrowsAsync<ControlUnreachableException>(() => ControlClient.SendAsync(
+                new ControlClientOptions { StateDirectory = ours, Port = port, Timeout = TimeSpan.FromSeconds(10) },
+                new RestoreRules("-P OUTPUT DROP\n", HostNamespace), CancellationToken.None));
+
+            Assert.Contains("TLS handshake failed", refused.Message);
+            Assert.Equal(0, await impostor.WaitAsync(TimeSpan.FromSeconds(15)));
+        }
+        finally
+        {
+            listener.Stop();
+            Directory.Delete(ours, recursive: true);
+            Directory.Delete(theirs, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_tls_client_without_a_certificate_cannot_exchange_a_byte()
     {
         await using var daemon = ControlTestDaemon.Start();
