@@ -35,6 +35,32 @@ public sealed class ControlTransportTests
         Assert.Equal(new ListRules("INPUT"), Assert.Single(daemon.Received));
     }
 
+    [Theory]
+    [InlineData(1)]  // JSON: any type named on the wire
+    [InlineData(2)]  // protobuf: any message type named in the manifest
+    [InlineData(3)]  // DaemonMsgCreate: remote deployment of Props
+    [InlineData(16)] // Akka's misc messages: exceptions by type name in Status.Failure
+    public async Task Serializers_that_resolve_type_names_from_the_wire_are_absent(int serializerId)
+    {
+        await using var daemon = ControlTestDaemon.Start();
+
+        var e = Assert.Throws<System.Runtime.Serialization.SerializationException>(() =>
+            daemon.System.Serialization.Deserialize("{}"u8.ToArray(), serializerId, "System.IO.FileInfo, System.Private.CoreLib"));
+
+        Assert.Contains($"Cannot find serializer with id [{serializerId}]", e.Message);
+    }
+
+    [Fact]
+    public async Task The_control_channel_serializers_are_present()
+    {
+        await using var daemon = ControlTestDaemon.Start();
+        var serialization = daemon.System.Serialization;
+
+        Assert.IsType<Daf.Actors.Control.Serialization.ControlMessageSerializer>(serialization.FindSerializerFor(new SaveRules()));
+        Assert.Equal(6, serialization.FindSerializerForType(typeof(Akka.Actor.ActorSelectionMessage)).Identifier);
+        Assert.Equal(17, serialization.FindSerializerFor("text").Identifier);
+    }
+
     [Fact]
     public async Task A_large_restore_round_trips()
     {
