@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
+using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Event;
+using Daf.Actors.Control.Serialization;
 
 namespace Daf.Actors.Control;
 
@@ -24,7 +26,7 @@ public sealed class ControlEndpointActor : ReceiveActor
             {
                 if (task.IsCompletedSuccessfully)
                 {
-                    if (task.Result is IControlReply reply) return reply;
+                    if (task.Result is IControlReply reply) return Sendable(reply, log);
                     log.Error("control: the handler answered {0} with {1}, not a control reply", request.GetType().Name, task.Result?.GetType().Name);
                     return new RequestRefused("internal error: unexpected reply");
                 }
@@ -32,6 +34,21 @@ public sealed class ControlEndpointActor : ReceiveActor
                 return new RequestRefused(Busy);
             }, TaskContinuationOptions.ExecuteSynchronously).PipeTo(client);
         });
+    }
+
+    /// <summary>A reply beyond the wire limits would be dropped by remoting, leaving the client to time out.</summary>
+    private static IControlReply Sendable(IControlReply reply, ILoggingAdapter log)
+    {
+        try
+        {
+            ControlMessageSerializer.Encode(reply);
+            return reply;
+        }
+        catch (SerializationException e)
+        {
+            log.Warning("control: cannot send {0}: {1}", reply.GetType().Name, e.Message);
+            return new RequestRefused($"the answer is too large to send: {e.Message}");
+        }
     }
 
     /// <summary>The daemon runs it on <see cref="DafDispatchers.Control"/>.</summary>

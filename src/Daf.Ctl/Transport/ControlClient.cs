@@ -8,6 +8,7 @@ using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Remote;
 using Daf.Actors.Control;
+using Daf.Actors.Control.Serialization;
 using Daf.Actors.Host;
 
 namespace Daf.Ctl.Transport;
@@ -33,8 +34,10 @@ public static class ControlClient
         }
         """;
 
+    /// <exception cref="System.Runtime.Serialization.SerializationException">The request exceeds the wire limits (a usage error); nothing was sent.</exception>
     public static async Task<IControlReply> SendAsync(ControlClientOptions options, IControlRequest request, CancellationToken ct)
     {
+        ControlMessageSerializer.Encode(request);
         using var certificate = LoadCertificate(options.StateDirectory);
         var hocon = DafDaemon.LoadHocon();
         var port = options.Port ?? hocon.GetInt(ControlRemoting.PortPath);

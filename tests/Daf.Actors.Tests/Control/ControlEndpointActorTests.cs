@@ -64,4 +64,17 @@ public sealed class ControlEndpointActorTests : TestKit
 
         Assert.StartsWith("internal error", ExpectMsg<RequestRefused>().Reason);
     }
+
+    [Fact]
+    public void A_reply_too_large_for_the_wire_is_refused_instead_of_lost()
+    {
+        var handler = CreateTestProbe();
+        var endpoint = Sys.ActorOf(ControlEndpointActor.Props(handler, TimeSpan.FromSeconds(3)));
+
+        endpoint.Tell(new SaveRules(), TestActor);
+        handler.ExpectMsg<SaveRules>();
+        handler.Reply(new RulesText(1, new string('x', Daf.Actors.Control.Serialization.ControlWireLimits.MaxStringBytes + 1), []));
+
+        Assert.StartsWith("the answer is too large to send", ExpectMsg<RequestRefused>().Reason);
+    }
 }

@@ -74,6 +74,20 @@ public sealed class ControlTransportTests
     }
 
     [Fact]
+    public async Task A_request_beyond_the_wire_limits_fails_at_once_and_sends_nothing()
+    {
+        await using var daemon = ControlTestDaemon.Start();
+        var watch = Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<System.Runtime.Serialization.SerializationException>(() => ControlClient.SendAsync(
+            ClientOf(daemon), new RestoreRules(new string('#', (1 << 20) + 1), HostNamespace), CancellationToken.None));
+
+        Assert.Contains("exceeds the limit", e.Message);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.ElapsedMilliseconds} ms");
+        Assert.Empty(daemon.Received);
+    }
+
+    [Fact]
     public async Task A_client_with_another_certificate_is_refused_and_logged()
     {
         await using var daemon = ControlTestDaemon.Start();

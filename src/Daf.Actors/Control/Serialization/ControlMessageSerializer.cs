@@ -45,7 +45,13 @@ public sealed class ControlMessageSerializer(ExtendedActorSystem system) : Seria
         _ => throw new SerializationException($"{o.GetType()} is not a control protocol message"),
     };
 
-    public override byte[] ToBinary(object obj)
+    public override byte[] ToBinary(object obj) => Encode(obj);
+
+    /// <summary>
+    /// The wire form of a control message. Senders call it before sending to learn early that a message
+    /// breaks the limits: remoting would otherwise log the failure and drop the message.
+    /// </summary>
+    public static byte[] Encode(object obj)
     {
         var w = new ControlWireWriter();
         switch (obj)
