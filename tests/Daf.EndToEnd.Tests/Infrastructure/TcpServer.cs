@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+namespace Daf.EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// A python3 TCP server in a namespace: accepts connections, reads each to EOF and prints how many bytes
+/// it got (`closed N`) before closing it, which tells the client that everything arrived.
+/// </summary>
+public sealed class TcpServer : IDisposable
+{
+    private const string Script = """
+        import socket, sys, threading
+        host, port = sys.argv[1], int(sys.argv[2])
+        srv = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_STREAM)
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind((host, port))
+        srv.listen(16)
+        print('ready', flush=True)
+        def serve(c):
+            total = 0
+            c.settimeout(120)
+            try:
+                while True:
+                    b = c.recv(1 << 16)
+                    if not b:
+                        break
+                    total += len(b)
+            except OSError as e:
+                print(f'error {e}', flush=True)
+            print(f'closed {total}', flush=True)
+            c.close()
+        while True:
+            c, _ = srv.accept()
+            threading.Thread(target=serve, args=(c,), daemon=True).start()
+        """;
+
+    private readonly NetnsProcess _process;
+
+    private TcpServer(NetnsProcess process) => _process = process;
+
+    public static TcpServer Start(NetnsBed bed, string ns, string address, int port)
+    {
+        var process = bed.Start(ns, "python3", "-c", Script, address, port.ToString());
+        if (process.WaitForLine(l => l == "ready", TimeSpan.FromSeconds(10)) is null)
+            throw new Xunit.Sdk.XunitException($"TCP server on [{address}]:{port} did not start: {process.Stderr}");
+        return new TcpServer(process);
+    }
+
+    /// <summary>Byte counts of the connections that reached EOF, in order.</summary>
+    public IReadOnlyList<long> ClosedConnections =>
+        _process.StdoutLines.Where(l => l.StartsWith("closed ", StringComparison.Ordinal))
+            .Select(l => long.Parse(l["closed ".Length..])).ToArray();
+
+    public void Dispose() => _process.Dispose();
+}
