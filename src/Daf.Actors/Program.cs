@@ -1,2 +1,57 @@
 // SPDX-License-Identifier: Apache-2.0
-return 0;
+using System.Globalization;
+using System.Reflection;
+using Daf.Actors.Host;
+using Daf.Actors.Rules;
+using Daf.Interop.Time;
+
+var options = AppFwOptions.Parse(args, out var error);
+if (options is null)
+{
+    Console.Error.WriteLine($"app-fw: {error} (see app-fw --help)");
+    return 2;
+}
+if (options.ShowHelp)
+{
+    Console.Out.Write(AppFwOptions.Usage);
+    return 0;
+}
+
+RuleSet rules;
+try
+{
+    rules = options.RulesFile is null ? RuleSet.Empty(options.Policies) : RulesFile.Load(options.RulesFile, options.Policies);
+}
+catch (RulesFileException e)
+{
+    Console.Error.WriteLine($"app-fw: {e.Message}");
+    return 2;
+}
+
+try
+{
+    Directory.CreateDirectory(options.StateDirectory);
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"app-fw: cannot create the state directory {options.StateDirectory}: {e.Message}");
+    return 1;
+}
+
+var clock = TscClock.Create(BuildDefaults.BaseFrequencyHz(), out var clockWarning);
+if (clockWarning is not null) Console.Error.WriteLine($"app-fw: warning: {clockWarning}");
+
+return await new DafDaemon(options, rules, clock).RunAsync();
+
+internal static class BuildDefaults
+{
+    /// <summary>BASE_FREQ from the environment, else the value given to make at build time, else null (calibrate).</summary>
+    public static ulong? BaseFrequencyHz()
+    {
+        var text = Environment.GetEnvironmentVariable("BASE_FREQ");
+        if (string.IsNullOrEmpty(text))
+            text = typeof(BuildDefaults).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+                .FirstOrDefault(a => a.Key == "DafBaseFrequency")?.Value;
+        return ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var hz) && hz > 0 ? hz : null;
+    }
+}

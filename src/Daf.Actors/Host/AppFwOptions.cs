@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: Apache-2.0
+using System.Globalization;
+using Daf.Actors.Rules;
+
+namespace Daf.Actors.Host;
+
+/// <summary>app-fw's command line, parsed. Names and defaults follow the original DAF where they apply.</summary>
+public sealed record AppFwOptions
+{
+    /// <summary>Queue number per chain, or null when that chain's queue is disabled ("off").</summary>
+    public ushort? QueueOut { get; init; } = 0;
+    public ushort? QueueIn { get; init; } = 1;
+    public ushort? QueueForward { get; init; } = 2;
+    public ChainPolicies Policies { get; init; } = ChainPolicies.AllAccept;
+    /// <summary>-b: verdicts batched at most; 1 sends one verdict per packet.</summary>
+    public int BatchCount { get; init; } = 1;
+    /// <summary>-B: a partial batch is flushed this long after its first verdict.</summary>
+    public int BatchTimeoutMicroseconds { get; init; } = DefaultBatchTimeoutMicroseconds;
+    /// <summary>-n: the netlink receive buffer grows up to this on ENOBUFS.</summary>
+    public int MaxNetlinkBufferBytes { get; init; } = 8 << 20;
+    /// <summary>-P: copy only the first <see cref="PartialReadBytes"/> of each packet.</summary>
+    public bool PartialRead { get; init; }
+    /// <summary>-c: packets read per receive call.</summary>
+    public int PacketPrefetch { get; init; } = 64;
+    /// <summary>-e: the eBPF object; null means "syscall_probe.o beside the binary".</summary>
+    public string? EbpfObjectPath { get; init; }
+    public string? RulesFile { get; init; }
+    public string StateDirectory { get; init; } = "/run/daf";
+    public bool ShowHelp { get; init; }
+
+    public const int DefaultBatchTimeoutMicroseconds = 50;
+    /// <summary>Enough for an IPv4 header with options or an IPv6 header with a few extension headers, plus the L4 ports.</summary>
+    public const uint PartialReadBytes = 128;
+
+    public IEnumerable<(Chain Chain, ushort Queue)> Queues()
+    {
+        if (QueueOut is { } o) yield return (Chain.Output, o);
+        if (QueueIn is { } i) yield return (Chain.Input, i);
+        if (QueueForward is { } f) yield return (Chain.Forward, f);
+    }
+
+    public const string Usage = """
+        Usage: app-fw [OPTIONS]
+        Judges packets queued by iptables (-j NFQUEUE) by address, port and protocol rules.
+
+          --queue-out N|off      queue serving the OUTPUT chain (default 0)
+          --queue-in N|off       queue serving the INPUT chain (default 1)
+          --queue-fwd N|off      queue serving the FORWARD chain (default 2)
+          --pol-out ACCEPT|DROP  OUTPUT policy when no rule matches (default ACCEPT)
+          --pol-in ACCEPT|DROP   INPUT policy (default ACCEPT)
+          --pol-fwd ACCEPT|DROP  FORWARD policy (default ACCEPT)
+          -b, --batch-count N    batch up to N verdicts in one message (default 1: one per packet)
+          -B, --batch-timeout US flush a partial batch US microseconds after its first verdict (default 50)
+          -n, --max-nl-bufsz B   grow the netlink receive buffer up to B bytes on overrun (default 8388608)
+          -P, --partial-read     copy only the first 128 bytes of each packet (headers)
+          -c, --pkt-prefetch N   read up to N packets per receive call (default 64)
+          -e, --ebpf-obj PATH    eBPF object with the tracing programs (default: syscall_probe.o beside app-fw)
+              --rules FILE       load rules from FILE (one ctl-fw command per line, '#' comments)
+              --state-dir DIR    runtime files: stats.json (default /run/daf)
+          -h, --help             show this help
+
+        Signals: SIGTERM/SIGINT stop cleanly; SIGUSR1 writes STATE_DIR/stats.json.
+        Environment: BASE_FREQ=HZ overrides the calibrated TSC frequency.
+        """;
+
+    /// <summary>Parses the arguments; on failure returns null and a one-line error.</summary>
+    public static AppFwOptions? Parse(IReadOnlyList<string> args, out string? error)
+    {
+        var options = new AppFwOptions();
+        error = null;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string? inlineValue = null;
+            if (arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=') is > 2 and var eq)
+            {
+                inlineValue = arg[(eq + 1)..];
+                arg = arg[..eq];
+            }
+
+            string Value()
+            {
+                if (inlineValue is not null) return inlineValue;
+                if (i + 1 >= args.Count) throw new OptionException($"option {arg} needs a value");
+                return args[++i];
+            }
+
+            try
+            {
+                options = arg switch
+                {
+                    "-h" or "--help" => options with { ShowHelp = true },
+                    "--queue-out" => options with { QueueOut = ParseQueue(arg, Value()) },
+                    "--queue-in" => options with { QueueIn = ParseQueue(arg, Value()) },
+                    "--queue-fwd" => options with { QueueForward = ParseQueue(arg, Value()) },
+                    "--pol-out" => options with { Policies = options.Policies.With(Chain.Output, ParseVerdict(arg, Value())) },
+                    "--pol-in" => options with { Policies = options.Policies.With(Chain.Input, ParseVerdict(arg, Value())) },
+                    "--pol-fwd" => options with { Policies = options.Policies.With(Chain.Forward, ParseVerdict(arg, Value())) },
+                    "-b" or "--batch-count" => options with { BatchCount = ParseInt(arg, Value(), 1, 65536) },
+                    "-B" or "--batch-timeout" => options with { BatchTimeoutMicroseconds = ParseInt(arg, Value(), 1, 10_000_000) },
+                    "-n" or "--max-nl-bufsz" => options with { MaxNetlinkBufferBytes = ParseInt(arg, Value(), 64 << 10, 1 << 30) },
+                    "-P" or "--partial-read" => options with { PartialRead = true },
+                    "-c" or "--pkt-prefetch" => options with { PacketPrefetch = ParseInt(arg, Value(), 1, 1024) },
+                    "-e" or "--ebpf-obj" => options with { EbpfObjectPath = NonEmpty(arg, Value()) },
+                    "--rules" => options with { RulesFile = NonEmpty(arg, Value()) },
+                    "--state-dir" => options with { StateDirectory = NonEmpty(arg, Value()) },
+                    _ when inlineValue is null && arg.StartsWith('-') => throw new OptionException($"unknown option {arg}"),
+                    _ when inlineValue is not null => throw new OptionException($"unknown option {arg}"),
+                    _ => throw new OptionException($"unexpected argument '{arg}'"),
+                };
+                if (inlineValue is not null && arg is "-h" or "--help" or "-P" or "--partial-read")
+                    throw new OptionException($"option {arg} takes no value");
+            }
+            catch (OptionException e)
+            {
+                error = e.Message;
+                return null;
+            }
+        }
+
+        var queues = options.Queues().Select(q => q.Queue).ToList();
+        if (queues.Count == 0)
+        {
+            error = "every queue is off: nothing to do";
+            return null;
+        }
+        if (queues.Distinct().Count() != queues.Count)
+        {
+            error = "two chains name the same queue number";
+            return null;
+        }
+        return options;
+    }
+
+    private static ushort? ParseQueue(string option, string value)
+    {
+        if (value.Equals("off", StringComparison.OrdinalIgnoreCase)) return null;
+        return (ushort)ParseInt(option, value, 0, ushort.MaxValue);
+    }
+
+    private static Verdict ParseVerdict(string option, string value) => value.ToUpperInvariant() switch
+    {
+        "ACCEPT" => Verdict.Accept,
+        "DROP" => Verdict.Drop,
+        _ => throw new OptionException($"option {option}: '{value}' is not ACCEPT or DROP"),
+    };
+
+    private static int ParseInt(string option, string value, int min, int max)
+    {
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
+            throw new OptionException($"option {option}: '{value}' is not a whole number from {min} to {max}");
+        return n;
+    }
+
+    private static string NonEmpty(string option, string value) =>
+        value.Length == 0 ? throw new OptionException($"option {option}: empty value") : value;
+
+    private sealed class OptionException(string message) : Exception(message);
+}

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: Apache-2.0
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Akka;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Hosting;
+using Daf.Actors.Queue;
+using Daf.Actors.Rules;
+using Daf.Actors.Stats;
+using Daf.Interop.NfQueue;
+using Daf.Interop.Time;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Daf.Actors.Host;
+
+/// <summary>
+/// Builds and runs the app-fw daemon: binds the queues (failing fast with the syscall and errno when
+/// the kernel refuses), starts the actor system under the generic host, reports readiness, serves
+/// SIGUSR1 with a stats file and stops cleanly on SIGTERM/SIGINT.
+/// </summary>
+public sealed class DafDaemon
+{
+    private readonly AppFwOptions _options;
+    private readonly RuleSet _initialRules;
+    private readonly TscClock _clock;
+
+    public DafDaemon(AppFwOptions options, RuleSet initialRules, TscClock clock)
+    {
+        _options = options;
+        _initialRules = initialRules;
+        _clock = clock;
+    }
+
+    public static Config LoadHocon()
+    {
+        using var stream = typeof(DafDaemon).Assembly.GetManifestResourceStream("Daf.hocon.app-fw.conf")
+            ?? throw new InvalidOperationException("embedded hocon/app-fw.conf is missing");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+
+    public NfQueueConfig QueueConfig(ushort queueNumber) => new()
+    {
+        QueueNumber = queueNumber,
+        CopyMode = NfqnlCopyMode.NFQNL_COPY_PACKET,
+        CopyRange = _options.PartialRead ? AppFwOptions.PartialReadBytes : 0xFFFFu,
+        MaxQueueLength = 8192,
+        Flags = NfqaCfgFlags.NFQA_CFG_F_GSO | NfqaCfgFlags.NFQA_CFG_F_UID_GID,
+        ReceiveBufferBytes = Math.Min(1 << 20, _options.MaxNetlinkBufferBytes),
+        MaxReceiveBufferBytes = _options.MaxNetlinkBufferBytes,
+        BatchDepth = _options.PacketPrefetch,
+    };
+
+    public async Task<int> RunAsync()
+    {
+        var started = DateTime.UtcNow;
+        var queues = new List<BoundQueue>();
+        try
+        {
+            foreach (var (chain, number) in _options.Queues())
+            {
+                var config = QueueConfig(number);
+                var socket = NfQueueSocket.Open(config);
+                queues.Add(new BoundQueue(chain, config, socket, new QueueSignals(), new QueueCounters()));
+            }
+        }
+        catch (Exception e)
+        {
+            foreach (var q in queues) q.Dispose();
+            await Console.Error.WriteLineAsync($"app-fw: cannot bind the queues: {e.Message}");
+            return 1;
+        }
+
+        var holder = new RuleSnapshotHolder(RuleSnapshot.Compile(_initialRules, 1));
+        var cell = new RuleSetCell(_initialRules, 1);
+        var stats = new StatsReport(queues.Select(q => (q.Chain, q.Config.QueueNumber, q.Counters)).ToList(), cell, started);
+        var hocon = LoadHocon();
+        var drainTimeout = hocon.GetTimeSpan("daf.shutdown.drain-timeout", TimeSpan.FromSeconds(1));
+
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1.8));
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+
+        builder.Services.AddAkka("app-fw", (akka, _) =>
+        {
+            akka.AddHocon(hocon, HoconAddMode.Prepend);
+            akka.ConfigureLoggers(l =>
+            {
+                l.ClearLoggers();
+                l.AddLoggerFactory();
+            });
+            akka.WithActors((system, registry) =>
+            {
+                var store = system.ActorOf(RuleStoreActor.Props(holder, cell), "rules");
+                registry.Register<RuleStoreActor>(store);
+                foreach (var q in queues)
+                {
+                    var settings = new QueueSettings(q.Chain, q.Config, _options.BatchCount, _options.BatchTimeoutMicroseconds);
+                    system.ActorOf(QueueReaderActor.Props(settings, q.Socket, holder, q.Signals, q.Counters, _clock),
+                        $"queue-{q.Config.QueueNumber}");
+                }
+
+                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "drain-queues", async () =>
+                {
+                    foreach (var q in queues) q.Signals.RequestStop();
+                    await Task.WhenAny(Task.WhenAll(queues.Select(q => q.Signals.Drained)), Task.Delay(drainTimeout));
+                    return Done.Instance;
+                });
+            });
+        });
+
+        using var host = builder.Build();
+        using var usr1 = PosixSignalRegistration.Create((PosixSignal)SIGUSR1, context =>
+        {
+            context.Cancel = true;
+            TryWriteStats(stats);
+        });
+
+        await host.StartAsync();
+        Console.Out.WriteLine($"app-fw: ready ({string.Join(' ', queues.Select(q => $"{q.Chain.ToString().ToUpperInvariant()}={q.Config.QueueNumber}"))})");
+        Console.Out.Flush();
+        await host.WaitForShutdownAsync();
+
+        foreach (var q in queues) q.Dispose();
+        TryWriteStats(stats);
+        return 0;
+    }
+
+    private const int SIGUSR1 = 10;
+
+    private void TryWriteStats(StatsReport stats)
+    {
+        try
+        {
+            stats.WriteTo(_options.StateDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"app-fw: cannot write {Path.Combine(_options.StateDirectory, StatsReport.FileName)}: {e.Message}");
+        }
+    }
+
+    private sealed record BoundQueue(Chain Chain, NfQueueConfig Config, NfQueueSocket Socket, QueueSignals Signals, QueueCounters Counters) : IDisposable
+    {
+        public void Dispose()
+        {
+            Socket.Dispose();
+            Signals.Dispose();
+        }
+    }
+}

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
+namespace Daf.Actors.Queue;
+
+/// <summary>
+/// Per-queue counters. Each field has one writer (the reader or the batcher thread); readers of
+/// the statistics see values that are at most a moment old.
+/// </summary>
+public sealed class QueueCounters
+{
+    public long Received;
+    public long Accepted;
+    public long Dropped;
+    public long Malformed;
+    public long Enobufs;
+    public long VerdictMessages;
+    public long BatchVerdictMessages;
+}

@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
+using Daf.Actors.Rules;
+using Daf.Interop.NfQueue;
+
+namespace Daf.Actors.Queue;
+
+/// <summary>What one queue reader serves and how it batches.</summary>
+public sealed record QueueSettings(Chain Chain, NfQueueConfig Queue, int BatchCount, int BatchTimeoutMicroseconds);

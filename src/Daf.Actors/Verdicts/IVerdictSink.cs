@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
+using Daf.Interop.NfQueue;
+
+namespace Daf.Actors.Verdicts;
+
+/// <summary>Where a <see cref="VerdictBatchPlanner"/> sends its verdicts: the queue's socket, or a test double.</summary>
+public interface IVerdictSink
+{
+    /// <summary>One verdict for one packet (NFQNL_MSG_VERDICT).</summary>
+    void Verdict(uint packetId, NfVerdict verdict);
+
+    /// <summary>One verdict for every queued packet with an id up to <paramref name="maxPacketId"/> (NFQNL_MSG_VERDICT_BATCH).</summary>
+    void BatchVerdict(uint maxPacketId, NfVerdict verdict);
+}

@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
+using Daf.Actors.Rules;
+
+namespace Daf.Actors.Verdicts;
+
+/// <summary>One packet's decision, in queue order.</summary>
+public readonly record struct JudgedPacket(uint PacketId, Verdict Verdict, bool Urgent);

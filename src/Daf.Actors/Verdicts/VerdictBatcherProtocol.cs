@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: Apache-2.0
+namespace Daf.Actors.Verdicts;
+
+/// <summary>The queue's batch timer expired (the reader saw its timerfd readable).</summary>
+public sealed class BatchTimerFired
+{
+    public static readonly BatchTimerFired Instance = new();
+    private BatchTimerFired() { }
+}
+
+/// <summary>The reader has stopped reading and handed over its last batch: flush everything.</summary>
+public sealed class QueueDrained
+{
+    public static readonly QueueDrained Instance = new();
+    private QueueDrained() { }
+}

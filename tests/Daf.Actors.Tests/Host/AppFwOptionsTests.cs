@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+using Daf.Actors.Host;
+using Daf.Actors.Rules;
+
+namespace Daf.Actors.Tests.Host;
+
+public sealed class AppFwOptionsTests
+{
+    private static AppFwOptions Parse(params string[] args)
+    {
+        var options = AppFwOptions.Parse(args, out var error);
+        Assert.True(options is not null, error);
+        return options!;
+    }
+
+    private static string Error(params string[] args)
+    {
+        Assert.Null(AppFwOptions.Parse(args, out var error));
+        Assert.NotNull(error);
+        Assert.DoesNotContain('\n', error);
+        return error!;
+    }
+
+    [Fact]
+    public void Defaults_match_the_original()
+    {
+        var o = Parse();
+        Assert.Equal((ushort)0, o.QueueOut);
+        Assert.Equal((ushort)1, o.QueueIn);
+        Assert.Equal((ushort)2, o.QueueForward);
+        Assert.Equal(ChainPolicies.AllAccept, o.Policies);
+        Assert.Equal(1, o.BatchCount);
+        Assert.Equal("/run/daf", o.StateDirectory);
+        Assert.False(o.PartialRead);
+    }
+
+    [Fact]
+    public void The_original_readme_invocation_parses()
+    {
+        var o = Parse("-e", "bin/syscall_probe.o", "-b", "50", "-B", "50");
+        Assert.Equal("bin/syscall_probe.o", o.EbpfObjectPath);
+        Assert.Equal(50, o.BatchCount);
+        Assert.Equal(50, o.BatchTimeoutMicroseconds);
+    }
+
+    [Fact]
+    public void Every_option_is_understood_in_short_and_long_form()
+    {
+        var o = Parse("--queue-out", "10", "--queue-in", "11", "--queue-fwd", "off", "--pol-out", "drop", "--pol-in", "DROP",
+            "--pol-fwd", "ACCEPT", "--batch-count", "64", "--batch-timeout=200", "-n", "1048576", "-P", "-c", "16",
+            "--rules", "r.rules", "--state-dir", "/tmp/x");
+        Assert.Equal((ushort)10, o.QueueOut);
+        Assert.Equal((ushort)11, o.QueueIn);
+        Assert.Null(o.QueueForward);
+        Assert.Equal(new ChainPolicies(Verdict.Drop, Verdict.Drop, Verdict.Accept), o.Policies);
+        Assert.Equal(64, o.BatchCount);
+        Assert.Equal(200, o.BatchTimeoutMicroseconds);
+        Assert.Equal(1048576, o.MaxNetlinkBufferBytes);
+        Assert.True(o.PartialRead);
+        Assert.Equal(16, o.PacketPrefetch);
+        Assert.Equal("r.rules", o.RulesFile);
+        Assert.Equal("/tmp/x", o.StateDirectory);
+        Assert.Equal([(Chain.Output, (ushort)10), (Chain.Input, (ushort)11)], o.Queues().ToArray());
+    }
+
+    [Theory]
+    [InlineData("unknown option --frobnicate", "--frobnicate")]
+    [InlineData("option -b needs a value", "-b")]
+    [InlineData("option -b: 'zero' is not a whole number from 1 to 65536", "-b", "zero")]
+    [InlineData("option -b: '0' is not a whole number from 1 to 65536", "-b", "0")]
+    [InlineData("option --queue-out: '70000' is not a whole number from 0 to 65535", "--queue-out", "70000")]
+    [InlineData("option --pol-out: 'REJECT' is not ACCEPT or DROP", "--pol-out", "REJECT")]
+    [InlineData("two chains name the same queue number", "--queue-in", "0")]
+    [InlineData("every queue is off: nothing to do", "--queue-in", "off", "--queue-out", "off", "--queue-fwd", "off")]
+    [InlineData("unexpected argument 'stray'", "stray")]
+    [InlineData("option --partial-read takes no value", "--partial-read=yes")]
+    public void Bad_arguments_give_a_one_line_error(string expected, params string[] args) =>
+        Assert.Equal(expected, Error(args));
+
+    [Fact]
+    public void Usage_mentions_every_option()
+    {
+        foreach (var option in new[] { "--queue-out", "--queue-in", "--queue-fwd", "--pol-out", "--pol-in", "--pol-fwd",
+                     "--batch-count", "--batch-timeout", "--max-nl-bufsz", "--partial-read", "--pkt-prefetch", "--ebpf-obj",
+                     "--rules", "--state-dir", "--help" })
+            Assert.Contains(option, AppFwOptions.Usage);
+    }
+}
