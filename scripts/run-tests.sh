@@ -98,9 +98,15 @@ if [ -n "$LEAKED" ]; then
   LEAKED="$(leaked)"
 fi
 if [ -n "$LEAKED" ]; then
-  echo "run-tests: the tests leaked network namespaces (remove with 'ip netns del NAME'):" >&2
+  echo "run-tests: the tests leaked network namespaces:" >&2
   sed 's/^/  /' <<<"$LEAKED" >&2
   status=1
+  # The e2e beds' own namespaces (daf-e2e-*) are removed here so that a crashed run does not pile
+  # them up; anything else is left for its owner.
+  for ns in $(grep '^daf-e2e-' <<<"$LEAKED"); do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+    ip netns del "$ns" 2>/dev/null && echo "run-tests: removed $ns" >&2
+  done
 fi
 
 echo "tests: $PASSED passed, $FAILED failed, $SKIPPED skipped"

@@ -8,7 +8,11 @@ public static class RepoRoot
 
     public static string Path => s_path.Value;
 
-    public static string AppFw => System.IO.Path.Combine(Path, "bin", "app-fw");
+    /// <summary>The daemon under test: bin/app-fw, or the binary named by DAF_APP_FW.</summary>
+    public static string AppFw =>
+        Environment.GetEnvironmentVariable("DAF_APP_FW") is { Length: > 0 } overridden
+            ? overridden
+            : System.IO.Path.Combine(Path, "bin", "app-fw");
 
     private static string Find()
     {
