@@ -20,6 +20,8 @@ public sealed class NetnsBed : IDisposable
 
     public NetnsBed()
     {
+        if (!Environment.IsPrivilegedProcess)
+            throw new InvalidOperationException("the end-to-end tests need root (network namespaces, iptables): run `sudo make test`");
         string id = Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant();
         int slot = (int)((uint)Interlocked.Increment(ref s_nextSlot) % Slots);
         Id = id;
