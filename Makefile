@@ -21,30 +21,33 @@ BPF_SOURCES := $(wildcard bpf/*.c bpf/*.h)
 
 .PHONY: all deps test unit-test e2e-test demo bench clean
 
+# Rebuild app-fw when a build variable changes (the stamp is rewritten only when its content differs).
+BUILD_VARS := $(BIN)/.build-vars
+$(shell mkdir -p $(BIN) && echo "BASE_FREQ=$(BASE_FREQ)" | cmp -s - $(BUILD_VARS) || echo "BASE_FREQ=$(BASE_FREQ)" > $(BUILD_VARS))
+
 all: $(BIN)/app-fw $(BIN)/ctl-fw $(BIN)/syscall_probe.o
 
 deps:
 	@bash scripts/deps.sh $(DEB_PACKAGES)
 
-$(BIN)/app-fw: $(DOTNET_SOURCES)
+# Both programs in one recipe: publishing ctl-fw rebuilds the Daf.Actors project it references,
+# so both must see the same build properties.
+DOTNET_PROPS := -p:DafBaseFrequency=$(BASE_FREQ)
+$(BIN)/app-fw $(BIN)/ctl-fw &: $(DOTNET_SOURCES) $(BUILD_VARS)
 ifneq ($(DISABLE_ORDERING),)
 	@echo "note: DISABLE_ORDERING is accepted but unnecessary: DAF's aggregate digests are order-independent by construction."
 endif
 	@mkdir -p $(BIN)
-	$(DOTNET) publish src/Daf.Actors/Daf.Actors.csproj -c $(CONFIGURATION) -o $(BIN) --nologo -v quiet -p:DafBaseFrequency=$(BASE_FREQ)
-	@touch $@
-
-$(BIN)/ctl-fw: $(DOTNET_SOURCES) $(BIN)/app-fw
-	@mkdir -p $(BIN)
-	$(DOTNET) publish src/Daf.Ctl/Daf.Ctl.csproj -c $(CONFIGURATION) -o $(BIN) --nologo -v quiet
-	@touch $@
+	$(DOTNET) publish src/Daf.Actors/Daf.Actors.csproj -c $(CONFIGURATION) -o $(BIN) --nologo -v quiet $(DOTNET_PROPS)
+	$(DOTNET) publish src/Daf.Ctl/Daf.Ctl.csproj -c $(CONFIGURATION) -o $(BIN) --nologo -v quiet $(DOTNET_PROPS)
+	@touch $(BIN)/app-fw $(BIN)/ctl-fw
 
 bpf/vmlinux.h:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
 $(BIN)/syscall_probe.o: bpf/syscall_probe.bpf.c bpf/vmlinux.h $(BPF_SOURCES)
 	@mkdir -p $(BIN)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I bpf -c $< -o $@
+	$(CLANG) -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -I bpf -c $< -o $@
 
 test: deps all
 	bash scripts/run-tests.sh

@@ -38,20 +38,18 @@ catch (Exception e) when (e is IOException or UnauthorizedAccessException)
     return 1;
 }
 
-var clock = TscClock.Create(BuildDefaults.BaseFrequencyHz(), out var clockWarning);
+var clock = TscClock.Create(null, BuildDefaults.BaseFrequencyHz(), out var clockWarning);
 if (clockWarning is not null) Console.Error.WriteLine($"app-fw: warning: {clockWarning}");
 
 return await new DafDaemon(options, rules, clock).RunAsync();
 
 internal static class BuildDefaults
 {
-    /// <summary>BASE_FREQ from the environment, else the value given to make at build time, else null (calibrate).</summary>
+    /// <summary>The BASE_FREQ given to make at build time, or null. BASE_FREQ in the environment overrides it.</summary>
     public static ulong? BaseFrequencyHz()
     {
-        var text = Environment.GetEnvironmentVariable("BASE_FREQ");
-        if (string.IsNullOrEmpty(text))
-            text = typeof(BuildDefaults).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                .FirstOrDefault(a => a.Key == "DafBaseFrequency")?.Value;
+        var text = typeof(BuildDefaults).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "DafBaseFrequency")?.Value;
         return ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var hz) && hz > 0 ? hz : null;
     }
 }

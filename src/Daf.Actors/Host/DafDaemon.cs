@@ -8,6 +8,7 @@ using Akka.Hosting;
 using Daf.Actors.Queue;
 using Daf.Actors.Rules;
 using Daf.Actors.Stats;
+using Daf.Actors.Tracking;
 using Daf.Interop.NfQueue;
 using Daf.Interop.Time;
 using Microsoft.Extensions.DependencyInjection;
@@ -83,12 +84,8 @@ public sealed class DafDaemon
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1.8));
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
+        // Akka's log lines carry their own timestamp, thread and actor path.
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
@@ -103,6 +100,8 @@ public sealed class DafDaemon
             });
             akka.WithActors((system, registry) =>
             {
+                var ebpfObject = _options.EbpfObjectPath ?? Path.Combine(AppContext.BaseDirectory, "syscall_probe.o");
+                system.ActorOf(EbpfEventReaderActor.Props(ebpfObject), "ebpf-events");
                 var store = system.ActorOf(RuleStoreActor.Props(holder, cell), "rules");
                 registry.Register<RuleStoreActor>(store);
                 foreach (var q in queues)

@@ -26,4 +26,8 @@ public struct NfQueuePacket
     /// <summary>Offset of NFQA_PAYLOAD's data inside the batch's buffer for this message.</summary>
     public int PayloadOffset;
     public int PayloadLength;
+    /// <summary>Offset of this packet's whole netlink message (nlmsghdr first) inside the batch's buffer.</summary>
+    public int MessageOffset;
+    /// <summary>Bytes of that message present in the buffer.</summary>
+    public int MessageLength;
 }

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+namespace Daf.Actors.Rules;
+
+/// <summary>
+/// One firewall rule as the user wrote it: a chain, a verdict and criteria that are all ANDed.
+/// A null criterion is absent (matches everything).
+/// </summary>
+/// <remarks>
+/// Judged by <see cref="RuleSnapshot"/>: address, protocol and port criteria. The identity criteria
+/// (<see cref="SingleHash"/>, <see cref="AggregateHash"/>, <see cref="Unverifiable"/>) are stored and
+/// listed, but until the data plane learns packet holders a rule that has any of them never matches.
+/// <see cref="Namespace"/> is stored as the path the user gave and not judged yet: the daemon only sees
+/// the packets of the namespace it runs in.
+/// </remarks>
+public sealed record Rule(Chain Chain, Verdict Verdict)
+{
+    /// <summary><c>-s/--src-ip</c>.</summary>
+    public Criterion<IpPrefix>? Source { get; init; }
+    /// <summary><c>-d/--dst-ip</c>.</summary>
+    public Criterion<IpPrefix>? Destination { get; init; }
+    /// <summary><c>-p/--proto</c>.</summary>
+    public Criterion<IpProtocol>? Protocol { get; init; }
+    /// <summary><c>--sport</c>.</summary>
+    public Criterion<PortRange>? SourcePort { get; init; }
+    /// <summary><c>--dport</c>.</summary>
+    public Criterion<PortRange>? DestinationPort { get; init; }
+    /// <summary><c>--sng-hash</c>: a holder maps an object with this SHA-256.</summary>
+    public Criterion<Sha256Digest>? SingleHash { get; init; }
+    /// <summary><c>--agg-hash</c>: a holder's aggregate digest equals this.</summary>
+    public Criterion<Sha256Digest>? AggregateHash { get; init; }
+    /// <summary><c>--unverifiable</c>: true when given, false when given negated (<c>! --unverifiable</c>), null when absent.</summary>
+    public bool? Unverifiable { get; init; }
+    /// <summary><c>-n/--namespace</c>: the namespace file path as given (resolved by the control-plane work).</summary>
+    public Criterion<string>? Namespace { get; init; }
+    /// <summary><c>-l/--sig-loc</c>.</summary>
+    public SignatureLocation? SignatureLocation { get; init; }
+
+    /// <summary>True when the rule names who holds the packet's socket; such rules cannot be judged yet.</summary>
+    public bool HasIdentityCriteria => SingleHash is not null || AggregateHash is not null || Unverifiable is not null;
+}

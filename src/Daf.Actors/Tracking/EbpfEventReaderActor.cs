@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+using Akka.Actor;
+using Akka.Event;
+using Daf.Interop.Bpf;
+using Daf.Interop.Posix;
+
+namespace Daf.Actors.Tracking;
+
+/// <summary>
+/// Owns the eBPF object (bin/syscall_probe.o or <c>-e PATH</c>) and its `events` ring buffer. It loads and attaches the
+/// object in PreStart and reads events on a dedicated thread (<see cref="EbpfReaderThread"/>) that sleeps in poll,
+/// so the actor itself stays free to answer <see cref="GetTrackerStats"/> on any dispatcher. For now it counts
+/// events per kind; the identity issue turns them into the process table.
+/// When the object cannot be loaded (file missing, EPERM, no libbpf) it logs a warning and stays idle: the daemon
+/// keeps filtering by address and port.
+/// </summary>
+/// <remarks>
+/// Supervision: a load failure is not an actor failure (no restart loop on a missing file). A failure of the reader
+/// thread comes back as <see cref="EbpfReaderFailed"/> and is rethrown, so the parent's default strategy restarts the
+/// actor: PostStop stops the thread, detaches and closes the object, and PreStart loads it afresh (events in
+/// between are lost, which the identity issue must reconcile with a /proc scan).
+/// </remarks>
+public sealed class EbpfEventReaderActor : ReceiveActor
+{
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly string _objectPath;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ProcessEventCounters _counters = new();
+
+    private BpfObject? _object;
+    private BpfRingBuffer? _ring;
+    private EventFd? _stop;
+    private EbpfReaderThread? _thread;
+    private string? _loadError;
+
+    public EbpfEventReaderActor(string objectPath)
+    {
+        _objectPath = objectPath;
+        Receive<GetTrackerStats>(_ => Sender.Tell(Stats()));
+        Receive<EbpfReaderFailed>(failed => throw new InvalidOperationException(
+            $"eBPF event reader of {_objectPath} failed: {failed.Reason.Message}", failed.Reason));
+    }
+
+    /// <param name="objectPath">The eBPF object to load, e.g. bin/syscall_probe.o beside app-fw.</param>
+    public static Props Props(string objectPath) =>
+        Akka.Actor.Props.Create(() => new EbpfEventReaderActor(objectPath));
+
+    protected override void PreStart()
+    {
+        try
+        {
+            _object = BpfObject.Load(_objectPath);
+            _ring = BpfRingBuffer.Create(_object, "events", _counters.Count);
+        }
+        catch (Exception e) when (e is BpfException or DllNotFoundException or EntryPointNotFoundException)
+        {
+            ReleaseBpf();
+            _loadError = e.Message;
+            _log.Warning("eBPF process tracking is off ({0}); filtering by address and port continues", e.Message);
+            return;
+        }
+
+        try
+        {
+            _stop = EventFd.Create();
+        }
+        catch
+        {
+            ReleaseBpf();
+            throw;
+        }
+        IActorRef self = Self;
+        _thread = new EbpfReaderThread(_ring, _stop, reason => self.Tell(new EbpfReaderFailed(reason)));
+        _thread.Start();
+        _log.Info("eBPF object {0} attached: {1}", _objectPath, string.Join(", ", _object.AttachedPrograms));
+    }
+
+    protected override void PostStop()
+    {
+        if (_thread is not null && !_thread.Stop(StopTimeout))
+        {
+            // Freeing the ring under a running reader would be a use-after-free: leak it instead (we are stopping).
+            _log.Warning("eBPF reader thread did not stop within {0}; leaving its ring buffer mapped", StopTimeout);
+            return;
+        }
+        _thread = null;
+        _stop?.Dispose();
+        _stop = null;
+        ReleaseBpf();
+    }
+
+    private void ReleaseBpf()
+    {
+        _ring?.Dispose();
+        _ring = null;
+        _object?.Dispose();
+        _object = null;
+    }
+
+    private TrackerStats Stats()
+    {
+        ulong? dropped = null;
+        if (_object is not null)
+        {
+            try { dropped = _object.ReadArrayU64("dropped", 0); }
+            catch (BpfException) { } // an object without the counter map
+        }
+        return new TrackerStats(
+            _object is not null,
+            _loadError,
+            _object?.AttachedPrograms ?? [],
+            _object?.ProgramIds ?? [],
+            Volatile.Read(ref _counters.Forks),
+            Volatile.Read(ref _counters.Execs),
+            Volatile.Read(ref _counters.Exits),
+            Volatile.Read(ref _counters.OtherKinds),
+            Volatile.Read(ref _counters.Malformed),
+            dropped);
+    }
+}

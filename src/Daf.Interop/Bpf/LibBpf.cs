@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+using System.Runtime.InteropServices;
+
+namespace Daf.Interop.Bpf;
+
+/// <summary>
+/// The libbpf 1.x calls we use. Pointer-returning calls return NULL and set errno (hence SetLastError);
+/// int-returning calls return a negative errno.
+/// </summary>
+internal static unsafe partial class LibBpf
+{
+    private const string Library = "libbpf.so.1";
+
+    [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint bpf_object__open_file(string path, nint opts);
+
+    [LibraryImport(Library)]
+    public static partial int bpf_object__load(nint obj);
+
+    [LibraryImport(Library)]
+    public static partial void bpf_object__close(nint obj);
+
+    [LibraryImport(Library)]
+    public static partial nint bpf_object__next_program(nint obj, nint prev);
+
+    [LibraryImport(Library)]
+    public static partial byte* bpf_program__name(nint prog);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial nint bpf_program__attach(nint prog);
+
+    [LibraryImport(Library)]
+    public static partial int bpf_program__fd(nint prog);
+
+    [LibraryImport(Library)]
+    public static partial int bpf_obj_get_info_by_fd(int fd, void* info, uint* infoLength);
+
+    [LibraryImport(Library)]
+    public static partial int bpf_prog_get_fd_by_id(uint id);
+
+    [LibraryImport(Library)]
+    public static partial int bpf_link__destroy(nint link);
+
+    [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint bpf_object__find_map_by_name(nint obj, string name);
+
+    [LibraryImport(Library)]
+    public static partial int bpf_map__fd(nint map);
+
+    [LibraryImport(Library)]
+    public static partial int bpf_map_lookup_elem(int fd, void* key, void* value);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial nint ring_buffer__new(int mapFd, delegate* unmanaged<nint, nint, nuint, int> sampleCallback,
+        nint context, nint opts);
+
+    [LibraryImport(Library)]
+    public static partial int ring_buffer__poll(nint ringBuffer, int timeoutMilliseconds);
+
+    [LibraryImport(Library)]
+    public static partial int ring_buffer__consume(nint ringBuffer);
+
+    [LibraryImport(Library)]
+    public static partial int ring_buffer__epoll_fd(nint ringBuffer);
+
+    [LibraryImport(Library)]
+    public static partial void ring_buffer__free(nint ringBuffer);
+
+    /// <summary>-errno for a NULL (or error-encoded) pointer, 0 otherwise.</summary>
+    [LibraryImport(Library)]
+    public static partial nint libbpf_get_error(nint pointer);
+
+    /// <summary>Replaces libbpf's printer (default: stderr); returns the previous one. The va_list arrives as a pointer on x86-64.</summary>
+    [LibraryImport(Library)]
+    public static partial nint libbpf_set_print(delegate* unmanaged<int, byte*, nint, int> printer);
+
+    [LibraryImport("libc")]
+    public static partial int vsnprintf(byte* buffer, nuint size, byte* format, nint arguments);
+
+    /// <summary>errno of a pointer-returning call that gave NULL (never 0: a lost errno reads as EINVAL).</summary>
+    public static int ErrnoOfNull()
+    {
+        int errno = Marshal.GetLastPInvokeError();
+        return errno != 0 ? errno : Errno.EINVAL;
+    }
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: Apache-2.0
+using System.Runtime.InteropServices;
+using Daf.Interop.Native;
+using Sys = Tmds.Linux.LibC;
+
+namespace Daf.Interop.Netlink;
+
+/// <summary>
+/// A raw netlink socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC) bound to a kernel-assigned port, created in the
+/// calling thread's network namespace. NETLINK_NO_ENOBUFS stays off so that lost messages are reported.
+/// </summary>
+public sealed unsafe class NetlinkSocket : IDisposable
+{
+    private int _fd;
+
+    private NetlinkSocket(int fd) => _fd = fd;
+
+    public int FileDescriptor => _fd;
+
+    public static NetlinkSocket Open(int protocol)
+    {
+        int fd = Sys.socket(Sys.AF_NETLINK, Sys.SOCK_RAW | Sys.SOCK_CLOEXEC, protocol);
+        if (fd < 0)
+            throw new NetlinkException("socket(AF_NETLINK)", Marshal.GetLastPInvokeError());
+
+        var socket = new NetlinkSocket(fd);
+        LibC.sockaddr_nl address = default;
+        address.nl_family = LibC.AF_NETLINK;
+        if (Sys.bind(fd, (Tmds.Linux.sockaddr*)&address, (uint)sizeof(LibC.sockaddr_nl)) < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            socket.Dispose();
+            throw new NetlinkException("bind(AF_NETLINK)", errno);
+        }
+        return socket;
+    }
+
+    /// <summary>SO_RCVBUFFORCE (needs CAP_NET_ADMIN), falling back to SO_RCVBUF; returns 0 or the errno.</summary>
+    public int TrySetReceiveBuffer(int bytes)
+    {
+        if (Sys.setsockopt(_fd, Sys.SOL_SOCKET, Sys.SO_RCVBUFFORCE, &bytes, sizeof(int)) == 0)
+            return 0;
+        if (Sys.setsockopt(_fd, Sys.SOL_SOCKET, Sys.SO_RCVBUF, &bytes, sizeof(int)) == 0)
+            return 0;
+        return Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>SO_RCVBUF as the kernel reports it (twice the requested size, for its bookkeeping).</summary>
+    public int GetReceiveBuffer()
+    {
+        int value = 0;
+        Tmds.Linux.socklen_t length = sizeof(int);
+        if (Sys.getsockopt(_fd, Sys.SOL_SOCKET, Sys.SO_RCVBUF, &value, &length) < 0)
+            throw new NetlinkException("getsockopt(SO_RCVBUF)", Marshal.GetLastPInvokeError());
+        return value;
+    }
+
+    /// <summary>Sends one datagram (one or more messages) to the kernel; throws naming <paramref name="operation"/>.</summary>
+    public void Send(ReadOnlySpan<byte> datagram, string operation)
+    {
+        int errno = TrySend(datagram);
+        if (errno != 0)
+            throw new NetlinkException(operation, errno);
+    }
+
+    /// <summary>Sends one datagram to the kernel; returns 0 or the errno. Allocates nothing.</summary>
+    public int TrySend(ReadOnlySpan<byte> datagram)
+    {
+        LibC.sockaddr_nl kernel = default;
+        kernel.nl_family = LibC.AF_NETLINK;
+        fixed (byte* data = datagram)
+        {
+            while (true)
+            {
+                long sent = Sys.sendto(_fd, data, (Tmds.Linux.size_t)(uint)datagram.Length, 0, (Tmds.Linux.sockaddr*)&kernel, (uint)sizeof(LibC.sockaddr_nl));
+                if (sent >= 0)
+                    return 0;
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno != Errno.EINTR)
+                    return errno;
+            }
+        }
+    }
+
+    /// <summary>recvmmsg(MSG_DONTWAIT); returns the number of datagrams, or minus the errno.</summary>
+    internal int ReceiveMany(LibC.mmsghdr* messages, int count)
+    {
+        int n = LibC.recvmmsg(_fd, messages, (uint)count, Sys.MSG_DONTWAIT, null);
+        return n >= 0 ? n : -Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>Closes the socket; later calls do nothing.</summary>
+    public void Dispose()
+    {
+        int fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd >= 0)
+            Sys.close(fd);
+    }
+}
