@@ -158,8 +158,11 @@ stop_app_fw() {
   end=$(date +%s%N)
   APP_FW_PID=
   printf '  app-fw exited %d after %d ms\n' $rc $(((end - start) / 1000000))
-  [ -s "$WORK/app-fw.err" ] && sed 's/^/  stderr: /' "$WORK/app-fw.err"
-  [ $rc -eq 0 ] || { echo "  -> UNEXPECTED: non-zero exit"; FAILURES=$((FAILURES + 1)); }
+  if [ $rc -ne 0 ]; then
+    sed 's/^/  stderr: /' "$WORK/app-fw.err"
+    echo "  -> UNEXPECTED: non-zero exit"
+    FAILURES=$((FAILURES + 1))
+  fi
 }
 
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, iptables): run 'sudo make demo'"

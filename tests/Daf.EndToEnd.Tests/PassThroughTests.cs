@@ -57,9 +57,9 @@ public sealed class PassThroughTests
         var wget = HttpClients.Wget(bed, bed.A, http.Url);
 
         Assert.True(curl.Succeeded, curl.Describe());
-        Assert.Equal(HttpServer.Page, curl.Stdout);
+        Assert.Equal(HttpServer.Page.Trim(), curl.Stdout.Trim());
         Assert.True(wget.Succeeded, wget.Describe());
-        Assert.Equal(HttpServer.Page, wget.Stdout);
+        Assert.Equal(HttpServer.Page.Trim(), wget.Stdout.Trim());
         var stats = daemon.RequestStatsUntil(AllDecided);
         AssertAllAccepted(stats);
         Assert.True(stats.Queue(0).Received > 0 && stats.Queue(1).Received > 0, $"HTTP did not go through both queues: {stats}");

@@ -3,7 +3,7 @@ using Daf.EndToEnd.Tests.Infrastructure;
 
 namespace Daf.EndToEnd.Tests;
 
-public sealed class ShutdownTests
+public sealed class ShutdownTests(ITestOutputHelper output)
 {
     [Fact]
     public void Sigterm_under_load_exits_0_within_2_seconds_and_leaves_no_packet_stuck()
@@ -25,10 +25,12 @@ public sealed class ShutdownTests
         Assert.False(flood.HasExited, "the flood ended before SIGTERM");
         Assert.False(transfer.HasExited, $"the transfer ended before SIGTERM: {transfer.Stderr}");
 
-        daemon.Stop();
+        var elapsed = daemon.Stop();
+        output.WriteLine($"app-fw exited {elapsed.TotalMilliseconds:F0} ms after SIGTERM");
         long arrivedAtStop = udp.CountSoFar;
 
         var final = daemon.ReadStats();
+        output.WriteLine($"stats.json at exit: {final}");
         foreach (var q in final.Queues)
         {
             Assert.True(q.AllDecided, $"queue {q.Queue} exited with received {q.Received} != accepted {q.Accepted} + dropped {q.Dropped}: {final}");
