@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 using Daf.EndToEnd.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Daf.EndToEnd.Tests;
 
