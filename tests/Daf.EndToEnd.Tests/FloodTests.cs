@@ -43,7 +43,7 @@ public sealed class FloodTests
         using var tcp = TcpServer.Start(bed, bed.B, server, 5003);
         var transfer = TcpClient.Send(bed, bed.A, server, 5003, 4 << 20, timeoutSeconds: 20);
         Assert.True(transfer.Succeeded, transfer.Describe());
-        Assert.Equal([4L << 20], tcp.ClosedConnections);
+        Assert.Equal([4L << 20], tcp.WaitForClosedConnections(1));
         var after = daemon.RequestStatsUntil(s => s.Queues.All(x => x.AllDecided));
         Assert.True(after.Queue(0).Received > q.Received && after.Queue(1).Received > 0, $"TCP did not go through the queues: {after}");
         Assert.True(after.Queues.All(x => x.AllDecided), $"undecided packets after the transfer: {after}");

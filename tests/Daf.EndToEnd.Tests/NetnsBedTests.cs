@@ -22,7 +22,7 @@ public sealed class NetnsBedTests
         Assert.Equal(200, sent[5002]);
         Assert.Equal(200, receiver.StopAndCount());
         Assert.True(transfer.Succeeded, transfer.Describe());
-        Assert.Equal([1L << 20], tcp.ClosedConnections);
+        Assert.Equal([1L << 20], tcp.WaitForClosedConnections(1));
     }
 
     [Fact]

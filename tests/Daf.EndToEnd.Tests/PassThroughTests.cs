@@ -32,8 +32,8 @@ public sealed class PassThroughTests
             var download = TcpClient.Send(bed, bed.B, bed.Address(bed.A, ipVersion), 5005, 1 << 20);
             Assert.True(upload.Succeeded, upload.Describe());
             Assert.True(download.Succeeded, download.Describe());
-            Assert.Equal([1L << 20], serverB.ClosedConnections);
-            Assert.Equal([1L << 20], serverA.ClosedConnections);
+            Assert.Equal([1L << 20], serverB.WaitForClosedConnections(1));
+            Assert.Equal([1L << 20], serverA.WaitForClosedConnections(1));
         }
 
         var afterTcp = daemon.RequestStatsUntil(AllDecided);

@@ -38,7 +38,7 @@ public sealed class ShutdownTests(ITestOutputHelper output)
         }
         Assert.True(transfer.WaitForExit(TimeSpan.FromSeconds(40)), "the TCP transfer did not finish after the daemon left");
         Assert.True(transfer.ExitCode == 0, $"the TCP transfer failed after SIGTERM: {transfer.Stderr}");
-        Assert.Equal([transferBytes], tcp.ClosedConnections);
+        Assert.Equal([transferBytes], tcp.WaitForClosedConnections(1));
         Assert.True(flood.WaitForExit(TimeSpan.FromSeconds(20)), "the flood did not stop at its deadline");
         long arrived = udp.StopAndCount();
         Assert.True(arrived > arrivedAtStop, $"no datagram passed the bypassed queue after the daemon exited ({arrived} at the end, {arrivedAtStop} at SIGTERM)");

@@ -45,10 +45,26 @@ public sealed class TcpServer : IDisposable
         return new TcpServer(process);
     }
 
-    /// <summary>Byte counts of the connections that reached EOF, in order.</summary>
+    /// <summary>Byte counts of the connections that reached EOF so far, in order.</summary>
     public IReadOnlyList<long> ClosedConnections =>
         _process.StdoutLines.Where(l => l.StartsWith("closed ", StringComparison.Ordinal))
             .Select(l => long.Parse(l["closed ".Length..])).ToArray();
+
+    /// <summary>
+    /// The byte counts once <paramref name="count"/> connections reached EOF (or whatever closed within
+    /// the timeout). A client can see the close before the server's report reaches us.
+    /// </summary>
+    public IReadOnlyList<long> WaitForClosedConnections(int count, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(5));
+        var closed = ClosedConnections;
+        while (closed.Count < count && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(20);
+            closed = ClosedConnections;
+        }
+        return closed;
+    }
 
     public void Dispose() => _process.Dispose();
 }
