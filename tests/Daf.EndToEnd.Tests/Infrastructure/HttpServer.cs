@@ -24,13 +24,18 @@ public sealed class HttpServer : IDisposable
         string root = Directory.CreateTempSubdirectory("daf-e2e-http-").FullName;
         File.WriteAllText(Path.Combine(root, "index.html"), Page);
         var process = bed.Start(ns, "python3", "-u", "-m", "http.server", port.ToString(), "--bind", address, "--directory", root);
-        if (process.WaitForLine(l => l.StartsWith("Serving HTTP", StringComparison.Ordinal), TimeSpan.FromSeconds(10)) is null)
-        {
-            process.Dispose();
-            throw new Xunit.Sdk.XunitException($"http.server on [{address}]:{port} did not start: {process.Stderr}");
-        }
         string host = address.Contains(':') ? $"[{address}]" : address;
-        return new HttpServer(process, root, $"http://{host}:{port}/index.html");
+        var server = new HttpServer(process, root, $"http://{host}:{port}/index.html");
+        try
+        {
+            process.ExpectLine(l => l.StartsWith("Serving HTTP", StringComparison.Ordinal), $"http.server on [{address}]:{port} starting");
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+        return server;
     }
 
     public void Dispose()

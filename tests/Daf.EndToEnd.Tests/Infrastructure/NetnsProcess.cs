@@ -96,6 +96,14 @@ public sealed class NetnsProcess : IDisposable
         return done ? found.Task.Result : null;
     }
 
+    /// <summary>Like <see cref="WaitForLine"/>, but fails the test (with the process's stderr) when no line comes.</summary>
+    public string ExpectLine(Predicate<string> match, string what, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? TimeSpan.FromSeconds(10);
+        return WaitForLine(match, limit) ?? throw new Xunit.Sdk.XunitException(
+            $"{what}: nothing within {limit.TotalSeconds} s from `{CommandLine}` (exited: {HasExited})\nstderr: {Stderr.Trim()}");
+    }
+
     public bool WaitForExit(TimeSpan timeout)
     {
         if (!_process.WaitForExit(timeout))

@@ -40,8 +40,7 @@ public sealed class TcpServer : IDisposable
     public static TcpServer Start(NetnsBed bed, string ns, string address, int port)
     {
         var process = bed.Start(ns, "python3", "-c", Script, address, port.ToString());
-        if (process.WaitForLine(l => l == "ready", TimeSpan.FromSeconds(10)) is null)
-            throw new Xunit.Sdk.XunitException($"TCP server on [{address}]:{port} did not start: {process.Stderr}");
+        process.ExpectLine(l => l == "ready", $"TCP server on [{address}]:{port} starting");
         return new TcpServer(process);
     }
 

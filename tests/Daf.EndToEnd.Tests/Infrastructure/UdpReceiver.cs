@@ -54,8 +54,7 @@ public sealed class UdpReceiver : IDisposable
     public static UdpReceiver Start(NetnsBed bed, string ns, string address, int port, int rcvbufBytes = 32 << 20, int maxSeconds = 120)
     {
         var process = bed.Start(ns, "python3", "-c", Script, address, port.ToString(), rcvbufBytes.ToString(), maxSeconds.ToString());
-        if (process.WaitForLine(l => l == "ready", TimeSpan.FromSeconds(10)) is null)
-            throw new Xunit.Sdk.XunitException($"UDP receiver on [{address}]:{port} did not start: {process.Stderr}");
+        process.ExpectLine(l => l == "ready", $"UDP receiver on [{address}]:{port} starting");
         return new UdpReceiver(process);
     }
 
@@ -91,9 +90,7 @@ public sealed class UdpReceiver : IDisposable
         }
         if (!_process.HasExited)
             _process.Signal(Signals.SIGTERM);
-        string? final = _process.WaitForLine(l => l.StartsWith("count ", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
-        if (final is null)
-            throw new Xunit.Sdk.XunitException($"UDP receiver gave no count: {_process.Stderr}");
+        string final = _process.ExpectLine(l => l.StartsWith("count ", StringComparison.Ordinal), "UDP receiver's final count");
         return long.Parse(final.Split(' ')[1]);
     }
 
