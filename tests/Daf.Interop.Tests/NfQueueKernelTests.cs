@@ -74,6 +74,28 @@ public sealed class NfQueueKernelTests
     }
 
     [Fact]
+    public void Verdicts_sent_together_in_one_datagram_act_in_order_and_continue_past_an_error()
+    {
+        using var bed = new QueueBed();
+        for (int i = 0; i < 6; i++)
+            bed.Send("m" + i);
+        var packets = bed.ReceivePackets(6);
+        Assert.Equal(6, packets.Count);
+
+        var verdicts = new NfQueueVerdictBuffer(QueueBed.QueueNumber);
+        verdicts.AddVerdict(packets[1].Packet.PacketId, NfVerdict.NF_DROP);
+        verdicts.AddBatchVerdict(packets[2].Packet.PacketId, NfVerdict.NF_ACCEPT);
+        verdicts.AddVerdict(999_999, NfVerdict.NF_ACCEPT);
+        verdicts.AddVerdict(packets[4].Packet.PacketId, NfVerdict.NF_ACCEPT);
+        verdicts.AddBatchVerdict(packets[5].Packet.PacketId, NfVerdict.NF_DROP);
+        Assert.Equal(5, verdicts.Count);
+        bed.Queue.Send(verdicts);
+        Assert.Equal(0, verdicts.Count);
+
+        Assert.Equal(["m0", "m2", "m4"], bed.Delivered().Order().ToList());
+    }
+
+    [Fact]
     public void Mark_verdict_marks_the_packet_seen_again_on_input()
     {
         using var bed = new QueueBed();

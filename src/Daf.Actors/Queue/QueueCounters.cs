@@ -14,4 +14,6 @@ public sealed class QueueCounters
     public long Enobufs;
     public long VerdictMessages;
     public long BatchVerdictMessages;
+    /// <summary>sendto calls that carried verdict messages (several messages travel in one datagram).</summary>
+    public long VerdictDatagrams;
 }

@@ -114,13 +114,20 @@ public sealed class QueueReaderActor : UntypedActor
     {
         var socket = _socket;
         var batch = _batch!;
+        var lastWasEndOfBurst = false;
         for (var round = 0; round < rounds; round++)
         {
             var count = socket.Receive(batch);
             Volatile.Write(ref _counters.Enobufs, socket.EnobufsCount);
-            if (count == 0) return true;
+            if (count == 0)
+            {
+                if (round > 0 && !lastWasEndOfBurst) _batcher.Tell(QueueIdle.Instance);
+                return true;
+            }
             var judged = _pool!.Rent();
             JudgeBatch(batch, count, judged);
+            // recvmmsg returns fewer messages than asked only when the socket ran empty.
+            judged.EndOfBurst = lastWasEndOfBurst = count < batch.Capacity;
             _batcher.Tell(judged);
         }
         return false;

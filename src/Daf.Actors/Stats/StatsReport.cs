@@ -36,6 +36,7 @@ public sealed class StatsReport(IReadOnlyList<(Chain Chain, ushort Queue, QueueC
                 json.WriteNumber("enobufs", Volatile.Read(ref c.Enobufs));
                 json.WriteNumber("verdictMessages", Volatile.Read(ref c.VerdictMessages));
                 json.WriteNumber("batchVerdictMessages", Volatile.Read(ref c.BatchVerdictMessages));
+                json.WriteNumber("verdictDatagrams", Volatile.Read(ref c.VerdictDatagrams));
                 json.WriteEndObject();
             }
             json.WriteEndArray();

@@ -11,4 +11,7 @@ public interface IVerdictSink
 
     /// <summary>One verdict for every queued packet with an id up to <paramref name="maxPacketId"/> (NFQNL_MSG_VERDICT_BATCH).</summary>
     void BatchVerdict(uint maxPacketId, NfVerdict verdict);
+
+    /// <summary>Hands the verdicts collected so far to the kernel. Called after each burst of work.</summary>
+    void Flush();
 }

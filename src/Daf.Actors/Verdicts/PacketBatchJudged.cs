@@ -14,11 +14,21 @@ public sealed class PacketBatchJudged
 
     public int Count { get; private set; }
 
+    /// <summary>
+    /// True when the socket had no more packets after this batch: nothing else is coming to batch
+    /// with, so waiting for the timeout would only add latency.
+    /// </summary>
+    public bool EndOfBurst { get; internal set; }
+
     public int Capacity => _packets.Length;
 
     public ReadOnlySpan<JudgedPacket> Packets => _packets.AsSpan(0, Count);
 
     internal void Add(in JudgedPacket packet) => _packets[Count++] = packet;
 
-    internal void Clear() => Count = 0;
+    internal void Clear()
+    {
+        Count = 0;
+        EndOfBurst = false;
+    }
 }

@@ -4,18 +4,32 @@ using Daf.Interop.NfQueue;
 
 namespace Daf.Actors.Verdicts;
 
-/// <summary>Sends a planner's verdicts on the queue's netlink socket and counts the messages.</summary>
+/// <summary>
+/// Collects a planner's verdicts, in order, and sends them on the queue's socket as one datagram per
+/// <see cref="Flush"/> (or whenever the buffer fills). Counts messages and datagrams.
+/// </summary>
 public sealed class SocketVerdictSink(NfQueueSocket socket, QueueCounters counters) : IVerdictSink
 {
+    private readonly NfQueueVerdictBuffer _buffer = new(socket.Config.QueueNumber);
+
     public void Verdict(uint packetId, NfVerdict verdict)
     {
-        socket.SetVerdict(packetId, verdict);
+        if (_buffer.IsFull) Flush();
+        _buffer.AddVerdict(packetId, verdict);
         Volatile.Write(ref counters.VerdictMessages, counters.VerdictMessages + 1);
     }
 
     public void BatchVerdict(uint maxPacketId, NfVerdict verdict)
     {
-        socket.SetVerdictBatch(maxPacketId, verdict);
+        if (_buffer.IsFull) Flush();
+        _buffer.AddBatchVerdict(maxPacketId, verdict);
         Volatile.Write(ref counters.BatchVerdictMessages, counters.BatchVerdictMessages + 1);
+    }
+
+    public void Flush()
+    {
+        if (_buffer.Count == 0) return;
+        socket.Send(_buffer);
+        Volatile.Write(ref counters.VerdictDatagrams, counters.VerdictDatagrams + 1);
     }
 }

@@ -16,6 +16,7 @@ namespace Daf.Actors.Verdicts;
 public sealed class VerdictBatcherActor : UntypedActor
 {
     private readonly VerdictBatchPlanner _planner;
+    private readonly IVerdictSink _sink;
     private readonly PacketBatchJudgedPool _pool;
     private readonly QueueSignals _signals;
     private readonly TscClock _clock;
@@ -24,6 +25,7 @@ public sealed class VerdictBatcherActor : UntypedActor
     public VerdictBatcherActor(IVerdictSink sink, PacketBatchJudgedPool pool, QueueSignals signals, TscClock clock,
         int batchCount, int batchTimeoutMicroseconds)
     {
+        _sink = sink;
         _pool = pool;
         _signals = signals;
         _clock = clock;
@@ -45,14 +47,19 @@ public sealed class VerdictBatcherActor : UntypedActor
             case BatchTimerFired:
                 if (_planner.OnTimer(_clock.Now())) ArmTimer();
                 break;
+            case QueueIdle:
+                _planner.FlushAll();
+                break;
             case QueueDrained:
                 _planner.FlushAll();
+                _sink.Flush();
                 _signals.MarkDrained();
                 break;
             default:
                 Unhandled(message);
-                break;
+                return;
         }
+        _sink.Flush();
     }
 
     private void OnBatch(PacketBatchJudged batch)
@@ -61,8 +68,10 @@ public sealed class VerdictBatcherActor : UntypedActor
         var started = false;
         foreach (ref readonly var packet in batch.Packets)
             started |= _planner.Add(packet.PacketId, packet.Verdict, packet.Urgent, now);
+        var endOfBurst = batch.EndOfBurst;
         _pool.Return(batch);
-        if (started && _planner.HasPending) ArmTimer();
+        if (endOfBurst) _planner.FlushAll();
+        else if (started && _planner.HasPending) ArmTimer();
     }
 
     private void ArmTimer()
@@ -74,6 +83,7 @@ public sealed class VerdictBatcherActor : UntypedActor
     protected override void PostStop()
     {
         _planner.FlushAll();
+        _sink.Flush();
         if (_planner.DeferredCount > 0)
             _log.Warning("verdict batcher stopped with {0} deferred packets undecided", _planner.DeferredCount);
     }

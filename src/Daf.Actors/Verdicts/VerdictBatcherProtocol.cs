@@ -14,3 +14,10 @@ public sealed class QueueDrained
     public static readonly QueueDrained Instance = new();
     private QueueDrained() { }
 }
+
+/// <summary>The reader found its socket empty after a full batch: flush what is pending.</summary>
+public sealed class QueueIdle
+{
+    public static readonly QueueIdle Instance = new();
+    private QueueIdle() { }
+}

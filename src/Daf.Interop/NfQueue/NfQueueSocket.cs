@@ -13,7 +13,7 @@ namespace Daf.Interop.NfQueue;
 /// </summary>
 public sealed class NfQueueSocket : IDisposable
 {
-    private const int MaxVerdictMessageBytes = 64;
+    internal const int MaxVerdictMessageBytes = 64;
     private const long ConfigAckTimeoutNanoseconds = 5_000_000_000;
     private const int MaxEnobufsRetries = 8;
 
@@ -148,6 +148,16 @@ public sealed class NfQueueSocket : IDisposable
     /// <summary>NFQNL_MSG_VERDICT_BATCH that also sets the mark of every packet it decides.</summary>
     public void SetVerdictBatch(uint maxPacketId, NfVerdict verdict, uint mark) =>
         SendVerdict(Nfqnl.NFQNL_MSG_VERDICT_BATCH, maxPacketId, verdict, withMark: true, mark);
+
+    /// <summary>Sends every verdict collected in <paramref name="verdicts"/> in one datagram, then empties it.</summary>
+    public void Send(NfQueueVerdictBuffer verdicts)
+    {
+        if (verdicts.Count == 0) return;
+        int errno = _socket.TrySend(verdicts.Written);
+        verdicts.Clear();
+        if (errno != 0)
+            throw new NetlinkException(_verdictOperation, errno);
+    }
 
     /// <summary>Unbinds the queue and closes the socket. Packets still queued are dropped by the kernel.</summary>
     public void Dispose()

@@ -25,6 +25,8 @@ internal sealed class RecordingVerdictSink : IVerdictSink
         foreach (var id in _queued.Where(i => i <= maxPacketId).ToList()) Decide(id, verdict);
     }
 
+    public void Flush() => Messages.Add("F");
+
     private void Decide(uint id, NfVerdict verdict)
     {
         Assert.True(_queued.Remove(id), $"packet {id} decided twice or never queued");

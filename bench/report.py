@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Turns bench/run.sh's raw.tsv (round, config, metric, value) into a markdown table of medians,
+ratios to "no firewall" and to the C floor of the same mode, and the issue's targets with PASS/FAIL."""
+import math
+import statistics
+import sys
+from collections import defaultdict
+
+NAMES = {
+    "a": "no firewall",
+    "b0": "C floor, per-packet, no GSO",
+    "b": "C floor, per-packet + GSO",
+    "b2": "C floor, batch 64 + GSO + copy 128",
+    "c1": "app-fw, 0 rules",
+    "c2": "app-fw, 100 rules",
+    "c3": "app-fw, 0 rules, -b 64 -B 50 -P",
+    "c4": "app-fw, 100 rules, -b 64 -B 50 -P",
+}
+FLOOR = {"c1": "b", "c2": "b", "c3": "b2", "c4": "b2"}  # same verdict mode
+ZERO_RULES = {"c2": "c1", "c4": "c3"}
+
+
+def load(path):
+    values = defaultdict(list)
+    rounds = set()
+    with open(path) as f:
+        next(f)
+        for line in f:
+            rnd, config, metric, value = line.rstrip("\n").split("\t")
+            rounds.add(rnd)
+            try:
+                v = float(value)
+            except ValueError:
+                values[(config, metric + ":text")].append(value)
+                continue
+            if not math.isnan(v):
+                values[(config, metric)].append(v)
+    return values, len(rounds)
+
+
+def main(path):
+    values, rounds = load(path)
+    configs = [c for c in NAMES if any(k[0] == c for k in values)]
+
+    def med(config, metric):
+        v = values.get((config, metric))
+        return statistics.median(v) if v else None
+
+    def ratio(config, other, metric):
+        x, y = med(config, metric), med(other, metric) if other else None
+        return x / y if x is not None and y else None
+
+    def fmt(v, digits=2):
+        return "–" if v is None else f"{v:,.{digits}f}"
+
+    def fmt_ratio(v):
+        return "–" if v is None else f"{v:.2f}×"
+
+    print(f"### DAF bench: medians over {rounds} round(s)\n")
+    print("| configuration | TCP Gbit/s | ×no fw | ×floor | UDP 64 B pps | ×no fw | ×floor "
+          "| p50 µs | p99 µs | idle CPU % | B/packet | SIGTERM exit |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for c in configs:
+        floor = FLOOR.get(c)
+        exits = values.get((c, "exit_status"), []) + values.get((c, "exit_status:text"), [])
+        exit_text = "–" if not exits else ("0" if all(e == 0 for e in exits)
+                                          else ",".join(str(int(e)) if isinstance(e, float) else e for e in exits))
+        print(f"| {c}: {NAMES[c]} "
+              f"| {fmt(med(c, 'tcp_gbps'))} | {fmt_ratio(ratio(c, 'a', 'tcp_gbps'))} | {fmt_ratio(ratio(c, floor, 'tcp_gbps'))} "
+              f"| {fmt(med(c, 'udp_pps'), 0)} | {fmt_ratio(ratio(c, 'a', 'udp_pps'))} | {fmt_ratio(ratio(c, floor, 'udp_pps'))} "
+              f"| {fmt(med(c, 'lat_p50_us'), 1)} | {fmt(med(c, 'lat_p99_us'), 1)} "
+              f"| {fmt(med(c, 'idle_cpu_pct'), 2)} | {fmt(med(c, 'alloc_bytes_per_packet'), 3)} | {exit_text} |")
+
+    print("\nPer round (round 1 / 2 / ...), to judge the noise:\n")
+    print("| configuration | TCP Gbit/s | UDP pps | p50 µs | p99 µs |")
+    print("|---|---|---|---|---|")
+    for c in configs:
+        cells = [" / ".join(f"{v:,.{d}f}" for v in values.get((c, m), [])) or "–"
+                 for m, d in (("tcp_gbps", 2), ("udp_pps", 0), ("lat_p50_us", 1), ("lat_p99_us", 1))]
+        print(f"| {c} | " + " | ".join(cells) + " |")
+
+    checks = []
+
+    def check(label, value, ok, shown):
+        if value is not None:
+            checks.append((label, shown, "PASS" if ok else "FAIL"))
+
+    for c in ("c1", "c2", "c3", "c4"):
+        if c not in configs:
+            continue
+        for metric, unit in (("tcp_gbps", "TCP throughput"), ("udp_pps", "UDP pps")):
+            r = ratio(c, FLOOR[c], metric)
+            check(f"{c} {unit} ≥ 80% of floor {FLOOR[c]}", r, r is not None and r >= 0.8, f"{r:.0%}" if r else "")
+        if c in ZERO_RULES:
+            base = ZERO_RULES[c]
+            for metric, unit in (("tcp_gbps", "TCP throughput"), ("udp_pps", "UDP pps")):
+                r = ratio(c, base, metric)
+                cost = 1 - r if r is not None else None
+                check(f"{c} {unit}: 100 rules cost ≤ 5% vs {base}", cost, cost is not None and cost <= 0.05,
+                      f"{cost:+.1%}" if cost is not None else "")
+        idle = med(c, "idle_cpu_pct")
+        check(f"{c} idle CPU < 0.5% of a core", idle, idle is not None and idle < 0.5, f"{idle:.2f}%" if idle is not None else "")
+        alloc = med(c, "alloc_bytes_per_packet")
+        check(f"{c} allocations < 1 B/packet", alloc, alloc is not None and alloc < 1, f"{alloc:.3f} B" if alloc is not None else "")
+    if checks:
+        print("\n| target | measured | result |")
+        print("|---|---:|---|")
+        for label, shown, result in checks:
+            print(f"| {label} | {shown} | {result} |")
+    unqueued = [c for c in configs if c != "a" and not any(values.get((c, "queued_packets"), []))]
+    if unqueued:
+        print(f"\nWARNING: no packet counted as queued for {', '.join(unqueued)}: the numbers above did not go through the queue")
+    for c in ("c2", "c4"):
+        counts = values.get((c, "rule_count"))
+        if counts and any(n != 100 for n in counts):
+            print(f"\nWARNING: {c} ran with {int(min(counts))} rule(s) loaded instead of 100: its rule cost means nothing")
+    malformed = [c for c in configs if any(values.get((c, "malformed_packets"), []))]
+    if malformed:
+        print(f"\nWARNING: app-fw counted packets as malformed in {', '.join(malformed)} (see stats.json): "
+              "they were not judged by the rules")
+    failed = [c for c in NAMES if values.get((c, "start_failed"))]
+    if failed:
+        print(f"\nconfigurations that failed to start: {', '.join(failed)}")
+    print("\nRatios matter, absolutes do not: 2 shared cores run sender, receiver, softirqs and the firewall.")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

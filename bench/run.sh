@@ -1,0 +1,301 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# DAF benchmark bed: two network namespaces joined by a veth pair; the queue rule lives only in the
+# sender's namespace (OUTPUT -o veth). Runs every configuration, interleaved and repeated, and prints a
+# markdown table of medians (see bench/README.md). All traffic stays inside the two namespaces.
+#
+# Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5, per TCP and UDP run), BENCH_LATENCY_COUNT (5000),
+# BENCH_IDLE_SECONDS (10), BENCH_CONFIGS ("a b b2 c1 c2 c3 c4"; also b0), APP_FW (bin/app-fw),
+# BENCH_APPFW_ARGS (extra app-fw arguments for every c* configuration).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROUNDS=${BENCH_ROUNDS:-3}
+RUN_SECONDS=${BENCH_SECONDS:-5}
+LATENCY_COUNT=${BENCH_LATENCY_COUNT:-5000}
+IDLE_SECONDS=${BENCH_IDLE_SECONDS:-10}
+CONFIGS=(${BENCH_CONFIGS:-a b b2 c1 c2 c3 c4})
+APP_FW=${APP_FW:-$ROOT/bin/app-fw}
+read -r -a APPFW_EXTRA <<<"${BENCH_APPFW_ARGS:-}"
+
+[ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces, iptables)" >&2; exit 1; }
+
+TOOLS=$ROOT/bin
+RESULTS=$ROOT/bench/results/$(date +%Y%m%d-%H%M%S)-$$
+RAW=$RESULTS/raw.tsv
+mkdir -p "$TOOLS" "$RESULTS"
+
+for tool in nfq_floor udp_flood pingpong; do
+  if [ ! -x "$TOOLS/$tool" ] || [ "$ROOT/bench/$tool.c" -nt "$TOOLS/$tool" ] || [ "$ROOT/bench/tool.h" -nt "$TOOLS/$tool" ]; then
+    gcc -O2 -Wall -Wextra -Werror -o "$TOOLS/$tool" "$ROOT/bench/$tool.c"
+  fi
+done
+
+NS_S=dafb$$s
+NS_R=dafb$$r
+VETH_S=dbs$$
+VETH_R=dbr$$
+ADDR_S=10.231.0.1
+ADDR_R=10.231.0.2
+PORT_TCP=5201
+PORT_UDP=5301
+PORT_LAT=5302
+QUEUE_RULE=(OUTPUT -o "$VETH_S" -j NFQUEUE --queue-num 0)
+STARTED=()   # every background process this script started, stopped by cleanup
+
+log() { echo "bench: $*" >&2; }
+
+cleanup() {
+  local pid
+  for pid in "${STARTED[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  sleep 0.2
+  # Anything still inside our namespaces was started by this script too.
+  for pid in "${STARTED[@]}" $(ip netns pids "$NS_S" 2>/dev/null) $(ip netns pids "$NS_R" 2>/dev/null); do
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  ip netns del "$NS_S" 2>/dev/null || true
+  ip netns del "$NS_R" 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+in_s() { ip netns exec "$NS_S" "$@"; }
+in_r() { ip netns exec "$NS_R" "$@"; }
+# Background processes are started with a plain `ip netns exec ... &` (never through these functions)
+# so that $! is the program itself: `ip netns exec` execs it in place.
+
+setup_bed() {
+  ip netns add "$NS_S"
+  ip netns add "$NS_R"
+  ip link add "$VETH_S" netns "$NS_S" type veth peer name "$VETH_R" netns "$NS_R"
+  ip -n "$NS_S" link set lo up
+  ip -n "$NS_R" link set lo up
+  ip -n "$NS_S" link set "$VETH_S" mtu 1500 up
+  ip -n "$NS_R" link set "$VETH_R" mtu 1500 up
+  ip -n "$NS_S" addr add "$ADDR_S/30" dev "$VETH_S"
+  ip -n "$NS_R" addr add "$ADDR_R/30" dev "$VETH_R"
+}
+
+# wait_for FILE PATTERN SECONDS PID: waits until FILE has a line matching PATTERN while PID lives.
+wait_for() {
+  local file=$1 pattern=$2 deadline=$((SECONDS + $3)) pid=$4
+  until grep -q -- "$pattern" "$file" 2>/dev/null; do
+    kill -0 "$pid" 2>/dev/null || return 1
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.05
+  done
+}
+
+record() { printf '%s\t%s\t%s\t%s\n' "$ROUND" "$CONFIG" "$1" "$2" >>"$RAW"; }
+
+# The firewall under test for one configuration ------------------------------------------------------
+
+FW_PID=
+FW_STATE=
+
+rules_file() {
+  local file=$RESULTS/rules-100.txt i
+  if [ ! -f "$file" ]; then
+    echo "# 100 rules on ports the bench traffic never uses" >"$file"
+    for i in $(seq 0 99); do
+      echo "-A -c OUTPUT -p udp --dport $((40000 + i)) -v DROP" >>"$file"
+    done
+  fi
+  echo "$file"
+}
+
+fw_command() {
+  case $1 in
+    a) ;;
+    # The floors set what app-fw sets (F_GSO, queue length 8192), so "same mode" means the same kernel work.
+    b0) echo "$TOOLS/nfq_floor --queue 0 --maxlen 8192" ;;
+    b) echo "$TOOLS/nfq_floor --queue 0 --gso --maxlen 8192" ;;
+    b2) echo "$TOOLS/nfq_floor --queue 0 --batch 64 --gso --copy 128 --maxlen 8192" ;;
+    c1) echo "$APP_FW --state-dir $FW_STATE ${APPFW_EXTRA[*]}" ;;
+    c2) echo "$APP_FW --state-dir $FW_STATE --rules $(rules_file) ${APPFW_EXTRA[*]}" ;;
+    c3) echo "$APP_FW --state-dir $FW_STATE -b 64 -B 50 -P ${APPFW_EXTRA[*]}" ;;
+    c4) echo "$APP_FW --state-dir $FW_STATE --rules $(rules_file) -b 64 -B 50 -P ${APPFW_EXTRA[*]}" ;;
+    *) log "unknown configuration $1"; exit 2 ;;
+  esac
+}
+
+is_appfw() { [[ $1 == c* ]]; }
+
+start_fw() {
+  local cmd out=$RESULTS/r$ROUND-$CONFIG.fw.out err=$RESULTS/r$ROUND-$CONFIG.fw.err
+  FW_PID=
+  FW_STATE=$RESULTS/state-r$ROUND-$CONFIG
+  mkdir -p "$FW_STATE"
+  cmd=$(fw_command "$CONFIG")
+  [ -n "$cmd" ] || return 0
+  echo "$cmd" >"$RESULTS/r$ROUND-$CONFIG.fw.cmd"
+  # shellcheck disable=SC2086  # the command is a word list built above
+  ip netns exec "$NS_S" $cmd >"$out" 2>"$err" &
+  FW_PID=$!
+  STARTED+=("$FW_PID")
+  if ! wait_for "$out" ': ready' 30 "$FW_PID"; then
+    log "$CONFIG: '$cmd' did not become ready; stderr:"
+    sed 's/^/  /' "$err" >&2
+    stop_fw
+    return 1
+  fi
+  in_s iptables -I "${QUEUE_RULE[@]}"
+}
+
+# Sends SIGTERM, checks the program exits (within 3 s) with status 0, records its packet counter.
+stop_fw() {
+  [ -n "$FW_PID" ] || return 0
+  in_s iptables -D "${QUEUE_RULE[@]}" 2>/dev/null || true
+  kill -TERM "$FW_PID" 2>/dev/null || true
+  local i status=0
+  for i in $(seq 60); do
+    kill -0 "$FW_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  if kill -0 "$FW_PID" 2>/dev/null; then
+    log "$CONFIG: still running 3 s after SIGTERM; killing it"
+    kill -KILL "$FW_PID" 2>/dev/null || true
+    record exit_status killed
+    wait "$FW_PID" 2>/dev/null || true
+  else
+    wait "$FW_PID" || status=$?
+    record exit_status "$status"
+    [ "$status" = 0 ] || log "$CONFIG: exit status $status (see $RESULTS/r$ROUND-$CONFIG.fw.err)"
+  fi
+  local queued
+  if is_appfw "$CONFIG"; then
+    queued=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["packetsTotal"])' \
+      "$FW_STATE/stats.json" 2>/dev/null || echo "")
+    # Sanity: the rules really loaded, and the packets were parsed rather than passed as malformed.
+    python3 - "$FW_STATE/stats.json" <<'EOF' | while read -r metric value; do record "$metric" "$value"; done
+import json, sys
+try:
+    s = json.load(open(sys.argv[1]))
+except (OSError, ValueError):
+    sys.exit(0)
+if "ruleCount" in s:
+    print("rule_count", s["ruleCount"])
+print("malformed_packets", sum(q.get("malformed", 0) for q in s["queues"]))
+EOF
+  else
+    queued=$(sed -n 's/.*packets=\([0-9]*\).*/\1/p' "$RESULTS/r$ROUND-$CONFIG.fw.err")
+  fi
+  if [ -n "$queued" ]; then record queued_packets "$queued"; fi
+  FW_PID=
+}
+
+# Asks app-fw for its counters (SIGUSR1) and copies stats.json to $1.
+stats_snapshot() {
+  local dest=$1 i
+  rm -f "$FW_STATE/stats.json"
+  kill -USR1 "$FW_PID"
+  for i in $(seq 100); do
+    [ -s "$FW_STATE/stats.json" ] && { cp "$FW_STATE/stats.json" "$dest"; return 0; }
+    sleep 0.05
+  done
+  log "$CONFIG: no stats.json 5 s after SIGUSR1"
+  return 1
+}
+
+# Measurements ----------------------------------------------------------------------------------------
+
+measure_tcp() {
+  local json=$RESULTS/r$ROUND-$CONFIG.iperf3.json i
+  ip netns exec "$NS_R" iperf3 -s -1 -p "$PORT_TCP" >"$RESULTS/r$ROUND-$CONFIG.iperf3-server.log" 2>&1 &
+  local server=$!
+  STARTED+=("$server")
+  for i in $(seq 100); do
+    in_r ss -Hltn "sport = :$PORT_TCP" | grep -q . && break
+    sleep 0.05
+  done
+  if in_s timeout $((RUN_SECONDS + 20)) iperf3 -c "$ADDR_R" -p "$PORT_TCP" -t "$RUN_SECONDS" -J >"$json" 2>&1; then
+    record tcp_gbps "$(python3 -c 'import json,sys; print("%.3f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e9))' "$json")"
+  else
+    log "$CONFIG: iperf3 failed (see $json)"
+    record tcp_gbps 0
+  fi
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+}
+
+measure_udp() {
+  local out=$RESULTS/r$ROUND-$CONFIG.udp-recv.log
+  ip netns exec "$NS_R" "$TOOLS/udp_flood" recv "$PORT_UDP" --max-seconds $((RUN_SECONDS + 15)) >"$out" 2>&1 &
+  local receiver=$!
+  STARTED+=("$receiver")
+  wait_for "$out" 'ready' 5 "$receiver" || log "$CONFIG: udp_flood receiver not ready"
+  if is_appfw "$CONFIG"; then stats_snapshot "$RESULTS/r$ROUND-$CONFIG.stats-before.json" || true; fi
+  in_s "$TOOLS/udp_flood" send "$ADDR_R" "$PORT_UDP" "$RUN_SECONDS" --size 64 >"$RESULTS/r$ROUND-$CONFIG.udp-send.log" 2>&1
+  wait "$receiver" || true
+  if is_appfw "$CONFIG" && stats_snapshot "$RESULTS/r$ROUND-$CONFIG.stats-after.json"; then
+    record alloc_bytes_per_packet "$(python3 - "$RESULTS/r$ROUND-$CONFIG.stats-before.json" "$RESULTS/r$ROUND-$CONFIG.stats-after.json" <<'EOF'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+packets = b["packetsTotal"] - a["packetsTotal"]
+print("%.4f" % ((b["allocatedBytes"] - a["allocatedBytes"]) / packets) if packets > 0 else "nan")
+EOF
+)"
+  fi
+  record udp_pps "$(sed -n 's/^pps=\([0-9.]*\).*/\1/p' "$out" | grep . || echo 0)"
+}
+
+measure_latency() {
+  local out=$RESULTS/r$ROUND-$CONFIG.pingpong.log server_log=$RESULTS/r$ROUND-$CONFIG.pingpong-server.log
+  ip netns exec "$NS_R" "$TOOLS/pingpong" server "$PORT_LAT" --max-seconds 60 >"$server_log" 2>&1 &
+  local server=$!
+  STARTED+=("$server")
+  wait_for "$server_log" 'ready' 5 "$server" || log "$CONFIG: pingpong server not ready"
+  in_s timeout 60 "$TOOLS/pingpong" client "$ADDR_R" "$PORT_LAT" "$LATENCY_COUNT" >"$out" 2>&1 || true
+  record lat_p50_us "$(sed -n 's/.*p50_us=\([0-9.a-z]*\).*/\1/p' "$out" | grep . || echo nan)"
+  record lat_p99_us "$(sed -n 's/.*p99_us=\([0-9.a-z]*\).*/\1/p' "$out" | grep . || echo nan)"
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+}
+
+# CPU time (utime + stime of all threads) of app-fw over IDLE_SECONDS with no traffic, in % of one core.
+measure_idle() {
+  local hz t0 t1
+  hz=$(getconf CLK_TCK)
+  sleep 1
+  t0=$(sed 's/.*) //' "/proc/$FW_PID/stat" | awk '{ print $12 + $13 }')
+  sleep "$IDLE_SECONDS"
+  t1=$(sed 's/.*) //' "/proc/$FW_PID/stat" | awk '{ print $12 + $13 }')
+  record idle_cpu_pct "$(awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$IDLE_SECONDS" 'BEGIN { printf "%.3f", d / hz / s * 100 }')"
+}
+
+# Main ------------------------------------------------------------------------------------------------
+
+if printf '%s\n' "${CONFIGS[@]}" | grep -q '^c' && [ ! -x "$APP_FW" ]; then
+  log "$APP_FW not found: run 'make' first (or set BENCH_CONFIGS=\"a b b2\")"
+  exit 1
+fi
+
+setup_bed
+log "bed: $NS_S($VETH_S $ADDR_S) <-> $NS_R($VETH_R $ADDR_R); rounds=$ROUNDS seconds=$RUN_SECONDS; results in $RESULTS"
+printf 'round\tconfig\tmetric\tvalue\n' >"$RAW"
+{
+  echo "date=$(date -Is) kernel=$(uname -r) cpus=$(nproc) rounds=$ROUNDS seconds=$RUN_SECONDS latency_count=$LATENCY_COUNT"
+  echo "app-fw=$APP_FW $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)"
+} >"$RESULTS/env.txt"
+
+n=${#CONFIGS[@]}
+for ROUND in $(seq 1 "$ROUNDS"); do
+  for k in $(seq 0 $((n - 1))); do
+    CONFIG=${CONFIGS[$(((k + ROUND - 1) % n))]}
+    log "round $ROUND/$ROUNDS: $CONFIG"
+    if ! start_fw; then
+      record start_failed 1
+      continue
+    fi
+    measure_tcp
+    measure_udp
+    measure_latency
+    if [ "$ROUND" = 1 ] && is_appfw "$CONFIG"; then measure_idle; fi
+    stop_fw
+  done
+done
+
+python3 "$ROOT/bench/report.py" "$RAW" | tee "$RESULTS/table.md"
+log "raw results: $RESULTS"
