@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Runs DAF's test projects and prints one summary line: `tests: N passed, M failed, K skipped`.
-#   scripts/run-tests.sh [unit|e2e|all]     (default: all)
+#   scripts/run-tests.sh [unit|e2e|all] [dotnet test options, e.g. --filter NAME]   (default: all)
 # Exits non-zero when a test fails, a project fails to build or hangs, no test ran at all,
 # or the tests left a `daf-` network namespace behind. The e2e tests need root.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 SUITE="${1:-all}"
+shift $(($# > 0 ? 1 : 0))
 CONFIGURATION="${CONFIGURATION:-Release}"
 DOTNET="${DOTNET:-dotnet}"
 UNIT_PROJECTS=(tests/Daf.Interop.Tests tests/Daf.Actors.Tests)
@@ -42,6 +43,7 @@ fi
 
 RESULTS="$(mktemp -d /tmp/daf-test-results.XXXXXX)"
 trap 'rm -rf "$RESULTS"' EXIT
+export DAF_E2E_NS_LOG="$RESULTS/netns.log"
 
 failed_projects=()
 for project in "${PROJECTS[@]}"; do
@@ -51,7 +53,7 @@ for project in "${PROJECTS[@]}"; do
       --logger "console;verbosity=normal" \
       --logger "trx;LogFileName=$name.trx" \
       --results-directory "$RESULTS" \
-      --blame-hang-timeout 5m --blame-hang-dump-type none
+      --blame-hang-timeout 5m --blame-hang-dump-type none "$@"
   rc=$?
   if [ $rc -ne 0 ]; then
     failed_projects+=("$name (dotnet test exit $rc)")
@@ -89,23 +91,30 @@ if [ $((PASSED + FAILED)) -eq 0 ]; then
   status=1
 fi
 
-# Namespaces that appeared during the run. Other programs may create daf- namespaces briefly,
-# so give transient ones a moment to go before calling it a leak.
+# Namespaces that appeared during the run and are still there after a grace period (a concurrent
+# program may own short-lived daf- namespaces; on a shared machine it may also own long-lived ones).
 leaked() { comm -13 <(echo "$NS_BEFORE") <(daf_namespaces) | sed '/^$/d'; }
 LEAKED="$(leaked)"
-if [ -n "$LEAKED" ]; then
+for _ in 1 2 3 4 5; do
+  [ -z "$LEAKED" ] && break
   sleep 2
   LEAKED="$(leaked)"
-fi
+done
 if [ -n "$LEAKED" ]; then
-  echo "run-tests: the tests leaked network namespaces:" >&2
-  sed 's/^/  /' <<<"$LEAKED" >&2
+  echo "run-tests: the tests leaked network namespaces (or another DAF run on this machine owns them):" >&2
+  while read -r ns; do
+    echo "  $ns: $(ip netns pids "$ns" 2>/dev/null | xargs -r ps -o args= -p 2>/dev/null | head -3 | paste -sd';' -)" >&2
+  done <<<"$LEAKED"
   status=1
-  # The e2e beds' own namespaces (daf-e2e-*) are removed here so that a crashed run does not pile
-  # them up; anything else is left for its owner.
-  for ns in $(grep '^daf-e2e-' <<<"$LEAKED"); do
+fi
+# Namespaces this run's e2e beds created (NetnsBed logs them to DAF_E2E_NS_LOG) are certainly ours:
+# remove any that survived, so that a crashed run does not pile them up. Others are left to their owner.
+if [ -f "$DAF_E2E_NS_LOG" ]; then
+  for ns in $(sort -u "$DAF_E2E_NS_LOG"); do
+    [ -e "/run/netns/$ns" ] || continue
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-    ip netns del "$ns" 2>/dev/null && echo "run-tests: removed $ns" >&2
+    ip netns del "$ns" 2>/dev/null && echo "run-tests: removed $ns, left behind by the e2e tests" >&2
+    status=1
   done
 fi
 

@@ -14,6 +14,7 @@ public sealed class NetnsBed : IDisposable
     private const int Slots = 16384; // /30 blocks in 10.233.0.0/16
     private static int s_nextSlot = RandomNumberGenerator.GetInt32(Slots);
     private static readonly TimeSpan s_defaultTimeout = TimeSpan.FromSeconds(30);
+    private static readonly object s_logGate = new();
 
     private readonly List<NetnsProcess> _processes = [];
     private readonly List<string> _created = [];
@@ -41,6 +42,7 @@ public sealed class NetnsBed : IDisposable
         {
             foreach (var ns in new[] { A, B })
             {
+                LogName(ns);
                 Host("ip", "netns", "add", ns);
                 _created.Add(ns);
                 Host("ip", "-n", ns, "link", "set", "lo", "up");
@@ -131,6 +133,18 @@ public sealed class NetnsBed : IDisposable
         Host("ip", "-n", ns, "addr", "add", $"{v4}/30", "dev", veth);
         Host("ip", "-n", ns, "-6", "addr", "add", $"{v6}/64", "dev", veth, "nodad");
         Host("ip", "-n", ns, "link", "set", veth, "up");
+    }
+
+    /// <summary>
+    /// Appends a namespace name to the file named by DAF_E2E_NS_LOG, if set: scripts/run-tests.sh removes
+    /// the ones a crashed run left behind, and only those.
+    /// </summary>
+    private static void LogName(string ns)
+    {
+        if (Environment.GetEnvironmentVariable("DAF_E2E_NS_LOG") is not { Length: > 0 } log)
+            return;
+        lock (s_logGate)
+            File.AppendAllText(log, ns + "\n");
     }
 
     private static void Host(params string[] argv) => NetnsProcess.Run(argv, s_defaultTimeout).EnsureSuccess();
