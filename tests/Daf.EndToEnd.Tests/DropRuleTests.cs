@@ -12,13 +12,15 @@ public sealed class DropRuleTests
         """;
 
     [Theory]
-    [InlineData(4)]
-    [InlineData(6)]
-    public void Drop_rule_on_a_destination_port_blocks_only_that_port(int ipVersion)
+    [InlineData(4, "")]
+    [InlineData(6, "")]
+    [InlineData(4, "-P -c 1")]
+    [InlineData(6, "-P -b 64 -B 50")]
+    public void Drop_rule_on_a_destination_port_blocks_only_that_port(int ipVersion, string options)
     {
         using var bed = new NetnsBed();
         NfQueueRule.Insert(bed, bed.A, "OUTPUT", 0, bypass: false);
-        using var daemon = AppFwDaemon.StartWithRules(bed, bed.A, Rules + "\n");
+        using var daemon = AppFwDaemon.StartWithRules(bed, bed.A, Rules + "\n", options.Split(' ', StringSplitOptions.RemoveEmptyEntries));
         string server = bed.Address(bed.B, ipVersion);
 
         var arrived = UdpProbe.Count(bed, bed.A, bed.B, ipVersion, [5001, 5002], perPort: 100);

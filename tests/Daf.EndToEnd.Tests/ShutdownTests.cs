@@ -6,6 +6,23 @@ namespace Daf.EndToEnd.Tests;
 
 public sealed class ShutdownTests(ITestOutputHelper output)
 {
+    [Theory]
+    [InlineData(Signals.SIGTERM)]
+    [InlineData(Signals.SIGINT)]
+    public void An_idle_daemon_exits_0_on_the_signal_and_writes_its_final_stats(int signal)
+    {
+        using var bed = new NetnsBed();
+        NfQueueRule.InsertOutputAndInput(bed, bed.A, bypass: true, "-p", "udp");
+        using var daemon = AppFwDaemon.Start(bed, bed.A);
+        var arrived = UdpProbe.Count(bed, bed.A, bed.B, 4, [5002], perPort: 10);
+        Assert.Equal(10, arrived[5002]);
+
+        daemon.Stop(signal);
+
+        var final = daemon.ReadStats();
+        Assert.True(final.Queue(0).Accepted == 10 && final.Queues.All(q => q.AllDecided), $"stats.json at exit: {final}");
+    }
+
     [Fact]
     public void Sigterm_under_load_exits_0_within_2_seconds_and_leaves_no_packet_stuck()
     {

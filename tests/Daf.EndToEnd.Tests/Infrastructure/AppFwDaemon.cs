@@ -121,21 +121,24 @@ public sealed class AppFwDaemon : IDisposable
     public DaemonStats ReadStats() =>
         DaemonStats.Parse(TryRead(StatsPath) ?? throw new Xunit.Sdk.XunitException($"no {StatsPath}\nstderr: {Stderr.Trim()}"));
 
-    /// <summary>SIGTERM; asserts exit status 0 within <see cref="StopDeadline"/> and records the time taken.</summary>
-    public TimeSpan Stop()
+    /// <summary>
+    /// SIGTERM (or <paramref name="signal"/>); asserts exit status 0 within <see cref="StopDeadline"/> and
+    /// records the time taken.
+    /// </summary>
+    public TimeSpan Stop(int signal = Signals.SIGTERM)
     {
         var clock = Stopwatch.StartNew();
-        _process.Signal(Signals.SIGTERM);
+        _process.Signal(signal);
         bool exited = _process.WaitForExit(StopDeadline + TimeSpan.FromSeconds(8));
         var elapsed = clock.Elapsed;
         StopElapsed = elapsed;
         if (!exited)
         {
             Kill();
-            throw new Xunit.Sdk.XunitException($"app-fw still running {elapsed.TotalSeconds:F1} s after SIGTERM\nstderr: {Stderr.Trim()}");
+            throw new Xunit.Sdk.XunitException($"app-fw still running {elapsed.TotalSeconds:F1} s after signal {signal}\nstderr: {Stderr.Trim()}");
         }
-        Assert.True(_process.ExitCode == 0, $"app-fw exited {_process.ExitCode} on SIGTERM\nstderr: {Stderr.Trim()}");
-        Assert.True(elapsed <= StopDeadline, $"app-fw took {elapsed.TotalMilliseconds:F0} ms to exit on SIGTERM (limit {StopDeadline.TotalMilliseconds} ms)");
+        Assert.True(_process.ExitCode == 0, $"app-fw exited {_process.ExitCode} on signal {signal}\nstderr: {Stderr.Trim()}");
+        Assert.True(elapsed <= StopDeadline, $"app-fw took {elapsed.TotalMilliseconds:F0} ms to exit on signal {signal} (limit {StopDeadline.TotalMilliseconds} ms)");
         return elapsed;
     }
 
