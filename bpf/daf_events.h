@@ -14,7 +14,17 @@ enum daf_event_kind {
 	DAF_EVENT_PROCESS_FORK = 1, /* a new process (thread group) was created */
 	DAF_EVENT_PROCESS_EXEC = 2, /* a process replaced its image */
 	DAF_EVENT_PROCESS_EXIT = 3, /* the last thread of a process exited */
-	/* 16..: socket and descriptor tracking (identity issue) */
+	/* descriptors referring to sockets (struct daf_fd_event) */
+	DAF_EVENT_FD_SOCKET = 16,      /* fd now refers to socket `inode`: socket, socketpair, accept, accept4,
+	                                  dup, dup2, dup3, fcntl F_DUPFD*, pidfd_getfd (a dup2/dup3 onto an open
+	                                  fd replaces what that fd referred to) */
+	DAF_EVENT_FD_CLOSED = 17,      /* fd was closed (close, or replaced by dup2/dup3 with a non-socket) */
+	DAF_EVENT_FD_RANGE_CLOSED = 18,/* close_range(fd, fd_last) without CLOSE_RANGE_CLOEXEC */
+	DAF_EVENT_FDS_RECEIVED = 19,   /* recvmsg/recvmmsg returned control data: descriptors may have arrived
+	                                  over SCM_RIGHTS; user space re-reads /proc/PID/fd */
+	/* executable mappings (struct daf_mapping_event) */
+	DAF_EVENT_EXEC_MAPPED = 32,    /* mmap with PROT_EXEC, or mprotect adding PROT_EXEC, succeeded */
+	DAF_EVENT_UNMAPPED = 33,       /* munmap succeeded */
 };
 
 struct daf_event_header {
@@ -31,6 +41,30 @@ struct daf_process_event {
 	__u32 exit_code;     /* exit: task->exit_code (status << 8 | signal); otherwise 0 */
 	__u32 reserved;
 	char comm[DAF_COMM_LEN]; /* task->comm after the event (exec: the new image's name) */
+};
+
+struct daf_fd_event {
+	struct daf_event_header header;
+	__u32 tid;           /* thread that made the call */
+	__s32 fd;            /* the descriptor (range: first) */
+	__s32 fd_last;       /* FD_RANGE_CLOSED: last descriptor of the range; otherwise = fd */
+	__u32 reserved;
+	__u64 inode;         /* FD_SOCKET: the socket's inode (as in "socket:[inode]"); otherwise 0 */
+	__u64 cookie;        /* FD_SOCKET: the socket's cookie (bpf_get_socket_cookie), 0 when unknown */
+};
+
+#define DAF_MAPPING_FILE     1  /* file-backed (inode and device are set) */
+#define DAF_MAPPING_MPROTECT 2  /* came from mprotect, not mmap */
+
+struct daf_mapping_event {
+	struct daf_event_header header;
+	__u32 tid;
+	__u32 prot;          /* PROT_* of the new mapping or protection */
+	__u64 start;         /* first address */
+	__u64 length;        /* bytes */
+	__u64 inode;         /* file-backed: the file's inode; otherwise 0 */
+	__u32 device;        /* file-backed: the file's st_dev (new_encode_dev); otherwise 0 */
+	__u32 flags;         /* DAF_MAPPING_* */
 };
 
 #endif

@@ -10,4 +10,16 @@ public enum BpfEventKind : ushort
     ProcessExec = 2,
     /// <summary>DAF_EVENT_PROCESS_EXIT: the last thread of a process exited.</summary>
     ProcessExit = 3,
+    /// <summary>DAF_EVENT_FD_SOCKET: a descriptor now refers to a socket.</summary>
+    FdSocket = 16,
+    /// <summary>DAF_EVENT_FD_CLOSED: a descriptor was closed.</summary>
+    FdClosed = 17,
+    /// <summary>DAF_EVENT_FD_RANGE_CLOSED: close_range closed a range of descriptors.</summary>
+    FdRangeClosed = 18,
+    /// <summary>DAF_EVENT_FDS_RECEIVED: descriptors may have arrived over SCM_RIGHTS.</summary>
+    FdsReceived = 19,
+    /// <summary>DAF_EVENT_EXEC_MAPPED: executable memory was mapped (mmap or mprotect).</summary>
+    ExecMapped = 32,
+    /// <summary>DAF_EVENT_UNMAPPED: memory was unmapped.</summary>
+    Unmapped = 33,
 }
