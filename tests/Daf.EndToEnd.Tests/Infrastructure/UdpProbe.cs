@@ -5,13 +5,13 @@ namespace Daf.EndToEnd.Tests.Infrastructure;
 public static class UdpProbe
 {
     public static IReadOnlyDictionary<int, long> Count(NetnsBed bed, string fromNs, string toNs, int ipVersion,
-        IReadOnlyList<int> ports, int perPort = 100)
+        IReadOnlyList<int> ports, int perPort = 100, int size = 64, string fill = "00")
     {
         string destination = bed.Address(toNs, ipVersion);
         var receivers = ports.ToDictionary(p => p, p => UdpReceiver.Start(bed, toNs, destination, p));
         try
         {
-            var sent = UdpSender.Send(bed, fromNs, destination, ports, perPort);
+            var sent = UdpSender.Send(bed, fromNs, destination, ports, perPort, size, fill: fill);
             foreach (int port in ports)
                 Assert.True(sent.GetValueOrDefault(port) == perPort, $"the sender sent {sent.GetValueOrDefault(port)} of {perPort} datagrams to port {port}");
             return receivers.ToDictionary(r => r.Key, r => r.Value.StopAndCount());

@@ -3,7 +3,8 @@ namespace Daf.EndToEnd.Tests.Infrastructure;
 
 /// <summary>
 /// A bounded python3 UDP sender: <c>perPort</c> datagrams to each port, interleaved in runs of 1 to 8 so
-/// that verdicts change often, paced in bursts with short sleeps, stopped at a deadline.
+/// that verdicts change often, paced in bursts with short sleeps, stopped at a deadline. The payload
+/// repeats <c>fill</c> (hex), zeros by default.
 /// </summary>
 public static class UdpSender
 {
@@ -14,7 +15,8 @@ public static class UdpSender
         s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_DGRAM)
         sent = {p: 0 for p in ports}
         errors = {p: 0 for p in ports}
-        payload = bytearray(size)
+        fill = bytes.fromhex(sys.argv[8])
+        payload = (fill * (size // len(fill) + 1))[:size]
         end = time.monotonic() + limit
         run, total = 0, 0
         while time.monotonic() < end and any(sent[p] < per_port for p in ports):
@@ -41,17 +43,17 @@ public static class UdpSender
 
     /// <summary>Sends and waits; returns datagrams sent per port.</summary>
     public static IReadOnlyDictionary<int, long> Send(NetnsBed bed, string ns, string address, IReadOnlyList<int> ports,
-        int perPort, int size = 64, int burst = 100, double pauseMs = 1, int maxSeconds = 60)
+        int perPort, int size = 64, int burst = 100, double pauseMs = 1, int maxSeconds = 60, string fill = "00")
     {
-        var result = bed.Exec(ns, TimeSpan.FromSeconds(maxSeconds + 10), Argv(address, ports, perPort, size, burst, pauseMs, maxSeconds));
+        var result = bed.Exec(ns, TimeSpan.FromSeconds(maxSeconds + 10), Argv(address, ports, perPort, size, burst, pauseMs, maxSeconds, fill));
         result.EnsureSuccess();
         return ParseSent(result.Stdout);
     }
 
     /// <summary>Starts sending in the background; read the totals with <see cref="ParseSent"/> once it exits.</summary>
     public static NetnsProcess Start(NetnsBed bed, string ns, string address, IReadOnlyList<int> ports,
-        int perPort, int size = 64, int burst = 100, double pauseMs = 1, int maxSeconds = 60) =>
-        bed.Start(ns, Argv(address, ports, perPort, size, burst, pauseMs, maxSeconds));
+        int perPort, int size = 64, int burst = 100, double pauseMs = 1, int maxSeconds = 60, string fill = "00") =>
+        bed.Start(ns, Argv(address, ports, perPort, size, burst, pauseMs, maxSeconds, fill));
 
     public static IReadOnlyDictionary<int, long> ParseSent(string stdout)
     {
@@ -65,7 +67,7 @@ public static class UdpSender
         return sent;
     }
 
-    private static string[] Argv(string address, IReadOnlyList<int> ports, int perPort, int size, int burst, double pauseMs, int maxSeconds) =>
+    private static string[] Argv(string address, IReadOnlyList<int> ports, int perPort, int size, int burst, double pauseMs, int maxSeconds, string fill) =>
         ["python3", "-c", Script, address, string.Join(',', ports), perPort.ToString(), size.ToString(), burst.ToString(),
-         pauseMs.ToString(System.Globalization.CultureInfo.InvariantCulture), maxSeconds.ToString()];
+         pauseMs.ToString(System.Globalization.CultureInfo.InvariantCulture), maxSeconds.ToString(), fill];
 }
