@@ -25,6 +25,22 @@ public sealed class NetnsBedTests
         Assert.Equal([1L << 20], tcp.WaitForClosedConnections(1));
     }
 
+    [Theory]
+    [InlineData(4)]
+    [InlineData(6)]
+    public void A_routed_bed_forwards_between_its_ends_through_the_router(int ipVersion)
+    {
+        using var bed = new NetnsBed(routed: true);
+
+        var arrived = UdpProbe.Count(bed, bed.A, bed.B, ipVersion, [5002], perPort: 50);
+        var back = UdpProbe.Count(bed, bed.B, bed.A, ipVersion, [5002], perPort: 50);
+        var route = bed.Exec(bed.A, "ip", "route", "get", bed.Address(bed.B, ipVersion)).EnsureSuccess().Stdout;
+
+        Assert.Equal(50, arrived[5002]);
+        Assert.Equal(50, back[5002]);
+        Assert.Contains($"via {bed.Address(bed.R!, ipVersion)}", route);
+    }
+
     [Fact]
     public void Dispose_removes_both_namespaces_and_kills_their_processes()
     {
