@@ -14,7 +14,8 @@ public static class UdpProbe
             var sent = UdpSender.Send(bed, fromNs, destination, ports, perPort, size, fill: fill);
             foreach (int port in ports)
                 Assert.True(sent.GetValueOrDefault(port) == perPort, $"the sender sent {sent.GetValueOrDefault(port)} of {perPort} datagrams to port {port}");
-            return receivers.ToDictionary(r => r.Key, r => r.Value.StopAndCount());
+            UdpReceiver.WaitUntilQuiet(receivers.Values);
+            return receivers.ToDictionary(r => r.Key, r => r.Value.StopAndCount(quiet: TimeSpan.Zero));
         }
         finally
         {

@@ -74,24 +74,30 @@ public sealed class UdpReceiver : IDisposable
     /// </summary>
     public long StopAndCount(TimeSpan? quiet = null, TimeSpan? max = null)
     {
+        WaitUntilQuiet([this], quiet, max);
+        if (!_process.HasExited)
+            _process.Signal(Signals.SIGTERM);
+        string final = _process.ExpectLine(l => l.StartsWith("count ", StringComparison.Ordinal), "UDP receiver's final count");
+        return long.Parse(final.Split(' ')[1]);
+    }
+
+    /// <summary>Waits until none of the receivers counted anything new for <paramref name="quiet"/> (500 ms).</summary>
+    public static void WaitUntilQuiet(IReadOnlyCollection<UdpReceiver> receivers, TimeSpan? quiet = null, TimeSpan? max = null)
+    {
         var quietFor = quiet ?? TimeSpan.FromMilliseconds(500);
         var limit = Stopwatch.StartNew();
         var still = Stopwatch.StartNew();
-        long seen = CountSoFar;
+        long seen = receivers.Sum(r => r.CountSoFar);
         while (still.Elapsed < quietFor && limit.Elapsed < (max ?? TimeSpan.FromSeconds(30)))
         {
             Thread.Sleep(50);
-            long now = CountSoFar;
+            long now = receivers.Sum(r => r.CountSoFar);
             if (now != seen)
             {
                 seen = now;
                 still.Restart();
             }
         }
-        if (!_process.HasExited)
-            _process.Signal(Signals.SIGTERM);
-        string final = _process.ExpectLine(l => l.StartsWith("count ", StringComparison.Ordinal), "UDP receiver's final count");
-        return long.Parse(final.Split(' ')[1]);
     }
 
     public void Dispose() => _process.Dispose();
