@@ -34,4 +34,19 @@ public sealed class QueueSelectionTests
         var stats = daemon.RequestStats();
         Assert.DoesNotContain(stats.Queues, q => q.Queue == 0 || q.Chain == "OUTPUT");
     }
+
+    [Fact]
+    public void A_second_daemon_on_a_bound_queue_fails_naming_the_queue_and_the_first_keeps_serving()
+    {
+        using var bed = new NetnsBed();
+        NfQueueRule.Insert(bed, bed.A, "OUTPUT", 0, bypass: false, "-p", "udp");
+        using var first = AppFwDaemon.Start(bed, bed.A);
+
+        var second = AppFwDaemon.Run(bed, bed.A);
+
+        Assert.True(!second.TimedOut && second.ExitCode != 0, second.Describe());
+        Assert.Contains("queue 0", second.Stderr);
+        Assert.False(first.HasExited, $"the first daemon died: {first.Stderr}");
+        Assert.Equal(100, UdpProbe.Count(bed, bed.A, bed.B, 4, [5002])[5002]);
+    }
 }
