@@ -18,7 +18,7 @@ case "$SUITE" in
   unit) PROJECTS=("${UNIT_PROJECTS[@]}") ;;
   e2e)  PROJECTS=("${E2E_PROJECTS[@]}") ;;
   all)  PROJECTS=("${UNIT_PROJECTS[@]}" "${E2E_PROJECTS[@]}") ;;
-  -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '3,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "run-tests: unknown suite '$SUITE' (expected unit, e2e or all)" >&2; exit 2 ;;
 esac
 
