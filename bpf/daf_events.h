@@ -50,7 +50,8 @@ struct daf_fd_event {
 	__s32 fd_last;       /* FD_RANGE_CLOSED: last descriptor of the range; otherwise = fd */
 	__u32 reserved;
 	__u64 inode;         /* FD_SOCKET: the socket's inode (as in "socket:[inode]"); otherwise 0 */
-	__u64 cookie;        /* FD_SOCKET: the socket's cookie (bpf_get_socket_cookie), 0 when unknown */
+	__u64 cookie;        /* FD_SOCKET: the socket's cookie (sk->__sk_common.skc_cookie, as sock_diag and
+	                        bpf_get_socket_cookie report it); 0 until the kernel generated one */
 };
 
 #define DAF_MAPPING_FILE     1  /* file-backed (inode and device are set) */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Process lifecycle tracking for DAF. tp_btf programs: they need no tracefs and no kprobes/trampolines
- * (fentry/fexit are refused on our kernels). The identity issue adds socket and descriptor tracking.
+ * Process, socket-descriptor and executable-mapping tracking for DAF (docs/tracking.md). tp_btf programs only:
+ * they need no tracefs and no kprobes/trampolines (fentry/fexit are refused on our kernels).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -33,18 +33,28 @@ static __always_inline void count_drop(void)
 		__sync_fetch_and_add(count, 1);
 }
 
+/* Reserves an event of `length` bytes with its header filled in; NULL (counted in `dropped`) when the ring is full. */
+static __always_inline void *reserve(__u16 kind, __u16 length, __u32 pid)
+{
+	struct daf_event_header *header = bpf_ringbuf_reserve(&events, length, 0);
+
+	if (!header) {
+		count_drop();
+		return NULL;
+	}
+	header->kind = kind;
+	header->length = length;
+	header->pid = pid;
+	header->timestamp_ns = bpf_ktime_get_ns();
+	return header;
+}
+
 static __always_inline int emit(__u16 kind, struct task_struct *task, __u32 tid, __u32 exit_code)
 {
-	struct daf_process_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
+	struct daf_process_event *event = reserve(kind, sizeof(*event), BPF_CORE_READ(task, tgid));
 
-	if (!event) {
-		count_drop();
+	if (!event)
 		return 0;
-	}
-	event->header.kind = kind;
-	event->header.length = sizeof(*event);
-	event->header.pid = BPF_CORE_READ(task, tgid);
-	event->header.timestamp_ns = bpf_ktime_get_ns();
 	event->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	event->tid = tid;
 	event->exit_code = exit_code;
@@ -80,4 +90,326 @@ int BPF_PROG(daf_process_exit, struct task_struct *task)
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
 	return emit(DAF_EVENT_PROCESS_EXIT, task, BPF_CORE_READ(task, pid), BPF_CORE_READ(task, exit_code));
+}
+
+/*
+ * Descriptor and mapping tracking: one raw tracepoint pair over every syscall (tp_btf/sys_enter and
+ * tp_btf/sys_exit need no tracefs), filtered by x86-64 syscall number before anything else is read. Only
+ * close, dup2 and dup3 need the enter side (what the descriptor referred to before the call); every other
+ * call is decided at exit, where the user registers in pt_regs still hold the arguments the kernel acted on
+ * (ptrace changes them before sys_enter, never between the call and sys_exit).
+ *
+ * A descriptor refers to a socket when its file's inode is S_IFSOCK on the sockfs superblock: the mode alone
+ * would also accept an O_PATH descriptor of a socket file on disk, which is no socket.
+ *
+ * Known gaps (user space rescans /proc/PID/fd when it has to): io_uring (IORING_OP_SOCKET, _ACCEPT, _CLOSE,
+ * fixed files) makes and closes sockets without these syscalls; 32-bit (ia32) syscalls are ignored; exec
+ * closes O_CLOEXEC descriptors without a close() (user space re-reads descriptors on PROCESS_EXEC).
+ */
+
+#define NR_close        3
+#define NR_mmap         9
+#define NR_mprotect     10
+#define NR_munmap       11
+#define NR_dup          32
+#define NR_dup2         33
+#define NR_socket       41
+#define NR_accept       43
+#define NR_recvmsg      47
+#define NR_socketpair   53
+#define NR_fcntl        72
+#define NR_accept4      288
+#define NR_dup3         292
+#define NR_recvmmsg     299
+#define NR_pkey_mprotect 329
+#define NR_close_range  436
+#define NR_pidfd_getfd  438
+
+#define F_DUPFD            0
+#define F_DUPFD_CLOEXEC    1030
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#define PROT_EXEC          0x4
+#define MAP_ANONYMOUS      0x20
+#define S_IFMT             00170000
+#define S_IFSOCK           0140000
+#define SOCKFS_MAGIC       0x534F434B
+#define AF_UNIX            1
+#define TS_COMPAT          0x0002
+#define EBADF              9
+#define RECVMMSG_SCAN      16
+
+/* What close/dup2/dup3 found at the target descriptor on entry; keyed by pid_tgid (one syscall per thread). */
+struct pending_fd {
+	__u64 inode;
+	__s32 fd;
+	__u32 nr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct pending_fd);
+} pending SEC(".maps");
+
+static __always_inline bool is_compat(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, thread_info.status) & TS_COMPAT;
+}
+
+static __always_inline struct file *file_at(struct task_struct *task, int fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **array;
+	struct file *file = NULL;
+
+	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	array = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &array[fd]);
+	return file;
+}
+
+static __always_inline struct socket *socket_of(struct file *file, __u64 *inode)
+{
+	struct inode *node;
+
+	if (!file)
+		return NULL;
+	node = BPF_CORE_READ(file, f_inode);
+	if (!node || (BPF_CORE_READ(node, i_mode) & S_IFMT) != S_IFSOCK
+	    || BPF_CORE_READ(node, i_sb, s_magic) != SOCKFS_MAGIC)
+		return NULL;
+	*inode = BPF_CORE_READ(node, i_ino);
+	return BPF_CORE_READ(file, private_data);
+}
+
+static __always_inline int emit_fd(__u16 kind, __u64 pid_tgid, int fd, int fd_last, __u64 inode, __u64 cookie)
+{
+	struct daf_fd_event *event = reserve(kind, sizeof(*event), pid_tgid >> 32);
+
+	if (!event)
+		return 0;
+	event->tid = (__u32)pid_tgid;
+	event->fd = fd;
+	event->fd_last = fd_last;
+	event->reserved = 0;
+	event->inode = inode;
+	event->cookie = cookie;
+	bpf_ringbuf_submit(event, 0);
+	return 0;
+}
+
+/* FD_SOCKET when fd refers to a socket now; otherwise FD_CLOSED when it referred to one before (dup2/dup3). */
+static __always_inline int emit_if_socket(struct task_struct *task, __u64 pid_tgid, int fd, __u64 inode_before)
+{
+	__u64 inode = 0;
+	struct socket *sock = socket_of(file_at(task, fd), &inode);
+
+	if (sock)
+		return emit_fd(DAF_EVENT_FD_SOCKET, pid_tgid, fd, fd, inode,
+			       BPF_CORE_READ(sock, sk, __sk_common.skc_cookie.counter));
+	if (inode_before)
+		return emit_fd(DAF_EVENT_FD_CLOSED, pid_tgid, fd, fd, 0, 0);
+	return 0;
+}
+
+static __always_inline bool is_unix_socket(struct task_struct *task, int fd)
+{
+	__u64 inode = 0;
+	struct socket *sock = socket_of(file_at(task, fd), &inode);
+
+	return sock && BPF_CORE_READ(sock, sk, __sk_common.skc_family) == AF_UNIX;
+}
+
+/* The kernel writes back how much control data it stored: > 0 means SCM_RIGHTS may have installed fds. */
+static __always_inline bool received_control(struct user_msghdr *msg)
+{
+	__kernel_size_t controllen = 0;
+
+	bpf_probe_read_user(&controllen, sizeof(controllen), &msg->msg_controllen);
+	return controllen > 0;
+}
+
+static __always_inline bool mmsg_received_control(struct mmsghdr *vec, long count)
+{
+	for (int i = 0; i < RECVMMSG_SCAN; i++) {
+		if (i >= count)
+			return false;
+		if (received_control(&vec[i].msg_hdr))
+			return true;
+	}
+	return true; /* more messages than we look at: assume descriptors */
+}
+
+static __always_inline int emit_mapping(__u16 kind, __u64 pid_tgid, __u64 start, __u64 length, __u32 prot,
+					__u64 inode, __u32 device, __u32 flags)
+{
+	struct daf_mapping_event *event = reserve(kind, sizeof(*event), pid_tgid >> 32);
+
+	if (!event)
+		return 0;
+	event->tid = (__u32)pid_tgid;
+	event->prot = prot;
+	event->start = start;
+	event->length = length;
+	event->inode = inode;
+	event->device = device;
+	event->flags = flags;
+	bpf_ringbuf_submit(event, 0);
+	return 0;
+}
+
+/* User space's st_dev: new_encode_dev() of the kernel's dev_t (major in the top 12 bits, minor in the low 20). */
+static __always_inline __u32 user_dev(dev_t dev)
+{
+	__u32 major = dev >> 20, minor = dev & 0xfffff;
+
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffU) << 12);
+}
+
+struct file_identity {
+	__u64 inode;
+	__u32 device;
+};
+
+/* Fills `out` from the file's inode; false (and `out` untouched) when there is no file. */
+static __always_inline bool identify_file(struct file *file, struct file_identity *out)
+{
+	struct inode *node = BPF_CORE_READ(file, f_inode);
+
+	if (!node)
+		return false;
+	out->inode = BPF_CORE_READ(node, i_ino);
+	out->device = user_dev(BPF_CORE_READ(node, i_sb, s_dev));
+	return true;
+}
+
+static long identify_vma_file(struct task_struct *task, struct vm_area_struct *vma, struct file_identity *out)
+{
+	identify_file(BPF_CORE_READ(vma, vm_file), out);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(daf_sys_enter, struct pt_regs *regs, long id)
+{
+	struct task_struct *task;
+	struct pending_fd stash;
+	__u64 pid_tgid, inode = 0;
+	int fd;
+
+	if (id == NR_close)
+		fd = regs->di;
+	else if (id == NR_dup2 || id == NR_dup3)
+		fd = regs->si;
+	else
+		return 0;
+	task = bpf_get_current_task_btf();
+	if (is_compat(task) || !socket_of(file_at(task, fd), &inode))
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	stash.inode = inode;
+	stash.fd = fd;
+	stash.nr = id;
+	bpf_map_update_elem(&pending, &pid_tgid, &stash, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(daf_sys_exit, struct pt_regs *regs, long ret)
+{
+	long id = regs->orig_ax;
+	struct task_struct *task;
+	struct pending_fd *stash;
+	__u64 pid_tgid, inode_before = 0;
+
+	switch (id) {
+	case NR_close: case NR_dup2: case NR_dup3:
+	case NR_socket: case NR_socketpair: case NR_accept: case NR_accept4: case NR_dup:
+	case NR_fcntl: case NR_pidfd_getfd: case NR_close_range: case NR_recvmsg: case NR_recvmmsg:
+	case NR_mmap: case NR_mprotect: case NR_pkey_mprotect: case NR_munmap:
+		break;
+	default:
+		return 0;
+	}
+	pid_tgid = bpf_get_current_pid_tgid();
+	if (id == NR_close || id == NR_dup2 || id == NR_dup3) {
+		stash = bpf_map_lookup_elem(&pending, &pid_tgid);
+		if (stash) {
+			if (stash->nr == id)
+				inode_before = stash->inode;
+			bpf_map_delete_elem(&pending, &pid_tgid);
+		}
+		if (id == NR_close) {
+			/* Linux releases the descriptor even when close() fails, except with EBADF. */
+			if (inode_before && ret != -EBADF)
+				emit_fd(DAF_EVENT_FD_CLOSED, pid_tgid, (int)regs->di, (int)regs->di, 0, 0);
+			return 0;
+		}
+	}
+	if (ret < 0) /* also mmap: user addresses are below 2^63, errors are -errno */
+		return 0;
+	task = bpf_get_current_task_btf();
+	if (is_compat(task))
+		return 0;
+
+	switch (id) {
+	case NR_socket: case NR_accept: case NR_accept4: case NR_dup: case NR_pidfd_getfd:
+	case NR_dup2: case NR_dup3:
+		return emit_if_socket(task, pid_tgid, ret, inode_before);
+	case NR_fcntl:
+		if (regs->si == F_DUPFD || regs->si == F_DUPFD_CLOEXEC)
+			return emit_if_socket(task, pid_tgid, ret, 0);
+		return 0;
+	case NR_socketpair: {
+		int sv[2] = {};
+
+		if (bpf_probe_read_user(sv, sizeof(sv), (void *)regs->r10))
+			return 0;
+		emit_if_socket(task, pid_tgid, sv[0], 0);
+		return emit_if_socket(task, pid_tgid, sv[1], 0);
+	}
+	case NR_close_range: {
+		unsigned int first = regs->di, last = regs->si;
+
+		if (regs->dx & CLOSE_RANGE_CLOEXEC)
+			return 0;
+		return emit_fd(DAF_EVENT_FD_RANGE_CLOSED, pid_tgid, first > 0x7fffffff ? 0x7fffffff : first,
+			       last > 0x7fffffff ? 0x7fffffff : last, 0, 0);
+	}
+	case NR_recvmsg:
+		if (!received_control((struct user_msghdr *)regs->si) || !is_unix_socket(task, regs->di))
+			return 0;
+		return emit_fd(DAF_EVENT_FDS_RECEIVED, pid_tgid, regs->di, regs->di, 0, 0);
+	case NR_recvmmsg:
+		if (ret == 0 || !is_unix_socket(task, regs->di) || !mmsg_received_control((struct mmsghdr *)regs->si, ret))
+			return 0;
+		return emit_fd(DAF_EVENT_FDS_RECEIVED, pid_tgid, regs->di, regs->di, 0, 0);
+	case NR_mmap: {
+		__u32 prot = regs->dx;
+		struct file_identity file = {};
+		__u32 flags = 0;
+
+		if (!(prot & PROT_EXEC))
+			return 0;
+		if (!(regs->r10 & MAP_ANONYMOUS) && identify_file(file_at(task, regs->r8), &file))
+			flags = DAF_MAPPING_FILE;
+		return emit_mapping(DAF_EVENT_EXEC_MAPPED, pid_tgid, ret, regs->si, prot, file.inode, file.device, flags);
+	}
+	case NR_mprotect: case NR_pkey_mprotect: {
+		__u32 prot = regs->dx;
+		struct file_identity file = {};
+
+		if (!(prot & PROT_EXEC))
+			return 0;
+		/* find_vma under a trylock of mmap_lock: on contention (-EBUSY) the file stays unknown (0). */
+		bpf_find_vma(task, regs->di, identify_vma_file, &file, 0);
+		return emit_mapping(DAF_EVENT_EXEC_MAPPED, pid_tgid, regs->di, regs->si, prot, file.inode, file.device,
+				    DAF_MAPPING_MPROTECT | (file.inode ? DAF_MAPPING_FILE : 0));
+	}
+	case NR_munmap:
+		return emit_mapping(DAF_EVENT_UNMAPPED, pid_tgid, regs->di, regs->si, 0, 0, 0, 0);
+	}
+	return 0;
 }

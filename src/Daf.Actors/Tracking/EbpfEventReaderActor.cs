@@ -9,16 +9,17 @@ namespace Daf.Actors.Tracking;
 /// <summary>
 /// Owns the eBPF object (bin/syscall_probe.o or <c>-e PATH</c>) and its `events` ring buffer. It loads and attaches the
 /// object in PreStart and reads events on a dedicated thread (<see cref="EbpfReaderThread"/>) that sleeps in poll,
-/// so the actor itself stays free to answer <see cref="GetTrackerStats"/> on any dispatcher. For now it counts
-/// events per kind; the identity issue turns them into the process table.
+/// so the actor itself stays free to answer <see cref="GetTrackerStats"/> on any dispatcher. It counts events per kind
+/// and sends decoded events in pooled batches to the actors that sent <see cref="SubscribeTrackingEvents"/> (see
+/// <see cref="TrackingEventPublisher"/> for the bound and how losses are announced).
 /// When the object cannot be loaded (file missing, EPERM, no libbpf) it logs a warning and stays idle: the daemon
 /// keeps filtering by address and port.
 /// </summary>
 /// <remarks>
 /// Supervision: a load failure is not an actor failure (no restart loop on a missing file). A failure of the reader
 /// thread comes back as <see cref="EbpfReaderFailed"/> and is rethrown, so the parent's default strategy restarts the
-/// actor: PostStop stops the thread, detaches and closes the object, and PreStart loads it afresh (events in
-/// between are lost, which the identity issue must reconcile with a /proc scan).
+/// actor: PostStop stops the thread, detaches and closes the object, and PreStart loads it afresh. Subscribers are
+/// kept across the restart and told <see cref="TrackingEventsLost"/> (ReaderRestarted): events in between are lost.
 /// </remarks>
 public sealed class EbpfEventReaderActor : ReceiveActor
 {
@@ -27,6 +28,7 @@ public sealed class EbpfEventReaderActor : ReceiveActor
     private readonly string _objectPath;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ProcessEventCounters _counters = new();
+    private TrackingEventPublisher _publisher = new(null);
 
     private BpfObject? _object;
     private BpfRingBuffer? _ring;
@@ -38,6 +40,14 @@ public sealed class EbpfEventReaderActor : ReceiveActor
     {
         _objectPath = objectPath;
         Receive<GetTrackerStats>(_ => Sender.Tell(Stats()));
+        Receive<SubscribeTrackingEvents>(subscribe =>
+        {
+            if (_publisher.Subscribe(subscribe.Subscriber))
+                Context.Watch(subscribe.Subscriber);
+            subscribe.Subscriber.Tell(new TrackingSubscribed(_thread is not null));
+        });
+        Receive<UnsubscribeTrackingEvents>(unsubscribe => Forget(unsubscribe.Subscriber));
+        Receive<Terminated>(terminated => Forget(terminated.ActorRef));
         Receive<EbpfReaderFailed>(failed => throw new InvalidOperationException(
             $"eBPF event reader of {_objectPath} failed: {failed.Reason.Message}", failed.Reason));
     }
@@ -51,7 +61,8 @@ public sealed class EbpfEventReaderActor : ReceiveActor
         try
         {
             _object = BpfObject.Load(_objectPath);
-            _ring = BpfRingBuffer.Create(_object, "events", _counters.Count);
+            _publisher = new TrackingEventPublisher(DroppedCounter(_object));
+            _ring = BpfRingBuffer.Create(_object, "events", OnRecord);
         }
         catch (Exception e) when (e is BpfException or DllNotFoundException or EntryPointNotFoundException)
         {
@@ -71,9 +82,21 @@ public sealed class EbpfEventReaderActor : ReceiveActor
             throw;
         }
         IActorRef self = Self;
-        _thread = new EbpfReaderThread(_ring, _stop, reason => self.Tell(new EbpfReaderFailed(reason)));
+        TrackingEventPublisher publisher = _publisher;
+        _thread = new EbpfReaderThread(_ring, _stop, reason => self.Tell(new EbpfReaderFailed(reason)), publisher.EndOfRound);
         _thread.Start();
         _log.Info("eBPF object {0} attached: {1}", _objectPath, string.Join(", ", _object.AttachedPrograms));
+    }
+
+    protected override void PreRestart(Exception reason, object message)
+    {
+        // The mailbox survives the restart: the new instance re-subscribes them before anything else it receives later.
+        foreach (IActorRef subscriber in _publisher.Subscribers())
+        {
+            subscriber.Tell(new TrackingEventsLost(0, TrackingLossCause.ReaderRestarted));
+            Self.Tell(new SubscribeTrackingEvents(subscriber));
+        }
+        base.PreRestart(reason, message);
     }
 
     protected override void PostStop()
@@ -88,6 +111,26 @@ public sealed class EbpfEventReaderActor : ReceiveActor
         _stop?.Dispose();
         _stop = null;
         ReleaseBpf();
+    }
+
+    private void OnRecord(ReadOnlySpan<byte> record)
+    {
+        _counters.Count(record);
+        _publisher.Add(record);
+    }
+
+    private static Func<ulong>? DroppedCounter(BpfObject bpfObject)
+    {
+        int fd;
+        try { fd = bpfObject.MapFileDescriptor("dropped"); }
+        catch (BpfException) { return null; } // an object without the counter map
+        return () => bpfObject.ReadArrayU64(fd, 0);
+    }
+
+    private void Forget(IActorRef subscriber)
+    {
+        _publisher.Unsubscribe(subscriber);
+        Context.Unwatch(subscriber);
     }
 
     private void ReleaseBpf()
@@ -116,6 +159,12 @@ public sealed class EbpfEventReaderActor : ReceiveActor
             Volatile.Read(ref _counters.Exits),
             Volatile.Read(ref _counters.OtherKinds),
             Volatile.Read(ref _counters.Malformed),
-            dropped);
+            dropped)
+        {
+            DescriptorEvents = Volatile.Read(ref _counters.Descriptors),
+            MappingEvents = Volatile.Read(ref _counters.Mappings),
+            Subscribers = _publisher.SubscriberCount,
+            LostToLaggingSubscribers = Interlocked.Read(ref _publisher.LaggingLost),
+        };
     }
 }

@@ -12,6 +12,8 @@ internal sealed class ProcessEventCounters
     public long Forks;
     public long Execs;
     public long Exits;
+    public long Descriptors;
+    public long Mappings;
     public long OtherKinds;
     public long Malformed;
 
@@ -20,6 +22,16 @@ internal sealed class ProcessEventCounters
         if (!BpfEventHeader.TryRead(record, out BpfEventHeader header))
         {
             Increment(ref Malformed);
+            return;
+        }
+        if (DescriptorEvent.IsDescriptorKind(header.Kind))
+        {
+            Increment(ref DescriptorEvent.TryRead(record, out _) ? ref Descriptors : ref Malformed);
+            return;
+        }
+        if (MappingEvent.IsMappingKind(header.Kind))
+        {
+            Increment(ref MappingEvent.TryRead(record, out _) ? ref Mappings : ref Malformed);
             return;
         }
         if (!ProcessEvent.IsProcessKind(header.Kind))

@@ -9,7 +9,8 @@ public sealed record GetTrackerStats
 
 /// <summary>
 /// What the eBPF event reader has seen. <paramref name="Loaded"/> is false when the object could not be loaded
-/// (<paramref name="LoadError"/> says why) and the reader is idle. <paramref name="KernelDropped"/> counts events the
+/// (<paramref name="LoadError"/> says why) and the reader is idle. <paramref name="OtherKinds"/> counts kinds this
+/// version does not know. <paramref name="KernelDropped"/> counts events the
 /// probe could not queue because the ring buffer was full (null when the object has no `dropped` map).
 /// </summary>
 public sealed record TrackerStats(
@@ -22,7 +23,19 @@ public sealed record TrackerStats(
     long Exits,
     long OtherKinds,
     long Malformed,
-    ulong? KernelDropped);
+    ulong? KernelDropped)
+{
+    /// <summary>Descriptor events (socket, closed, range closed, received) read.</summary>
+    public long DescriptorEvents { get; init; }
+
+    /// <summary>Mapping events (exec mapped, unmapped) read.</summary>
+    public long MappingEvents { get; init; }
+
+    public int Subscribers { get; init; }
+
+    /// <summary>Events not delivered to a subscriber that lagged (each was told with <see cref="TrackingEventsLost"/>).</summary>
+    public long LostToLaggingSubscribers { get; init; }
+}
 
 /// <summary>The reader thread failed; the actor rethrows so that its supervisor restarts it (and the object is reloaded).</summary>
 internal sealed record EbpfReaderFailed(Exception Reason);

@@ -66,13 +66,21 @@ public sealed unsafe class BpfObject : IDisposable
     }
 
     /// <summary>Reads a u64 value of an array map by index (e.g. the probe's `dropped` counter).</summary>
-    public ulong ReadArrayU64(string mapName, uint index)
+    public ulong ReadArrayU64(string mapName, uint index) => LookupU64(MapFileDescriptor(mapName), index, mapName);
+
+    /// <summary>Same, by the map's descriptor (<see cref="MapFileDescriptor"/>): no name lookup, for frequent reads.</summary>
+    public ulong ReadArrayU64(int mapFd, uint index)
     {
-        int fd = MapFileDescriptor(mapName);
+        ObjectDisposedException.ThrowIf(_object == 0, this);
+        return LookupU64(mapFd, index, null);
+    }
+
+    private static ulong LookupU64(int mapFd, uint index, string? mapName)
+    {
         ulong value = 0;
-        int result = LibBpf.bpf_map_lookup_elem(fd, &index, &value);
+        int result = LibBpf.bpf_map_lookup_elem(mapFd, &index, &value);
         if (result < 0)
-            throw new BpfException($"bpf_map_lookup_elem({mapName}[{index}])", -result);
+            throw new BpfException($"bpf_map_lookup_elem({mapName ?? $"map fd {mapFd}"}[{index}])", -result);
         return value;
     }
 

@@ -82,6 +82,24 @@ public sealed unsafe class NetlinkSocket : IDisposable
         }
     }
 
+    /// <summary>recv(MSG_DONTWAIT) of one datagram into <paramref name="buffer"/>; returns its length, or minus the
+    /// errno (EAGAIN when nothing is queued). A datagram longer than the buffer is cut (MSG_TRUNC is not asked).</summary>
+    public int TryReceive(Span<byte> buffer)
+    {
+        fixed (byte* data = buffer)
+        {
+            while (true)
+            {
+                long n = Sys.recv(_fd, data, (Tmds.Linux.size_t)(uint)buffer.Length, Sys.MSG_DONTWAIT);
+                if (n >= 0)
+                    return (int)n;
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno != Errno.EINTR)
+                    return -errno;
+            }
+        }
+    }
+
     /// <summary>recvmmsg(MSG_DONTWAIT); returns the number of datagrams, or minus the errno.</summary>
     internal int ReceiveMany(LibC.mmsghdr* messages, int count)
     {

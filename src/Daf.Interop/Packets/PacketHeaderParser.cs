@@ -120,12 +120,31 @@ public static class PacketHeaderParser
         return true;
     }
 
+    private const int IcmpEchoHeaderLength = 8;
+    public const byte ICMP_ECHOREPLY = 0, ICMP_ECHO = 8, ICMPV6_ECHO_REQUEST = 128, ICMPV6_ECHO_REPLY = 129;
+
+    private static bool IsIcmpEcho(byte protocol, ReadOnlySpan<byte> l4) =>
+        l4.Length >= IcmpEchoHeaderLength && protocol switch
+        {
+            IPPROTO_ICMP => l4[0] is ICMP_ECHO or ICMP_ECHOREPLY,
+            IPPROTO_ICMPV6 => l4[0] is ICMPV6_ECHO_REQUEST or ICMPV6_ECHO_REPLY,
+            _ => false,
+        };
+
     private static void ReadL4(ReadOnlySpan<byte> packet, int offset, ref PacketHeaders headers)
     {
         if (offset > packet.Length)
             return;
         headers.L4Offset = offset;
         ReadOnlySpan<byte> l4 = packet[offset..];
+        if (headers.Protocol is IPPROTO_ICMP or IPPROTO_ICMPV6 && !l4.IsEmpty)
+            headers.IcmpType = l4[0];
+        if (IsIcmpEcho(headers.Protocol, l4))
+        {
+            headers.HasIcmpEchoId = true;
+            headers.IcmpEchoId = BinaryPrimitives.ReadUInt16BigEndian(l4[4..]);
+            return;
+        }
         if (!CarriesPorts(headers.Protocol) || l4.Length < 4)
             return;
         headers.HasPorts = true;

@@ -22,6 +22,12 @@ public struct PacketHeaders
     public UInt128 Destination;
     public ushort SourcePort;
     public ushort DestinationPort;
+    /// <summary>The ICMP or ICMPv6 type when the L4 header was read (e.g. 8/128 echo request, 0/129 echo reply); 0 otherwise.</summary>
+    public byte IcmpType;
+    /// <summary>True for an ICMP echo request/reply (types 8/0) or ICMPv6 echo (128/129) whose identifier was read.</summary>
+    public bool HasIcmpEchoId;
+    /// <summary>The echo identifier: a ping socket's "port" (its local ident), as /proc/net/icmp shows it.</summary>
+    public ushort IcmpEchoId;
     /// <summary>Offset of the L4 header in the packet, or -1 when it could not be located.</summary>
     public int L4Offset;
     /// <summary>The IP total length the header claims (IPv6: 40 + payload length).</summary>

@@ -46,7 +46,7 @@ public sealed class EbpfEventReaderActorTests : TestKit
         IActorRef reader = Sys.ActorOf(EbpfEventReaderActor.Props(SyscallProbeObject()));
         TrackerStats before = await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3));
         Assert.True(before.Loaded, before.LoadError);
-        Assert.Equal(3, before.Programs.Count);
+        Assert.Equal(5, before.Programs.Count);
 
         const int children = 3;
         for (int i = 0; i < children; i++)
@@ -71,7 +71,7 @@ public sealed class EbpfEventReaderActorTests : TestKit
     {
         IActorRef reader = Sys.ActorOf(EbpfEventReaderActor.Props(SyscallProbeObject()));
         TrackerStats stats = await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3));
-        Assert.Equal(3, stats.ProgramIds.Count);
+        Assert.Equal(5, stats.ProgramIds.Count);
         Assert.All(stats.ProgramIds, id => Assert.True(BpfObject.IsProgramLoaded(id)));
 
         Watch(reader);
@@ -80,6 +80,99 @@ public sealed class EbpfEventReaderActorTests : TestKit
         await ExpectTerminatedAsync(reader, TimeSpan.FromSeconds(3));
         Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(2), $"stop took {stopping.Elapsed}");
         await AwaitAssertAsync(() => Assert.All(stats.ProgramIds, id => Assert.False(BpfObject.IsProgramLoaded(id))),
+            TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(50));
+    }
+
+    [Fact]
+    public async Task A_subscriber_receives_its_childs_socket_descriptor_with_the_inode_proc_shows()
+    {
+        IActorRef reader = Sys.ActorOf(EbpfEventReaderActor.Props(SyscallProbeObject()));
+        var subscriber = CreateTestProbe();
+        reader.Tell(new SubscribeTrackingEvents(subscriber));
+        Assert.True((await subscriber.ExpectMsgAsync<TrackingSubscribed>(TimeSpan.FromSeconds(3))).Tracking);
+
+        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("""
+            import os, socket
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            os.dup2(s.fileno(), 300)
+            print(os.readlink("/proc/self/fd/300")[8:-1])
+            """);
+        // Release batches while the child runs: events of the whole machine arrive, and a subscriber that holds
+        // them lags behind.
+        using var child = Process.Start(start)!;
+        uint pid = (uint)child.Id;
+        var seen = new List<BpfEventKind>();
+        DescriptorEvent? dup2 = null;
+        var deadline = Stopwatch.StartNew();
+        while (!seen.Contains(BpfEventKind.ProcessExit) && deadline.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            object message = await subscriber.ReceiveOneAsync(TimeSpan.FromSeconds(1));
+            if (message is TrackingEventsLost)
+                continue; // a loaded machine; fails below only if the child's events were among them
+            if (message is not TrackingEventsReceived batch)
+            {
+                Assert.Fail($"unexpected {message}");
+                return;
+            }
+            foreach (TrackingEvent e in batch.Events)
+            {
+                if (e.Pid != pid)
+                    continue;
+                seen.Add(e.Kind);
+                if (e.Type == TrackingEventType.Descriptor && e.Descriptor.Fd == 300 && e.Kind == BpfEventKind.FdSocket)
+                    dup2 = e.Descriptor;
+            }
+            batch.Release();
+        }
+        ulong inode = ulong.Parse((await child.StandardOutput.ReadToEndAsync()).Trim());
+        await child.WaitForExitAsync();
+        Assert.Equal(BpfEventKind.ProcessFork, seen[0]);
+        Assert.Contains(BpfEventKind.ProcessExec, seen);
+        Assert.Contains(BpfEventKind.ExecMapped, seen);
+        Assert.NotNull(dup2);
+        Assert.Equal((inode, pid), (dup2.Value.Inode, dup2.Value.ThreadId));
+    }
+
+    [Fact]
+    public async Task A_restart_tells_subscribers_events_were_lost_and_keeps_them_subscribed()
+    {
+        IActorRef reader = Sys.ActorOf(EbpfEventReaderActor.Props(SyscallProbeObject()));
+        var subscriber = CreateTestProbe();
+        reader.Tell(new SubscribeTrackingEvents(subscriber));
+        await subscriber.FishForMessageAsync(m => m is TrackingSubscribed, TimeSpan.FromSeconds(3));
+
+        reader.Tell(new EbpfReaderFailed(new InvalidOperationException("simulated reader failure")));
+
+        await subscriber.FishForMessageAsync(m =>
+        {
+            (m as TrackingEventsReceived)?.Release();
+            return m is TrackingEventsLost { Cause: TrackingLossCause.ReaderRestarted };
+        }, TimeSpan.FromSeconds(3));
+        var resubscribed = (TrackingSubscribed)await subscriber.FishForMessageAsync(m =>
+        {
+            (m as TrackingEventsReceived)?.Release();
+            return m is TrackingSubscribed;
+        }, TimeSpan.FromSeconds(3));
+        Assert.True(resubscribed.Tracking);
+        TrackerStats stats = await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3));
+        Assert.Equal(1, stats.Subscribers);
+    }
+
+    [Fact]
+    public async Task A_stopped_subscriber_is_forgotten_and_an_idle_reader_says_no_tracking()
+    {
+        IActorRef reader = Sys.ActorOf(EbpfEventReaderActor.Props("/nonexistent/syscall_probe.o"));
+        var subscriber = CreateTestProbe();
+        reader.Tell(new SubscribeTrackingEvents(subscriber));
+        Assert.False((await subscriber.ExpectMsgAsync<TrackingSubscribed>(TimeSpan.FromSeconds(3))).Tracking);
+        Assert.Equal(1, (await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3))).Subscribers);
+
+        Sys.Stop(subscriber);
+
+        await AwaitAssertAsync(async () =>
+            Assert.Equal(0, (await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(1))).Subscribers),
             TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(50));
     }
 }

@@ -11,7 +11,7 @@ public sealed class SyscallProbeTests
     {
         var events = new List<ProcessEvent>();
         using var probe = BpfObject.Load(RepositoryRoot.SyscallProbeObject());
-        Assert.Equal(["daf_process_exec", "daf_process_exit", "daf_process_fork"], probe.AttachedPrograms.Order().ToArray());
+        Assert.Equal(["daf_process_exec", "daf_process_exit", "daf_process_fork", "daf_sys_enter", "daf_sys_exit"], probe.AttachedPrograms.Order().ToArray());
         using var ring = BpfRingBuffer.Create(probe, "events", record =>
         {
             if (ProcessEvent.TryRead(record, out ProcessEvent processEvent))
@@ -42,7 +42,7 @@ public sealed class SyscallProbeTests
         string[] pinsBefore = Directory.GetFileSystemEntries("/sys/fs/bpf");
         var probe = BpfObject.Load(RepositoryRoot.SyscallProbeObject());
         uint[] ids = probe.ProgramIds.ToArray();
-        Assert.Equal(3, ids.Distinct().Count());
+        Assert.Equal(5, ids.Distinct().Count());
         Assert.All(ids, id => Assert.True(BpfObject.IsProgramLoaded(id)));
 
         probe.Dispose();

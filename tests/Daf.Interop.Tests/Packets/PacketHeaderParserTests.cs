@@ -86,6 +86,44 @@ public class PacketHeaderParserTests
         Assert.Equal(40, v6.L4Offset);
     }
 
+    private static byte[] IcmpPacket(byte protocol, byte[] icmp) => protocol == IPPROTO_ICMP
+        ? Ipv4(protocol, "10.0.0.1", "10.0.0.2", icmp)
+        : Ipv6(protocol, "fd00::1", "fd00::2", icmp);
+
+    [Theory]
+    [InlineData(IPPROTO_ICMP, 8)]
+    [InlineData(IPPROTO_ICMP, 0)]
+    [InlineData(IPPROTO_ICMPV6, 128)]
+    [InlineData(IPPROTO_ICMPV6, 129)]
+    public void Icmp_echo_request_and_reply_yield_the_echo_identifier(byte protocol, byte type)
+    {
+        Assert.True(PacketHeaderParser.TryParse(IcmpPacket(protocol, [type, 0, 0xAB, 0xCD, 0x12, 0x34, 0, 7]), out var h));
+
+        Assert.True(h.HasIcmpEchoId);
+        Assert.Equal(type, h.IcmpType);
+        Assert.Equal(0x1234, h.IcmpEchoId);
+        Assert.False(h.HasPorts);
+    }
+
+    [Theory]
+    [InlineData(IPPROTO_ICMP, 3)]
+    [InlineData(IPPROTO_ICMP, 128)]
+    [InlineData(IPPROTO_ICMPV6, 8)]
+    [InlineData(IPPROTO_ICMPV6, 1)]
+    public void Other_icmp_types_and_truncated_echoes_have_no_echo_identifier(byte protocol, byte type)
+    {
+        byte[] icmp = [type, 0, 0, 0, 0x12, 0x34, 0, 7];
+        byte echoType = protocol == IPPROTO_ICMP ? (byte)8 : (byte)128;
+
+        Assert.True(PacketHeaderParser.TryParse(IcmpPacket(protocol, icmp), out var other));
+        Assert.True(PacketHeaderParser.TryParse(IcmpPacket(protocol, [echoType, 0, 0, 0, 0x12, 0x34, 0]), out var truncated));
+
+        Assert.False(other.HasIcmpEchoId);
+        Assert.Equal(type, other.IcmpType);
+        Assert.Equal(0, other.IcmpEchoId);
+        Assert.False(truncated.HasIcmpEchoId);
+    }
+
     [Theory]
     [InlineData(IPPROTO_UDPLITE)]
     [InlineData(IPPROTO_SCTP)]

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: Apache-2.0
+using System.Diagnostics;
+using Daf.Actors.Rules;
+using Daf.Interop.Packets;
+using Daf.Interop.ProcNet;
+using Daf.Interop.SockDiag;
+using static Daf.Interop.Packets.IpProtocolNumbers;
+
+namespace Daf.Actors.Attribution;
+
+/// <summary>
+/// Finds the local socket of a queued packet in one network namespace.
+/// <see cref="TryGetCached(Chain, in PacketHeaders, out LocatedSocket)"/> is the hot path: memory only, no
+/// syscall, no allocation, any thread. <see cref="Lookup(Chain, in PacketHeaders, uint?)"/> is the slow path
+/// (sock_diag for TCP/UDP, /proc/net for ping and raw sockets), for ONE thread at a time, rate-limited per uid
+/// so that one user's flood of new flows cannot use up the lookups of others.
+/// </summary>
+/// <remarks>
+/// What cannot be attributed (<see cref="SocketLookupStatus.Unattributable"/> or NotFound):
+/// later fragments (no L4 header); ICMP errors and other ICMP types unless a raw socket takes them; protocols
+/// other than TCP/UDP/ICMP echo with no raw socket; forwarded traffic whose socket lives in a namespace no
+/// locator was made for; TCP TIME_WAIT sockets (no owner). Raw sockets are ambiguous: every raw socket of a
+/// protocol is a candidate (<see cref="SocketLookupResult.Candidates"/>). Sockets used through io_uring are
+/// ordinary sockets here: the lookup does not depend on which syscall sent the packet.
+/// A TCP request socket (SYN_RECV, no inode) is resolved to its listener; a listener's answer is not cached
+/// under the flow, since the accepted socket takes the flow over.
+/// </remarks>
+public sealed class SocketLocator : IDisposable
+{
+    private const byte TcpSyn = 0x02, TcpAck = 0x10;
+    private const byte TCP_SYN_RECV = 3, TCP_CLOSE = 7, TCP_LISTEN = 10;
+    private const int MaxRawCandidates = 16;
+
+    private readonly SockDiagSocket _diag;
+    private readonly ProcNetSocketReader _procNet;
+    private readonly SocketLocatorOptions _options;
+    private readonly FlowCache _cache;
+    private readonly Dictionary<uint, TokenBucket> _buckets = [];
+    private readonly TokenBucket _sharedBucket;
+    private readonly long _lifetimeMs;
+    private long _found, _notFound, _rateLimited, _unattributable;
+
+    public SocketLocator(SockDiagSocket diag, ProcNetSocketReader procNet, SocketLocatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(diag);
+        ArgumentNullException.ThrowIfNull(procNet);
+        ArgumentNullException.ThrowIfNull(options);
+        _diag = diag;
+        _procNet = procNet;
+        _options = options;
+        _cache = new FlowCache(options.CacheCapacity);
+        _sharedBucket = NewBucket(Stopwatch.GetTimestamp());
+        _lifetimeMs = (long)options.CacheLifetime.TotalMilliseconds;
+    }
+
+    /// <summary>A locator for the namespace at <paramref name="nsPath"/>: its sockets are made there once.</summary>
+    public static SocketLocator OpenIn(string nsPath, SocketLocatorOptions options)
+    {
+        SockDiagSocket diag = SockDiagSocket.OpenIn(nsPath);
+        try
+        {
+            return new SocketLocator(diag, ProcNetSocketReader.OpenIn(nsPath), options);
+        }
+        catch
+        {
+            diag.Dispose();
+            throw;
+        }
+    }
+
+    public FlowCache Cache => _cache;
+
+    /// <summary>Slow-path outcomes so far (written by the lookup thread; read them for statistics).</summary>
+    public long Found => Volatile.Read(ref _found);
+    public long NotFound => Volatile.Read(ref _notFound);
+    public long RateLimited => Volatile.Read(ref _rateLimited);
+    public long Unattributable => Volatile.Read(ref _unattributable);
+
+    /// <summary>OUTPUT: the source; INPUT: the destination. FORWARD has no local side of its own.</summary>
+    public static LocalSide LocalSideOf(Chain chain) => chain switch
+    {
+        Chain.Output => LocalSide.Source,
+        Chain.Input => LocalSide.Destination,
+        _ => throw new ArgumentException("FORWARD packets have no local side: pass LocalSide explicitly", nameof(chain)),
+    };
+
+    /// <summary>The flow key of the packet seen from <paramref name="side"/>; false when the packet carries nothing to key on.</summary>
+    public static bool TryGetFlowKey(in PacketHeaders headers, LocalSide side, out FlowKey key)
+    {
+        key = default;
+        if (headers.IsLaterFragment || headers.L4Offset < 0)
+            return false;
+        bool source = side == LocalSide.Source;
+        UInt128 local = source ? headers.Source : headers.Destination;
+        UInt128 remote = source ? headers.Destination : headers.Source;
+        if (headers.Protocol is IPPROTO_TCP or IPPROTO_UDP)
+        {
+            if (!headers.HasPorts)
+                return false;
+            key = new FlowKey(headers.Protocol, local, source ? headers.SourcePort : headers.DestinationPort,
+                remote, source ? headers.DestinationPort : headers.SourcePort, false);
+            return true;
+        }
+        if (headers.HasIcmpEchoId && IsEchoOfLocalPingSocket(headers, side))
+        {
+            key = new FlowKey(headers.Protocol, local, headers.IcmpEchoId, remote, 0, false);
+            return true;
+        }
+        key = new FlowKey(headers.Protocol, local, headers.Protocol, 0, 0, true);
+        return true;
+    }
+
+    /// <summary>
+    /// A ping socket sends echo requests and receives echo replies; the kernel itself answers echo requests, so an
+    /// incoming request or an outgoing reply is not a ping socket's (raw ICMP sockets may still see it).
+    /// </summary>
+    private static bool IsEchoOfLocalPingSocket(in PacketHeaders headers, LocalSide side)
+    {
+        bool request = headers.IcmpType is PacketHeaderParser.ICMP_ECHO or PacketHeaderParser.ICMPV6_ECHO_REQUEST;
+        return request == (side == LocalSide.Source);
+    }
+
+    public bool TryGetCached(Chain chain, in PacketHeaders headers, out LocatedSocket socket) =>
+        TryGetCached(headers, LocalSideOf(chain), out socket);
+
+    /// <summary>Memory only: the cached socket of the flow, or of the local address/port for unconnected UDP
+    /// sockets and for a TCP SYN (which only a listener takes).</summary>
+    public bool TryGetCached(in PacketHeaders headers, LocalSide side, out LocatedSocket socket)
+    {
+        bool hit = TryGetCached(headers, side, out FlowCacheEntry entry);
+        socket = entry.Socket;
+        return hit;
+    }
+
+    /// <summary>Cached entry with every candidate (raw sockets); memory only.</summary>
+    public bool TryGetCached(in PacketHeaders headers, LocalSide side, out FlowCacheEntry entry)
+    {
+        entry = default;
+        return TryGetFlowKey(headers, side, out FlowKey key) && TryGetCached(key, headers, Environment.TickCount64, out entry);
+    }
+
+    private bool TryGetCached(in FlowKey key, in PacketHeaders headers, long now, out FlowCacheEntry entry) =>
+        _cache.TryGet(key, now, out entry)
+        || ((key.Protocol == IPPROTO_UDP || IsSyn(headers)) && _cache.TryGet(key.WithoutRemote(), now, out entry));
+
+    private static bool IsSyn(in PacketHeaders headers) =>
+        headers.Protocol == IPPROTO_TCP && (headers.TcpFlags & (TcpSyn | TcpAck)) == TcpSyn;
+
+    public SocketLookupResult Lookup(Chain chain, in PacketHeaders headers, uint? uid) =>
+        Lookup(headers, LocalSideOf(chain), uid);
+
+    /// <summary>
+    /// The slow path: the cache first, then (if the uid's bucket has a token) the kernel. One thread at a time.
+    /// </summary>
+    /// <param name="uid">NFQA_UID of the packet when the queue delivered it; null shares one bucket.</param>
+    /// <exception cref="Daf.Interop.Netlink.NetlinkException">sock_diag failed with something other than ENOENT.</exception>
+    public SocketLookupResult Lookup(in PacketHeaders headers, LocalSide side, uint? uid)
+    {
+        if (!TryGetFlowKey(headers, side, out FlowKey key))
+        {
+            _unattributable++;
+            return SocketLookupResult.Unattributable;
+        }
+        long now = Stopwatch.GetTimestamp();
+        if (TryGetCached(key, headers, Environment.TickCount64, out FlowCacheEntry cached))
+            return new SocketLookupResult(SocketLookupStatus.Found, cached.Socket, cached.Candidates);
+        if (!BucketOf(uid, now).TryTake(now))
+        {
+            _rateLimited++;
+            return SocketLookupResult.RateLimited;
+        }
+
+        SocketLookupResult result = key.Protocol switch
+        {
+            IPPROTO_TCP or IPPROTO_UDP => LookupInet(key, headers.IpVersion == 6),
+            _ when !key.LocalOnly => LookupPing(key, headers.IpVersion == 6),
+            _ => LookupRaw(key, key.Protocol, headers.IpVersion == 6),
+        };
+        switch (result.Status)
+        {
+            case SocketLookupStatus.Found: _found++; break;
+            case SocketLookupStatus.NotFound: _notFound++; break;
+            default: _unattributable++; break;
+        }
+        return result;
+    }
+
+    /// <summary>The socket with <paramref name="inode"/> was closed: forget its flows.</summary>
+    public int Invalidate(ulong inode) => _cache.Invalidate(inode);
+
+    private SocketLookupResult LookupInet(in FlowKey key, bool ipv6)
+    {
+        if (_diag.Lookup(key.Protocol, key.LocalAddress, key.LocalPort, key.RemoteAddress, key.RemotePort,
+                out InetDiagMsg msg) != InetDiagLookupStatus.Found)
+            return SocketLookupResult.NotFound;
+        if (msg.Inode == 0 && msg.State == TCP_SYN_RECV)
+        {
+            // A request socket: the listener owns it. With no remote side only the listener can match.
+            UInt128 unknownPeer = ipv6 ? 0 : PacketHeaderParser.MapIpv4(0);
+            if (_diag.Lookup(key.Protocol, key.LocalAddress, key.LocalPort, unknownPeer, 0, out msg) != InetDiagLookupStatus.Found
+                || msg.Inode == 0)
+                return SocketLookupResult.NotFound;
+        }
+        if (msg.Inode == 0)
+            return SocketLookupResult.NotFound; // TIME_WAIT: nobody holds it any more
+        var socket = new LocatedSocket(msg.Inode, msg.Cookie, msg.Uid, msg.State,
+            key.Protocol == IPPROTO_TCP ? SocketKind.Tcp : SocketKind.Udp);
+        long expires = Environment.TickCount64 + _lifetimeMs;
+        // Unconnected UDP sockets take any peer; a listener takes only SYNs (the accepted socket takes the flow over).
+        bool anyRemote = (key.Protocol == IPPROTO_UDP && msg.State == TCP_CLOSE) || msg.State == TCP_LISTEN;
+        _cache.Add(anyRemote ? key.WithoutRemote() : key, new FlowCacheEntry(socket, null, expires), Environment.TickCount64);
+        return new SocketLookupResult(SocketLookupStatus.Found, socket, null);
+    }
+
+    private SocketLookupResult LookupPing(in FlowKey key, bool ipv6)
+    {
+        if (_procNet.TryFindPing(ipv6, key.LocalAddress, key.LocalPort, out ProcNetSocketEntry entry))
+        {
+            var socket = new LocatedSocket(entry.Inode, 0, entry.Uid, entry.State, SocketKind.Ping);
+            _cache.Add(key, new FlowCacheEntry(socket, null, Environment.TickCount64 + _lifetimeMs), Environment.TickCount64);
+            return new SocketLookupResult(SocketLookupStatus.Found, socket, null);
+        }
+        // ping(8) run by root uses a raw ICMP socket, not a ping socket.
+        return LookupRaw(key, key.Protocol, ipv6);
+    }
+
+    /// <summary>Raw sockets of <paramref name="protocol"/> at the key's local address, cached under <paramref name="key"/>.</summary>
+    private SocketLookupResult LookupRaw(in FlowKey key, byte protocol, bool ipv6)
+    {
+        Span<ProcNetSocketEntry> matches = stackalloc ProcNetSocketEntry[MaxRawCandidates];
+        int total = _procNet.FindRaw(ipv6, protocol, key.LocalAddress, matches);
+        if (total == 0)
+            return SocketLookupResult.Unattributable;
+        int kept = Math.Min(total, matches.Length);
+        LocatedSocket first = ToRaw(matches[0]);
+        LocatedSocket[]? candidates = null;
+        if (kept > 1)
+        {
+            candidates = new LocatedSocket[kept];
+            for (int i = 0; i < kept; i++)
+                candidates[i] = ToRaw(matches[i]);
+        }
+        // Raw answers change whenever any raw socket opens; cache them only briefly.
+        long expires = Environment.TickCount64 + Math.Min(_lifetimeMs, 1000);
+        _cache.Add(key, new FlowCacheEntry(first, candidates, expires), Environment.TickCount64);
+        return new SocketLookupResult(SocketLookupStatus.Found, first, candidates);
+    }
+
+    private static LocatedSocket ToRaw(in ProcNetSocketEntry entry) =>
+        new(entry.Inode, 0, entry.Uid, entry.State, SocketKind.Raw);
+
+    private TokenBucket BucketOf(uint? uid, long now)
+    {
+        if (uid is not uint id)
+            return _sharedBucket;
+        if (_buckets.TryGetValue(id, out TokenBucket? bucket))
+            return bucket;
+        if (_buckets.Count >= _options.MaxTrackedUids)
+            return _sharedBucket;
+        return _buckets[id] = NewBucket(now);
+    }
+
+    private TokenBucket NewBucket(long now) => new(_options.LookupsPerSecondPerUid, _options.LookupBurstPerUid, now);
+
+    public void Dispose()
+    {
+        _diag.Dispose();
+        _procNet.Dispose();
+    }
+}

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+using System.Runtime.InteropServices;
+using Daf.Interop.Bpf;
+
+namespace Daf.Actors.Tracking;
+
+/// <summary>Which of the three event structs a <see cref="TrackingEvent"/> holds.</summary>
+public enum TrackingEventType : byte
+{
+    Process = 1,
+    Descriptor = 2,
+    Mapping = 3,
+}
+
+/// <summary>
+/// One decoded ring-buffer event: a <see cref="ProcessEvent"/>, <see cref="DescriptorEvent"/> or
+/// <see cref="MappingEvent"/> stored in place (the three share their storage), so a batch of them is one flat array
+/// with no object per event. Read the member that <see cref="Type"/> names; the others hold meaningless bytes.
+/// </summary>
+[StructLayout(LayoutKind.Explicit)]
+public readonly struct TrackingEvent
+{
+    [FieldOffset(0)] private readonly TrackingEventType _type;
+    [FieldOffset(8)] private readonly ProcessEvent _process;
+    [FieldOffset(8)] private readonly DescriptorEvent _descriptor;
+    [FieldOffset(8)] private readonly MappingEvent _mapping;
+
+    public TrackingEvent(in ProcessEvent processEvent) : this() => (_type, _process) = (TrackingEventType.Process, processEvent);
+
+    public TrackingEvent(in DescriptorEvent descriptorEvent) : this() =>
+        (_type, _descriptor) = (TrackingEventType.Descriptor, descriptorEvent);
+
+    public TrackingEvent(in MappingEvent mappingEvent) : this() => (_type, _mapping) = (TrackingEventType.Mapping, mappingEvent);
+
+    public TrackingEventType Type => _type;
+
+    public BpfEventKind Kind => _type switch
+    {
+        TrackingEventType.Process => _process.Kind,
+        TrackingEventType.Descriptor => _descriptor.Kind,
+        _ => _mapping.Kind,
+    };
+
+    /// <summary>The process (tgid) the event is about.</summary>
+    public uint Pid => _type switch
+    {
+        TrackingEventType.Process => _process.Pid,
+        TrackingEventType.Descriptor => _descriptor.Pid,
+        _ => _mapping.Pid,
+    };
+
+    public ProcessEvent Process => _type == TrackingEventType.Process ? _process : throw WrongType(TrackingEventType.Process);
+
+    public DescriptorEvent Descriptor =>
+        _type == TrackingEventType.Descriptor ? _descriptor : throw WrongType(TrackingEventType.Descriptor);
+
+    public MappingEvent Mapping => _type == TrackingEventType.Mapping ? _mapping : throw WrongType(TrackingEventType.Mapping);
+
+    /// <summary>Decodes a ring-buffer record; false for unknown kinds and malformed records. Never throws.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> record, out TrackingEvent trackingEvent)
+    {
+        if (ProcessEvent.TryRead(record, out ProcessEvent process))
+            trackingEvent = new TrackingEvent(process);
+        else if (DescriptorEvent.TryRead(record, out DescriptorEvent descriptor))
+            trackingEvent = new TrackingEvent(descriptor);
+        else if (MappingEvent.TryRead(record, out MappingEvent mapping))
+            trackingEvent = new TrackingEvent(mapping);
+        else
+        {
+            trackingEvent = default;
+            return false;
+        }
+        return true;
+    }
+
+    public override string ToString() => _type switch
+    {
+        TrackingEventType.Process => _process.ToString(),
+        TrackingEventType.Descriptor => _descriptor.ToString(),
+        TrackingEventType.Mapping => _mapping.ToString(),
+        _ => "(empty)",
+    };
+
+    private InvalidOperationException WrongType(TrackingEventType wanted) =>
+        new($"this tracking event holds a {_type} event, not a {wanted} event");
+}
