@@ -5,7 +5,7 @@
 # markdown table of medians (see bench/README.md). All traffic stays inside the two namespaces.
 #
 # Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5, per TCP and UDP run), BENCH_LATENCY_COUNT (5000),
-# BENCH_IDLE_SECONDS (10), BENCH_CONFIGS ("a b b2 c1 c2 c3 c4"; also b0), APP_FW (bin/app-fw),
+# BENCH_IDLE_SECONDS (10), BENCH_CONFIGS ("a b b2 c1 c2 c3 c4"; also b0, c5 (1 rule), c6 (10,000 rules)), APP_FW (bin/app-fw),
 # BENCH_APPFW_ARGS (extra app-fw arguments for every c* configuration).
 set -euo pipefail
 
@@ -95,12 +95,14 @@ record() { printf '%s\t%s\t%s\t%s\n' "$ROUND" "$CONFIG" "$1" "$2" >>"$RAW"; }
 FW_PID=
 FW_STATE=
 
+# rules_file [COUNT]: COUNT (default 100) rules on ports the bench traffic never uses.
 rules_file() {
-  local file=$RESULTS/rules-100.txt i
+  local count=${1:-100} file i
+  file=$RESULTS/rules-$count.txt
   if [ ! -f "$file" ]; then
-    echo "# 100 rules on ports the bench traffic never uses" >"$file"
-    for i in $(seq 0 99); do
-      echo "-A -c OUTPUT -p udp --dport $((40000 + i)) -v DROP" >>"$file"
+    echo "# $count rules on ports the bench traffic never uses" >"$file"
+    for i in $(seq 0 $((count - 1))); do
+      echo "-A -c OUTPUT -p udp --dport $((10000 + i % 50000)) -s 10.$((i / 50000)).0.0/16 -v DROP" >>"$file"
     done
   fi
   echo "$file"
@@ -117,6 +119,8 @@ fw_command() {
     c2) echo "$APP_FW --state-dir $FW_STATE --rules $(rules_file) ${APPFW_EXTRA[*]}" ;;
     c3) echo "$APP_FW --state-dir $FW_STATE -b 64 -B 50 -P ${APPFW_EXTRA[*]}" ;;
     c4) echo "$APP_FW --state-dir $FW_STATE --rules $(rules_file) -b 64 -B 50 -P ${APPFW_EXTRA[*]}" ;;
+    c5) echo "$APP_FW --state-dir $FW_STATE --rules $(rules_file 1) ${APPFW_EXTRA[*]}" ;;
+    c6) echo "$APP_FW --state-dir $FW_STATE --rules $(rules_file 10000) ${APPFW_EXTRA[*]}" ;;
     *) log "unknown configuration $1"; exit 2 ;;
   esac
 }
