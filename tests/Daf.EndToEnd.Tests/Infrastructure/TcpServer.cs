@@ -15,6 +15,12 @@ public sealed class TcpServer : IDisposable
         srv.bind((host, port))
         srv.listen(16)
         print('ready', flush=True)
+        out = threading.Lock()
+        def say(line):
+            # print() writes the text and the newline separately: lines of two threads could interleave.
+            with out:
+                sys.stdout.write(line + '\n')
+                sys.stdout.flush()
         def serve(c):
             total = 0
             c.settimeout(120)
@@ -25,8 +31,8 @@ public sealed class TcpServer : IDisposable
                         break
                     total += len(b)
             except OSError as e:
-                print(f'error {e}', flush=True)
-            print(f'closed {total}', flush=True)
+                say(f'error {e}')
+            say(f'closed {total}')
             c.close()
         while True:
             c, _ = srv.accept()
