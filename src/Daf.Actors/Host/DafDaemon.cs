@@ -79,6 +79,19 @@ public sealed class DafDaemon
             return 1;
         }
 
+        try
+        {
+            return await ServeAsync(queues, started);
+        }
+        finally
+        {
+            foreach (var q in queues) q.Dispose();
+        }
+    }
+
+    /// <summary>Runs the daemon on bound queues until SIGTERM/SIGINT; the caller unbinds them, whatever happens.</summary>
+    private async Task<int> ServeAsync(List<BoundQueue> queues, DateTime started)
+    {
         var stateFile = RulesStateFile.In(_options.StateDirectory);
         var storeSettings = new RuleStoreSettings(NamespaceBindings.ForOwnNamespace(), stateFile, queues.Count)
         {
@@ -95,7 +108,6 @@ public sealed class DafDaemon
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Daf.Interop.Posix.PosixException)
         {
-            foreach (var q in queues) q.Dispose();
             await Console.Error.WriteLineAsync($"app-fw: cannot save the seeded rules to {stateFile.Path}: {e.Message}");
             return 1;
         }
@@ -109,7 +121,6 @@ public sealed class DafDaemon
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
         {
-            foreach (var q in queues) q.Dispose();
             await Console.Error.WriteLineAsync($"app-fw: cannot create or load {ControlCertificate.PathIn(_options.StateDirectory)}: {e.Message}");
             return 1;
         }
@@ -172,7 +183,6 @@ public sealed class DafDaemon
         catch (Exception e) when (SocketErrorIn(e) is { } socketError)
         {
             // Remoting could not listen for ctl-fw (port taken, typically another app-fw).
-            foreach (var q in queues) q.Dispose();
             await Console.Error.WriteLineAsync(
                 $"app-fw: cannot listen for ctl-fw on 127.0.0.1:{hocon.GetInt(ControlRemoting.PortPath)}: {socketError.Message} (see --control-port)");
             return 1;
@@ -181,7 +191,6 @@ public sealed class DafDaemon
         Console.Out.Flush();
         await host.WaitForShutdownAsync();
 
-        foreach (var q in queues) q.Dispose();
         TryWriteStats(stats);
         return 0;
     }
