@@ -59,7 +59,7 @@ public sealed class QueueReaderActor : UntypedActor
     protected override void PreStart()
     {
         var config = _settings.Queue;
-        _batch = new NfQueuePacketBatch(config.BatchDepth, (int)Math.Min(config.CopyRange, 0xFFFF) + 512);
+        _batch = _socket.CreateBatch();
         _pool = new PacketBatchJudgedPool(config.BatchDepth);
         _fds[SocketSlot] = _socket.FileDescriptor;
         _fds[WakeSlot] = _signals.Wake.FileDescriptor;
@@ -109,8 +109,7 @@ public sealed class QueueReaderActor : UntypedActor
         _batcher.Tell(QueueDrained.Instance);
     }
 
-    /// <returns>True when the socket had no more packets.</returns>
-    private bool ReceiveAndJudge(int rounds)
+    private void ReceiveAndJudge(int rounds)
     {
         var socket = _socket;
         var batch = _batch!;
@@ -122,7 +121,7 @@ public sealed class QueueReaderActor : UntypedActor
             if (count == 0)
             {
                 if (round > 0 && !lastWasEndOfBurst) _batcher.Tell(QueueIdle.Instance);
-                return true;
+                return;
             }
             var judged = _pool!.Rent();
             JudgeBatch(batch, count, judged);
@@ -130,7 +129,6 @@ public sealed class QueueReaderActor : UntypedActor
             judged.EndOfBurst = lastWasEndOfBurst = count < batch.Capacity;
             _batcher.Tell(judged);
         }
-        return false;
     }
 
     private void JudgeBatch(NfQueuePacketBatch batch, int count, PacketBatchJudged judged)
@@ -182,22 +180,17 @@ public sealed class QueueReaderActor : UntypedActor
         if (_batch is null) return;
         try
         {
-            var batch = _batch!;
-            var snapshot = _rules.Current;
-            long ignored = 0;
+            var sink = new SocketVerdictSink(socket, _counters);
             for (var round = 0; round < 1024; round++)
             {
-                var count = socket.Receive(batch);
+                var count = socket.Receive(_batch);
                 if (count == 0) break;
-                for (var i = 0; i < count; i++)
-                {
-                    var verdict = Judge(snapshot, _settings.Chain, _settings.CounterSlot, batch.Payload(i), out _, ref ignored);
-                    socket.SetVerdict(batch[i].PacketId, verdict == Verdict.Drop ? NfVerdict.NF_DROP : NfVerdict.NF_ACCEPT);
-                    Volatile.Write(ref _counters.Received, _counters.Received + 1);
-                    if (verdict == Verdict.Drop) Volatile.Write(ref _counters.Dropped, _counters.Dropped + 1);
-                    else Volatile.Write(ref _counters.Accepted, _counters.Accepted + 1);
-                    Volatile.Write(ref _counters.VerdictMessages, _counters.VerdictMessages + 1);
-                }
+                var judged = _pool!.Rent();
+                JudgeBatch(_batch, count, judged);
+                foreach (ref readonly var packet in judged.Packets)
+                    sink.Verdict(packet.PacketId, VerdictBatchPlanner.ToNf(packet.Verdict));
+                sink.Flush();
+                _pool.Return(judged);
             }
         }
         catch (Exception e)

@@ -112,5 +112,5 @@ public sealed class VerdictBatchPlanner
         _runCount = 0;
     }
 
-    private static NfVerdict ToNf(Verdict verdict) => verdict == Verdict.Drop ? NfVerdict.NF_DROP : NfVerdict.NF_ACCEPT;
+    internal static NfVerdict ToNf(Verdict verdict) => verdict == Verdict.Drop ? NfVerdict.NF_DROP : NfVerdict.NF_ACCEPT;
 }
