@@ -45,16 +45,6 @@ public sealed unsafe class NetlinkSocket : IDisposable
         return Marshal.GetLastPInvokeError();
     }
 
-    /// <summary>SO_RCVBUF as the kernel reports it (twice the requested size, for its bookkeeping).</summary>
-    public int GetReceiveBuffer()
-    {
-        int value = 0;
-        Tmds.Linux.socklen_t length = sizeof(int);
-        if (Sys.getsockopt(_fd, Sys.SOL_SOCKET, Sys.SO_RCVBUF, &value, &length) < 0)
-            throw new NetlinkException("getsockopt(SO_RCVBUF)", Marshal.GetLastPInvokeError());
-        return value;
-    }
-
     /// <summary>Sends one datagram (one or more messages) to the kernel; throws naming <paramref name="operation"/>.</summary>
     public void Send(ReadOnlySpan<byte> datagram, string operation)
     {

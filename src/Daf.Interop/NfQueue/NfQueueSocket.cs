@@ -180,9 +180,7 @@ public sealed class NfQueueSocket : IDisposable
     {
         Span<byte> buffer = stackalloc byte[MaxVerdictMessageBytes];
         int length = WriteVerdict(buffer, Config.QueueNumber, messageType, packetId, verdict, withMark, mark);
-        int errno = _socket.TrySend(buffer[..length]);
-        if (errno != 0)
-            throw new NetlinkException(messageType == Nfqnl.NFQNL_MSG_VERDICT ? _verdictOperation : _verdictBatchOperation, errno);
+        _socket.Send(buffer[..length], messageType == Nfqnl.NFQNL_MSG_VERDICT ? _verdictOperation : _verdictBatchOperation);
     }
 
     /// <summary>Writes an NFQNL_MSG_VERDICT or NFQNL_MSG_VERDICT_BATCH message (no ack requested); returns its length.</summary>

@@ -62,7 +62,7 @@ public sealed unsafe class DirectoryStream : IDisposable
     {
         int fd;
         fixed (byte* p = terminatedPath)
-            fd = Sys.openat(directoryFd, p, Sys.O_RDONLY | Native.LibC.O_DIRECTORY | Sys.O_CLOEXEC, 0);
+            fd = Sys.openat(directoryFd, p, Sys.O_RDONLY | Sys.O_DIRECTORY | Sys.O_CLOEXEC, 0);
         if (fd < 0)
         {
             directory = null;

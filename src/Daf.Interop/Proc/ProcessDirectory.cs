@@ -119,10 +119,10 @@ public sealed class ProcessDirectory : IDisposable
                     continue;
                 entry.CopyTo(name);
                 name[entry.Length] = 0;
-                nint length;
+                long length;
                 fixed (byte* n = name)
                 fixed (byte* l = link)
-                    length = Native.LibC.readlinkat(table.Descriptor, n, l, (nuint)link.Length);
+                    length = Tmds.Linux.LibC.readlinkat(table.Descriptor, n, l, (Tmds.Linux.size_t)(uint)link.Length);
                 // Longer than the buffer: not a socket link (readlink(2) truncates silently).
                 if (length > 0 && length < link.Length && SocketLink.TryParse(link[..(int)length], out ulong inode))
                     sockets.Add(new SocketDescriptor(fd, inode));
