@@ -12,6 +12,8 @@ public sealed class QueueCounters
     public long Dropped;
     public long Malformed;
     public long Enobufs;
+    /// <summary>Datagrams cut short by the receive buffer (the packet still gets a verdict).</summary>
+    public long Truncated;
     public long VerdictMessages;
     public long BatchVerdictMessages;
     /// <summary>sendto calls that carried verdict messages (several messages travel in one datagram).</summary>

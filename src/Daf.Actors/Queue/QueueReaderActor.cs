@@ -118,6 +118,7 @@ public sealed class QueueReaderActor : UntypedActor
         {
             var count = socket.Receive(batch);
             Volatile.Write(ref _counters.Enobufs, socket.EnobufsCount);
+            Volatile.Write(ref _counters.Truncated, socket.TruncatedCount);
             if (count == 0)
             {
                 if (round > 0 && !lastWasEndOfBurst) _batcher.Tell(QueueIdle.Instance);

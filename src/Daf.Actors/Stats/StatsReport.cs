@@ -34,6 +34,7 @@ public sealed class StatsReport(IReadOnlyList<(Chain Chain, ushort Queue, QueueC
                 json.WriteNumber("dropped", Volatile.Read(ref c.Dropped));
                 json.WriteNumber("malformed", Volatile.Read(ref c.Malformed));
                 json.WriteNumber("enobufs", Volatile.Read(ref c.Enobufs));
+                json.WriteNumber("truncated", Volatile.Read(ref c.Truncated));
                 json.WriteNumber("verdictMessages", Volatile.Read(ref c.VerdictMessages));
                 json.WriteNumber("batchVerdictMessages", Volatile.Read(ref c.BatchVerdictMessages));
                 json.WriteNumber("verdictDatagrams", Volatile.Read(ref c.VerdictDatagrams));
