@@ -53,9 +53,6 @@ public sealed class NamespaceBindings : IDisposable
     /// <summary>The inode a bound path names; null when unbound or unresolvable.</summary>
     public ulong? InodeOf(string path) => _bound.TryGetValue(path, out var handle) ? handle?.Inode : null;
 
-    /// <summary>How many paths are bound to an open namespace.</summary>
-    public int OpenCount => _bound.Values.Count(h => h is not null);
-
     /// <summary>Starts a change: namespaces opened through it are kept only if the change is committed.</summary>
     public Staging Stage() => new(this);
 
