@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 using Daf.Interop.Namespaces;
 using Daf.Interop.Posix;
+using Daf.Interop.Proc;
 
 namespace Daf.Actors.Rules;
 
@@ -110,10 +111,12 @@ public sealed class NamespaceBindings : IDisposable
         return null;
     }
 
-    private static IEnumerable<string> ProcessNamespaceFiles() =>
-        Directory.EnumerateDirectories("/proc")
-            .Where(d => System.IO.Path.GetFileName(d).All(char.IsAsciiDigit))
-            .Select(d => d + "/ns/net");
+    private static IEnumerable<string> ProcessNamespaceFiles()
+    {
+        var tgids = new List<int>();
+        ThreadGroups.List(tgids);
+        return tgids.Select(tgid => $"/proc/{tgid}/ns/net");
+    }
 
     public void Dispose()
     {
