@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 using Daf.Interop.Namespaces;
 using Daf.Interop.Posix;
+using Daf.Interop.Proc;
 
 namespace Daf.Actors.Rules;
 
@@ -52,9 +53,6 @@ public sealed class NamespaceBindings : IDisposable
 
     /// <summary>The inode a bound path names; null when unbound or unresolvable.</summary>
     public ulong? InodeOf(string path) => _bound.TryGetValue(path, out var handle) ? handle?.Inode : null;
-
-    /// <summary>How many paths are bound to an open namespace.</summary>
-    public int OpenCount => _bound.Values.Count(h => h is not null);
 
     /// <summary>Starts a change: namespaces opened through it are kept only if the change is committed.</summary>
     public Staging Stage() => new(this);
@@ -113,10 +111,12 @@ public sealed class NamespaceBindings : IDisposable
         return null;
     }
 
-    private static IEnumerable<string> ProcessNamespaceFiles() =>
-        Directory.EnumerateDirectories("/proc")
-            .Where(d => System.IO.Path.GetFileName(d).All(char.IsAsciiDigit))
-            .Select(d => d + "/ns/net");
+    private static IEnumerable<string> ProcessNamespaceFiles()
+    {
+        var tgids = new List<int>();
+        ThreadGroups.List(tgids);
+        return tgids.Select(tgid => $"/proc/{tgid}/ns/net");
+    }
 
     public void Dispose()
     {

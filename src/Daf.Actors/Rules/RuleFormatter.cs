@@ -12,7 +12,9 @@ public static class RuleFormatter
     private static readonly Chain[] Chains = [Chain.Input, Chain.Output, Chain.Forward];
 
     /// <summary>The three <c>-P</c> lines, then every chain's <c>-A</c> lines in order; one per line, newline-terminated.</summary>
-    public static string Format(RuleSet rules)
+    /// <param name="rules">The rules to format.</param>
+    /// <param name="suffix">Text appended to a rule's line (such as a comment), or null for none.</param>
+    public static string Format(RuleSet rules, Func<Rule, string?>? suffix = null)
     {
         var text = new StringBuilder();
         foreach (Chain chain in Chains)
@@ -20,7 +22,7 @@ public static class RuleFormatter
         foreach (Chain chain in Chains)
         {
             foreach (Rule rule in rules[chain])
-                text.Append(FormatRule(rule)).Append('\n');
+                text.Append(FormatRule(rule)).Append(suffix?.Invoke(rule)).Append('\n');
         }
         return text.ToString();
     }

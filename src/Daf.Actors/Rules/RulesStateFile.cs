@@ -37,18 +37,10 @@ public sealed partial class RulesStateFile(string path, string? bootId = null)
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"# DAF rules, version {version}; written by app-fw, change them with ctl-fw\n");
         text.Append(CultureInfo.InvariantCulture, $"# boot {_bootId}\n");
-        foreach (Chain chain in Enum.GetValues<Chain>())
-            text.Append(RuleFormatter.FormatPolicy(chain, rules.Policies[chain])).Append('\n');
-        foreach (Chain chain in Enum.GetValues<Chain>())
-        {
-            foreach (Rule rule in rules[chain])
-            {
-                text.Append(RuleFormatter.FormatRule(rule));
-                if (rule.Namespace is { } ns && namespaceInode?.Invoke(ns.Value) is { } inode)
-                    text.Append(CultureInfo.InvariantCulture, $" # netns {inode}");
-                text.Append('\n');
-            }
-        }
+        text.Append(RuleFormatter.Format(rules, rule =>
+            rule.Namespace is { } ns && namespaceInode?.Invoke(ns.Value) is { } inode
+                ? string.Create(CultureInfo.InvariantCulture, $" # netns {inode}")
+                : null));
         AtomicFile.Write(Path, Encoding.UTF8.GetBytes(text.ToString()));
     }
 

@@ -13,13 +13,6 @@ public sealed class HolderSet
     /// <param name="sortedDistinctTgids">Owned by the set from now on (not copied).</param>
     internal HolderSet(int[] sortedDistinctTgids) => _tgids = sortedDistinctTgids;
 
-    public static HolderSet Of(params int[] tgids)
-    {
-        ArgumentNullException.ThrowIfNull(tgids);
-        int[] copy = [.. tgids.Distinct().Order()];
-        return new HolderSet(copy);
-    }
-
     public int Count => _tgids.Length;
 
     public int this[int index] => _tgids[index];
