@@ -142,12 +142,10 @@ public sealed record AppFwOptions
         return (ushort)ParseInt(option, value, 0, ushort.MaxValue);
     }
 
-    private static Verdict ParseVerdict(string option, string value) => value.ToUpperInvariant() switch
-    {
-        "ACCEPT" => Verdict.Accept,
-        "DROP" => Verdict.Drop,
-        _ => throw new OptionException($"option {option}: '{value}' is not ACCEPT or DROP"),
-    };
+    private static Verdict ParseVerdict(string option, string value) =>
+        RuleSyntax.TryParseVerdict(value, out var verdict)
+            ? verdict
+            : throw new OptionException($"option {option}: '{value}' is not ACCEPT or DROP");
 
     private static int ParseInt(string option, string value, int min, int max)
     {
