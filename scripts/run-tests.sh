@@ -64,17 +64,26 @@ for project in "${PROJECTS[@]}"; do
   fi
 done
 
-# Totals from the TRX files' <Counters> elements: skipped tests are counted as notExecuted.
+# Totals from the TRX files' <Counters> elements (skipped tests are counted as notExecuted), and the name and
+# first message line of each failed test in $RESULTS/failures.txt: CI shows only the tail of this output.
 read -r PASSED FAILED SKIPPED < <(python3 - "$RESULTS" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 passed = failed = skipped = 0
-for path in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
-    for counters in ET.parse(path).getroot().iter():
-        if counters.tag.endswith("}Counters") or counters.tag == "Counters":
-            a = counters.attrib
+failures = []
+for path in sorted(glob.glob(sys.argv[1] + "/**/*.trx", recursive=True)):
+    for element in ET.parse(path).getroot().iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "Counters":
+            a = element.attrib
             passed += int(a.get("passed", 0))
             failed += int(a.get("failed", 0)) + int(a.get("error", 0)) + int(a.get("timeout", 0)) + int(a.get("aborted", 0))
             skipped += int(a.get("notExecuted", 0))
+        elif tag == "UnitTestResult" and element.attrib.get("outcome") not in ("Passed", "NotExecuted"):
+            message = next((m.text or "" for m in element.iter() if m.tag.endswith("}Message")), "")
+            first = " ".join(message.strip().split())[:300]
+            failures.append(f"{element.attrib.get('testName', '?')}: {first}")
+with open(sys.argv[1] + "/failures.txt", "w") as out:
+    out.writelines(line + "\n" for line in failures)
 print(passed, failed, skipped)
 PY
 )
@@ -126,5 +135,9 @@ if [ -f "$DAF_E2E_NS_LOG" ]; then
   done
 fi
 
+if [ -s "$RESULTS/failures.txt" ]; then
+  echo "run-tests: failed tests:"
+  sed 's/^/  FAILED /' "$RESULTS/failures.txt"
+fi
 echo "tests: $PASSED passed, $FAILED failed, $SKIPPED skipped"
 exit $status
