@@ -25,7 +25,7 @@ namespace Daf.Actors.Attribution;
 /// A TCP request socket (SYN_RECV, no inode) is resolved to its listener; a listener's answer is not cached
 /// under the flow, since the accepted socket takes the flow over.
 /// </remarks>
-public sealed class SocketLocator : IDisposable
+public sealed class SocketLocator : ISocketLookup, IDisposable
 {
     private const byte TcpSyn = 0x02, TcpAck = 0x10;
     private const byte TCP_SYN_RECV = 3, TCP_CLOSE = 7, TCP_LISTEN = 10;

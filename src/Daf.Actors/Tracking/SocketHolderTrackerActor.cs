@@ -68,6 +68,9 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         _options = options;
         _procRoot = procRoot;
         Receive<ApplyTrackingEvents>(batch => Apply(batch.Events));
+        Receive<TrackingEventsReceived>(OnTrackingEvents);
+        Receive<TrackingEventsLost>(_ => FullScan());
+        Receive<TrackingSubscribed>(_ => { });
         Receive<TrackingResyncNeeded>(_ => FullScan());
         Receive<FindSocketHolders>(OnFindSocketHolders);
         Receive<ExpireHolders>(_ => ScheduleExpiry());
@@ -96,14 +99,33 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
     private void Apply(IReadOnlyList<TrackingEvent> events)
     {
         foreach (TrackingEvent e in events)
+            Count(Apply(e));
+        ReadPendingDescriptorTables();
+        ScheduleExpiry();
+    }
+
+    /// <summary>A pooled batch from the eBPF event reader (subscribed with <see cref="SubscribeTrackingEvents"/>).</summary>
+    private void OnTrackingEvents(TrackingEventsReceived batch)
+    {
+        try
         {
-            if (Apply(e))
-                _eventsApplied++;
-            else
-                _eventsSkipped++;
+            foreach (ref readonly TrackingEvent e in batch.Events)
+                Count(Apply(e));
+        }
+        finally
+        {
+            batch.Release();
         }
         ReadPendingDescriptorTables();
         ScheduleExpiry();
+    }
+
+    private void Count(bool applied)
+    {
+        if (applied)
+            _eventsApplied++;
+        else
+            _eventsSkipped++;
     }
 
     private bool Apply(in TrackingEvent e)
