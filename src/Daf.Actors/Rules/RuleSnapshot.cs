@@ -116,11 +116,16 @@ public sealed class RuleSnapshot
     /// the packet must be judged again later (by a final judge). After the call, <paramref name="identity"/> tells
     /// whether the packet consulted the holders and whether it was judged without knowing all of them.
     /// </summary>
-    public Verdict Judge(Chain chain, in PacketHeaders headers, int counterSlot, PacketIdentity? identity, out bool deferred)
+    public Verdict Judge(Chain chain, in PacketHeaders headers, int counterSlot, PacketIdentity? identity, out bool deferred) =>
+        Judge(chain, headers, counterSlot, identity, out deferred, out _);
+
+    /// <param name="matchedRule">The 0-based index of the matching rule in its chain, or -1 for the policy (or a deferral).</param>
+    public Verdict Judge(Chain chain, in PacketHeaders headers, int counterSlot, PacketIdentity? identity, out bool deferred, out int matchedRule)
     {
         identity?.Begin();
         RuleMatch match = _chains[(int)chain].TryJudge(headers, chain, identity, out Verdict verdict, out int matched);
         deferred = match == RuleMatch.Deferred;
+        matchedRule = matched;
         if (match != RuleMatch.Match)
             return _policies[(int)chain];
         long[][] slots = _hits[(int)chain];
