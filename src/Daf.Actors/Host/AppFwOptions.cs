@@ -36,6 +36,8 @@ public sealed record AppFwOptions
     public int AttributionWaitMilliseconds { get; init; } = 200;
     public string? RulesFile { get; init; }
     public string StateDirectory { get; init; } = "/run/daf";
+    /// <summary>--control-port: the loopback port ctl-fw talks to; null means hocon's akka.remote.dot-netty.tcp.port.</summary>
+    public int? ControlPort { get; init; }
     public bool ShowHelp { get; init; }
 
     public const int DefaultBatchTimeoutMicroseconds = 50;
@@ -74,7 +76,8 @@ public sealed record AppFwOptions
                                  packet (one netlink socket per namespace, made once)
               --attrib-wait MS   longest wait for a packet's holders before it is judged without them (default 200)
               --rules FILE       load rules from FILE (one ctl-fw command per line, '#' comments)
-              --state-dir DIR    runtime files: stats.json (default /run/daf)
+              --state-dir DIR    runtime files: stats.json, control.pfx (default /run/daf)
+              --control-port N   serve ctl-fw on 127.0.0.1 port N (default 4780)
           -h, --help             show this help
 
         Signals: SIGTERM/SIGINT stop cleanly; SIGUSR1 writes STATE_DIR/stats.json.
@@ -127,6 +130,7 @@ public sealed record AppFwOptions
                     "--attrib-wait" => options with { AttributionWaitMilliseconds = ParseInt(arg, Value(), 1, 10_000) },
                     "--rules" => options with { RulesFile = NonEmpty(arg, Value()) },
                     "--state-dir" => options with { StateDirectory = NonEmpty(arg, Value()) },
+                    "--control-port" => options with { ControlPort = ParseInt(arg, Value(), 1, ushort.MaxValue) },
                     _ when inlineValue is null && arg.StartsWith('-') => throw new OptionException($"unknown option {arg}"),
                     _ when inlineValue is not null => throw new OptionException($"unknown option {arg}"),
                     _ => throw new OptionException($"unexpected argument '{arg}'"),

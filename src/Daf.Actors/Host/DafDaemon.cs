@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
+using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Akka;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
 using Daf.Actors.Attribution;
+using Daf.Actors.Control;
 using Daf.Actors.Identity;
 using Daf.Actors.Queue;
 using Daf.Actors.Rules;
@@ -114,6 +118,20 @@ public sealed class DafDaemon
         }
         var stats = new StatsReport(queues.Select(q => (q.Chain, q.Config.QueueNumber, q.Counters)).ToList(), cell, started);
         var hocon = LoadHocon();
+        // Control channel (ctl-fw): the certificate both ends present, and the port.
+        X509Certificate2 controlCertificate;
+        try
+        {
+            controlCertificate = ControlCertificate.LoadOrCreate(_options.StateDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            foreach (var q in queues) q.Dispose();
+            await Console.Error.WriteLineAsync($"app-fw: cannot create or load {ControlCertificate.PathIn(_options.StateDirectory)}: {e.Message}");
+            return 1;
+        }
+        if (_options.ControlPort is { } controlPort) hocon = ControlRemoting.PortConfig(controlPort).WithFallback(hocon);
+        var controlTimeout = hocon.GetTimeSpan("daf.control.request-timeout", TimeSpan.FromSeconds(5));
         var drainTimeout = hocon.GetTimeSpan("daf.shutdown.drain-timeout", TimeSpan.FromSeconds(1));
 
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
@@ -128,6 +146,7 @@ public sealed class DafDaemon
         builder.Services.AddAkka("app-fw", (akka, _) =>
         {
             akka.AddHocon(hocon, HoconAddMode.Prepend);
+            akka.AddSetup(ControlRemoting.SslSetup(controlCertificate));
             akka.ConfigureLoggers(l =>
             {
                 l.ClearLoggers();
@@ -139,10 +158,11 @@ public sealed class DafDaemon
                 var ebpf = system.ActorOf(EbpfEventReaderActor.Props(ebpfObject), "ebpf-events");
                 var store = system.ActorOf(RuleStoreActor.Props(holder, cell, storeSettings), "rules");
                 registry.Register<RuleStoreActor>(store);
+                system.ActorOf(ControlEndpointActor.Props(store, controlTimeout).WithDispatcher(DafDispatchers.Control), ControlRemoting.EndpointName);
                 // Without the eBPF object the tracker still learns holders from its start scan and from rate-limited
                 // fallback scans for sockets nobody announced: identity rules work, first packets wait longer.
-                var tracker = system.ActorOf(SocketHolderTrackerActor.Props(holderTable, images, digestCache, tracking), "holders");
-                ebpf.Tell(new SubscribeTrackingEvents(tracker));
+                // The tracker subscribes itself to the eBPF reader (again after a restart).
+                var tracker = system.ActorOf(SocketHolderTrackerActor.Props(holderTable, images, digestCache, tracking, ebpf), "holders");
                 QueueIdentity? identity = null;
                 if (locator is not null)
                 {
@@ -174,7 +194,18 @@ public sealed class DafDaemon
             TryWriteStats(stats);
         });
 
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch (Exception e) when (SocketErrorIn(e) is { } socketError)
+        {
+            // Remoting could not listen for ctl-fw (port taken, typically another app-fw).
+            foreach (var q in queues) q.Dispose();
+            await Console.Error.WriteLineAsync(
+                $"app-fw: cannot listen for ctl-fw on 127.0.0.1:{hocon.GetInt(ControlRemoting.PortPath)}: {socketError.Message} (see --control-port)");
+            return 1;
+        }
         Console.Out.WriteLine($"app-fw: ready ({string.Join(' ', queues.Select(q => $"{q.Chain.ToString().ToUpperInvariant()}={q.Config.QueueNumber}"))})");
         Console.Out.Flush();
         await host.WaitForShutdownAsync();
@@ -186,6 +217,13 @@ public sealed class DafDaemon
     }
 
     private const int SIGUSR1 = 10;
+
+    private static SocketException? SocketErrorIn(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is SocketException socketError) return socketError;
+        return null;
+    }
 
     private void TryWriteStats(StatsReport stats)
     {

@@ -1,14 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 namespace Daf.Actors.Tracking;
 
-/// <summary>A batch of decoded events, in ring order, for <see cref="SocketHolderTrackerActor"/>.</summary>
+/// <summary>A batch of decoded events, in ring order, for <see cref="SocketHolderTrackerActor"/> from a source other than the eBPF reader's subscription (tests, replays).</summary>
 public sealed record ApplyTrackingEvents(IReadOnlyList<TrackingEvent> Events);
-
-/// <summary>Events were lost (ring buffer full, reader restarted): the tracker rebuilds everything from /proc.</summary>
-public sealed record TrackingResyncNeeded
-{
-    public static readonly TrackingResyncNeeded Instance = new();
-}
 
 /// <summary>
 /// A packet needed socket <paramref name="Inode"/> and the table has no holder for it (io_uring, lost events):

@@ -11,15 +11,16 @@ namespace Daf.Actors.Tracking;
 
 /// <summary>
 /// Owns the <see cref="SocketHolderTable"/>: fills it with one walk of every /proc/PID/fd at start, then keeps it
-/// current from eBPF events (<see cref="ApplyTrackingEvents"/>): FD_SOCKET sets a descriptor, FD_CLOSED and
+/// current from eBPF events (<see cref="TrackingEventsReceived"/> from the reader it subscribes to, or
+/// <see cref="ApplyTrackingEvents"/>): FD_SOCKET sets a descriptor, FD_CLOSED and
 /// FD_RANGE_CLOSED close them, FORK copies the parent's table to the child, EXIT drops the process (its sockets keep
 /// it for the grace delay), EXEC and FDS_RECEIVED re-read that one process's /proc/PID/fd (coalesced, at most
 /// <see cref="TrackingOptions.DescriptorRereadsPerSecond"/>). Events older than the /proc read that already
-/// covers them are skipped. Lost events (<see cref="TrackingResyncNeeded"/>) mean a full walk; so does a socket
+/// covers them are skipped. Lost events (<see cref="TrackingEventsLost"/>) mean a full walk; so does a socket
 /// nobody announced (<see cref="FindSocketHolders"/>), at most <see cref="TrackingOptions.FallbackScansPerSecond"/>
 /// times a second whatever the number of requests.
-/// It is also the parent of one <see cref="ProcessScannerActor"/> per process seen holding a socket, and forwards
-/// exec, mapping and exit events to it.
+/// It is also the parent of one <see cref="ProcessScannerActor"/> per process seen holding a socket (and, with
+/// <see cref="TrackingOptions.ReadOnExec"/>, per process seen exec'ing), and forwards exec, mapping and exit events to it.
 /// </summary>
 /// <remarks>
 /// Supervision: a failure restarts this actor (the parent's default strategy). Its scanners are stopped with it;
@@ -36,6 +37,7 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
     private readonly ProcessIdentityReader _reader;
     private readonly TrackingOptions _options;
     private readonly string _procRoot;
+    private readonly IActorRef? _eventReader;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private readonly Dictionary<int, IActorRef> _scanners = [];
@@ -47,12 +49,14 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
     private long _rereadWindowStart;
     private int _rereadsInWindow;
     private long _nextFallbackAllowed;
-    private bool _fallbackPending;
+    private bool _fallbackPending, _resyncPending;
     private long _eventsApplied, _eventsSkipped, _fullScans, _fallbackScans, _fallbackRequests, _rereads;
     private TimeSpan _lastFullScan;
 
+    /// <param name="eventReader">The <see cref="EbpfEventReaderActor"/> to subscribe to; null: events come as
+    /// <see cref="ApplyTrackingEvents"/> (or not at all, and only fallback scans update the table).</param>
     public SocketHolderTrackerActor(SocketHolderTable table, ProcessImageStore images, ProcessIdentityReader reader,
-        TrackingOptions options, string procRoot = "/proc")
+        TrackingOptions options, IActorRef? eventReader = null, string procRoot = "/proc")
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(images);
@@ -67,11 +71,16 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         _reader = reader;
         _options = options;
         _procRoot = procRoot;
-        Receive<ApplyTrackingEvents>(batch => Apply(batch.Events));
-        Receive<TrackingEventsReceived>(OnTrackingEvents);
-        Receive<TrackingEventsLost>(_ => FullScan());
-        Receive<TrackingSubscribed>(_ => { });
-        Receive<TrackingResyncNeeded>(_ => FullScan());
+        _eventReader = eventReader;
+        Receive<TrackingEventsReceived>(OnEventsReceived);
+        Receive<ApplyTrackingEvents>(batch => Apply(batch.Events.ToArray()));
+        Receive<TrackingEventsLost>(OnEventsLost);
+        Receive<Resync>(_ =>
+        {
+            _resyncPending = false;
+            FullScan();
+        });
+        Receive<TrackingSubscribed>(OnSubscribed);
         Receive<FindSocketHolders>(OnFindSocketHolders);
         Receive<ExpireHolders>(_ => ScheduleExpiry());
         Receive<ReadPendingDescriptors>(_ => ReadPendingDescriptorTables());
@@ -82,72 +91,97 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(SocketHolderTable table, ProcessImageStore images, ProcessIdentityReader reader,
-        TrackingOptions options, string procRoot = "/proc") =>
-        Akka.Actor.Props.Create(() => new SocketHolderTrackerActor(table, images, reader, options, procRoot));
+        TrackingOptions options, IActorRef? eventReader = null, string procRoot = "/proc") =>
+        Akka.Actor.Props.Create(() => new SocketHolderTrackerActor(table, images, reader, options, eventReader, procRoot));
 
     /// <summary>The tracker with scanners that read processes as <paramref name="options"/> say, sharing <paramref name="cache"/>.</summary>
-    public static Props Props(SocketHolderTable table, ProcessImageStore images, ObjectDigestCache cache, TrackingOptions options) =>
-        Props(table, images, new ProcessIdentityReader(cache, options.IdentityOptions), options);
+    public static Props Props(SocketHolderTable table, ProcessImageStore images, ObjectDigestCache cache, TrackingOptions options,
+        IActorRef? eventReader = null) =>
+        Props(table, images, new ProcessIdentityReader(cache, options.IdentityOptions), options, eventReader);
 
     /// <summary>CLOCK_MONOTONIC in nanoseconds, the clock of the events' timestamps (bpf_ktime_get_ns).</summary>
     public static ulong MonotonicNanoseconds() => Stopwatch.Frequency == 1_000_000_000
         ? (ulong)Stopwatch.GetTimestamp()
         : (ulong)(Stopwatch.GetTimestamp() * (1_000_000_000.0 / Stopwatch.Frequency));
 
-    protected override void PreStart() => FullScan();
-
-    private void Apply(IReadOnlyList<TrackingEvent> events)
+    protected override void PreStart()
     {
-        foreach (TrackingEvent e in events)
-            Count(Apply(e));
-        ReadPendingDescriptorTables();
-        ScheduleExpiry();
+        FullScan();
+        // Idempotent at the reader, so a restarted tracker may subscribe again.
+        _eventReader?.Tell(new SubscribeTrackingEvents(Self));
     }
 
-    /// <summary>A pooled batch from the eBPF event reader (subscribed with <see cref="SubscribeTrackingEvents"/>).</summary>
-    private void OnTrackingEvents(TrackingEventsReceived batch)
+    private void OnSubscribed(TrackingSubscribed subscribed)
+    {
+        if (!subscribed.Tracking)
+        {
+            _log.Warning("eBPF tracking is off: socket holders are learnt only from fallback scans of /proc");
+            return;
+        }
+        // Events flow from now on; what changed between the start-up scan and the subscription is read again.
+        FullScan();
+    }
+
+    /// <summary>
+    /// Rescans once the notices and batches already queued are handled: several notices (a lagging subscriber is told
+    /// again for each stretch it missed) make one walk, and the batches before it are skipped cheaply by timestamp.
+    /// </summary>
+    private void OnEventsLost(TrackingEventsLost lost)
+    {
+        _log.Warning("{0} tracking events lost ({1}): rescanning /proc", lost.Events, lost.Cause);
+        if (_resyncPending)
+            return;
+        _resyncPending = true;
+        Self.Tell(Resync.Instance);
+    }
+
+    private void OnEventsReceived(TrackingEventsReceived received)
     {
         try
         {
-            foreach (ref readonly TrackingEvent e in batch.Events)
-                Count(Apply(e));
+            Apply(received.Events);
         }
         finally
         {
-            batch.Release();
+            received.Release();
+        }
+    }
+
+    private void Apply(ReadOnlySpan<TrackingEvent> events)
+    {
+        foreach (ref readonly TrackingEvent e in events)
+        {
+            if (Apply(e))
+                _eventsApplied++;
+            else
+                _eventsSkipped++;
         }
         ReadPendingDescriptorTables();
         ScheduleExpiry();
-    }
-
-    private void Count(bool applied)
-    {
-        if (applied)
-            _eventsApplied++;
-        else
-            _eventsSkipped++;
     }
 
     private bool Apply(in TrackingEvent e)
     {
-        int tgid = e.Tgid;
+        int tgid = (int)e.Pid;
         switch (e.Kind)
         {
             case BpfEventKind.ProcessFork:
-                if (IsCoveredByRead(tgid, e.TimestampNanoseconds))
+                if (IsCoveredByRead(tgid, Timestamp(e)))
                     return false;
                 _table.Fork((int)e.Process.ParentPid, tgid);
                 EnsureScanner(tgid);
                 return true;
             case BpfEventKind.ProcessExec:
                 // Close-on-exec descriptors are gone: read the table again. The image starts afresh.
-                if (!_table.HoldsSockets(tgid))
-                    return false;
-                _pendingRereads.Add(tgid);
+                bool holder = _table.HoldsSockets(tgid);
+                if (holder)
+                    _pendingRereads.Add(tgid);
                 if (_scanners.TryGetValue(tgid, out IActorRef? execed))
                     execed.Tell(ProcessExeced.Instance);
+                else if (holder || _options.ReadOnExec)
+                    StartScanner(tgid);
                 else
-                    EnsureScanner(tgid);
+                    return false;
                 return true;
             case BpfEventKind.ProcessExit:
                 _table.RemoveProcess(tgid);
@@ -157,18 +191,18 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
                     exited.Tell(ProcessExited.Instance);
                 return true;
             case BpfEventKind.FdSocket:
-                if (IsCoveredByRead(tgid, e.TimestampNanoseconds) || e.Descriptor.Fd < 0 || e.Descriptor.Inode == 0)
+                if (IsCoveredByRead(tgid, Timestamp(e)) || e.Descriptor.Fd < 0 || e.Descriptor.Inode == 0)
                     return false;
                 _table.SetDescriptor(tgid, e.Descriptor.Fd, e.Descriptor.Inode);
                 EnsureScanner(tgid);
                 return true;
             case BpfEventKind.FdClosed:
-                if (IsCoveredByRead(tgid, e.TimestampNanoseconds))
+                if (IsCoveredByRead(tgid, Timestamp(e)))
                     return false;
                 _table.CloseDescriptor(tgid, e.Descriptor.Fd);
                 return true;
             case BpfEventKind.FdRangeClosed:
-                if (IsCoveredByRead(tgid, e.TimestampNanoseconds))
+                if (IsCoveredByRead(tgid, Timestamp(e)))
                     return false;
                 _table.CloseRange(tgid, e.Descriptor.Fd, e.Descriptor.FdLast);
                 return true;
@@ -186,14 +220,25 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         }
     }
 
+    private static ulong Timestamp(in TrackingEvent e) => e.Type switch
+    {
+        TrackingEventType.Process => e.Process.TimestampNanoseconds,
+        TrackingEventType.Descriptor => e.Descriptor.TimestampNanoseconds,
+        _ => e.Mapping.TimestampNanoseconds,
+    };
+
     /// <summary>A /proc read of the process that began after the event already shows its effect.</summary>
     private bool IsCoveredByRead(int tgid, ulong timestamp) =>
         timestamp < _fullScanStartedAt || (_descriptorsReadAt.TryGetValue(tgid, out ulong readAt) && timestamp < readAt);
 
     private void EnsureScanner(int tgid)
     {
-        if (!_table.HoldsSockets(tgid) || _scanners.ContainsKey(tgid))
-            return;
+        if (_table.HoldsSockets(tgid) && !_scanners.ContainsKey(tgid))
+            StartScanner(tgid);
+    }
+
+    private void StartScanner(int tgid)
+    {
         long sequence = Interlocked.Increment(ref s_scannerSequence);
         _scanners.Add(tgid, Context.ActorOf(ProcessScannerActor.Props(tgid, _reader, _images, _options), $"scanner-{tgid}-{sequence}"));
     }
@@ -320,6 +365,11 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
     private HolderTrackerStats Stats() => new(
         _table.SocketCount, _table.ThreadGroups.Count, _scanners.Count, _eventsApplied, _eventsSkipped,
         _fullScans, _fallbackScans, _fallbackRequests, _rereads, _lastFullScan);
+
+    private sealed record Resync
+    {
+        public static readonly Resync Instance = new();
+    }
 
     private sealed record ExpireHolders
     {

@@ -22,6 +22,12 @@ public sealed record TrackingOptions(
     /// <summary>How scanners read a process (<see cref="IncludeAllFileBacked"/>).</summary>
     public ProcessIdentityOptions IdentityOptions => ProcessIdentityOptions.Default with { IncludeAllFileBacked = IncludeAllFileBacked };
 
+    /// <summary>
+    /// Read the image of every process that execs, holder or not yet: a program that opens a socket, sends and
+    /// exits within a millisecond is then judged by the image read since its exec. Off: only holders are read.
+    /// </summary>
+    public bool ReadOnExec { get; init; } = true;
+
     /// <summary>Full /proc walks at most per second to find the holders of a socket no event announced.</summary>
     public int FallbackScansPerSecond { get; init; } = 2;
 
