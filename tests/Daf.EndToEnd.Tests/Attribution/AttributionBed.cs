@@ -69,7 +69,19 @@ public sealed class AttributionBed : IDisposable
     public string[] UdpToReceiver => ["udp", Receiver.Address, Receiver.Port.ToString()];
 
     /// <summary>The python3 driver's command line (<see cref="DriverScript"/>).</summary>
-    public string[] DriverCommand(params string[] steps) => ["python3", "-u", "-c", DriverScript.Source, Files.Gates, .. steps];
+    public string[] DriverCommand(params string[] steps) => ["python3", "-u", DriverPath, Files.Gates, .. steps];
+
+    /// <summary>The driver script, written once into the bed's directory (short command lines in failure messages).</summary>
+    private string DriverPath
+    {
+        get
+        {
+            string path = Path.Combine(Files.Root, "driver.py");
+            if (!File.Exists(path))
+                File.WriteAllText(path, DriverScript.Source);
+            return path;
+        }
+    }
 
     /// <summary>Runs the driver in A to completion; fails the test when it does not end well.</summary>
     public ExecResult Drive(params string[] steps) => RunIn(Net.A, DriverCommand(steps));
