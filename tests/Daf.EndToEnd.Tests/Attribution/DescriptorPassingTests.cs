@@ -68,12 +68,13 @@ public sealed class DescriptorPassingTests
         server.ExpectLine(l => l.StartsWith("conn 1 ", StringComparison.Ordinal), "the first child's report");
         server.ExpectLine(l => l.StartsWith("conn 2 ", StringComparison.Ordinal), "the second child's report");
 
-        Assert.Contains("hello", first.Stdout, StringComparison.Ordinal);
-        Assert.Contains("conn 1 nothing", server.StdoutLines);
-        Assert.Contains("conn 2 got data-to-plain-child", server.StdoutLines);
         var stats = bed.Daemon.RequestStats();
-        Assert.True(stats.Queue(1).Dropped > 0, $"the INPUT queue dropped nothing: {stats}");
-        Assert.Contains("hello", second.Stdout, StringComparison.Ordinal);
+        string why = $"server: {server.Stdout}\nstats: {stats}\napp-fw stderr: {bed.Daemon.Stderr.Trim()}";
+        Assert.True(first.Stdout.Contains("hello", StringComparison.Ordinal) && second.Stdout.Contains("hello", StringComparison.Ordinal),
+            $"both connections should be accepted by the plain listener: {first.Describe()}\n{second.Describe()}\n{why}");
+        Assert.True(server.StdoutLines.Contains("conn 1 nothing"), $"the child mapping the blocked library should receive nothing: {why}");
+        Assert.True(server.StdoutLines.Contains("conn 2 got data-to-plain-child"), $"the plain child should receive its data: {why}");
+        Assert.True(stats.Queue(1).Dropped > 0, $"the INPUT queue dropped nothing: {why}");
         bed.StopDaemonCleanly();
     }
 
