@@ -30,7 +30,9 @@ catch (RulesFileException e)
 
 try
 {
-    Directory.CreateDirectory(options.StateDirectory);
+    // 0700 when we create it: it holds the control key.
+    if (!OperatingSystem.IsWindows())
+        Directory.CreateDirectory(options.StateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 }
 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
 {

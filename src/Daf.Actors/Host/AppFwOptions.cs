@@ -26,6 +26,8 @@ public sealed record AppFwOptions
     public string? EbpfObjectPath { get; init; }
     public string? RulesFile { get; init; }
     public string StateDirectory { get; init; } = "/run/daf";
+    /// <summary>--control-port: the loopback port ctl-fw talks to; null means hocon's akka.remote.dot-netty.tcp.port.</summary>
+    public int? ControlPort { get; init; }
     public bool ShowHelp { get; init; }
 
     public const int DefaultBatchTimeoutMicroseconds = 50;
@@ -56,7 +58,8 @@ public sealed record AppFwOptions
           -c, --pkt-prefetch N   read up to N packets per receive call (default 64)
           -e, --ebpf-obj PATH    eBPF object with the tracing programs (default: syscall_probe.o beside app-fw)
               --rules FILE       load rules from FILE (one ctl-fw command per line, '#' comments)
-              --state-dir DIR    runtime files: stats.json (default /run/daf)
+              --state-dir DIR    runtime files: stats.json, control.pfx (default /run/daf)
+              --control-port N   serve ctl-fw on 127.0.0.1 port N (default 4780)
           -h, --help             show this help
 
         Signals: SIGTERM/SIGINT stop cleanly; SIGUSR1 writes STATE_DIR/stats.json.
@@ -104,6 +107,7 @@ public sealed record AppFwOptions
                     "-e" or "--ebpf-obj" => options with { EbpfObjectPath = NonEmpty(arg, Value()) },
                     "--rules" => options with { RulesFile = NonEmpty(arg, Value()) },
                     "--state-dir" => options with { StateDirectory = NonEmpty(arg, Value()) },
+                    "--control-port" => options with { ControlPort = ParseInt(arg, Value(), 1, ushort.MaxValue) },
                     _ when inlineValue is null && arg.StartsWith('-') => throw new OptionException($"unknown option {arg}"),
                     _ when inlineValue is not null => throw new OptionException($"unknown option {arg}"),
                     _ => throw new OptionException($"unexpected argument '{arg}'"),

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
+using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Akka;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
+using Daf.Actors.Control;
 using Daf.Actors.Queue;
 using Daf.Actors.Rules;
 using Daf.Actors.Stats;
@@ -79,6 +83,20 @@ public sealed class DafDaemon
         var cell = new RuleSetCell(_initialRules, 1);
         var stats = new StatsReport(queues.Select(q => (q.Chain, q.Config.QueueNumber, q.Counters)).ToList(), cell, started);
         var hocon = LoadHocon();
+        // Control channel (ctl-fw): the certificate both ends present, and the port.
+        X509Certificate2 controlCertificate;
+        try
+        {
+            controlCertificate = ControlCertificate.LoadOrCreate(_options.StateDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            foreach (var q in queues) q.Dispose();
+            await Console.Error.WriteLineAsync($"app-fw: cannot create or load {ControlCertificate.PathIn(_options.StateDirectory)}: {e.Message}");
+            return 1;
+        }
+        if (_options.ControlPort is { } controlPort) hocon = ControlRemoting.PortConfig(controlPort).WithFallback(hocon);
+        var controlTimeout = hocon.GetTimeSpan("daf.control.request-timeout", TimeSpan.FromSeconds(5));
         var drainTimeout = hocon.GetTimeSpan("daf.shutdown.drain-timeout", TimeSpan.FromSeconds(1));
 
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
@@ -93,6 +111,7 @@ public sealed class DafDaemon
         builder.Services.AddAkka("app-fw", (akka, _) =>
         {
             akka.AddHocon(hocon, HoconAddMode.Prepend);
+            akka.AddSetup(ControlRemoting.SslSetup(controlCertificate));
             akka.ConfigureLoggers(l =>
             {
                 l.ClearLoggers();
@@ -104,6 +123,7 @@ public sealed class DafDaemon
                 system.ActorOf(EbpfEventReaderActor.Props(ebpfObject), "ebpf-events");
                 var store = system.ActorOf(RuleStoreActor.Props(holder, cell), "rules");
                 registry.Register<RuleStoreActor>(store);
+                system.ActorOf(ControlEndpointActor.Props(store, controlTimeout).WithDispatcher(DafDispatchers.Control), ControlRemoting.EndpointName);
                 foreach (var q in queues)
                 {
                     var settings = new QueueSettings(q.Chain, q.Config, _options.BatchCount, _options.BatchTimeoutMicroseconds);
@@ -127,7 +147,18 @@ public sealed class DafDaemon
             TryWriteStats(stats);
         });
 
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch (Exception e) when (SocketErrorIn(e) is { } socketError)
+        {
+            // Remoting could not listen for ctl-fw (port taken, typically another app-fw).
+            foreach (var q in queues) q.Dispose();
+            await Console.Error.WriteLineAsync(
+                $"app-fw: cannot listen for ctl-fw on 127.0.0.1:{hocon.GetInt(ControlRemoting.PortPath)}: {socketError.Message} (see --control-port)");
+            return 1;
+        }
         Console.Out.WriteLine($"app-fw: ready ({string.Join(' ', queues.Select(q => $"{q.Chain.ToString().ToUpperInvariant()}={q.Config.QueueNumber}"))})");
         Console.Out.Flush();
         await host.WaitForShutdownAsync();
@@ -138,6 +169,13 @@ public sealed class DafDaemon
     }
 
     private const int SIGUSR1 = 10;
+
+    private static SocketException? SocketErrorIn(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is SocketException socketError) return socketError;
+        return null;
+    }
 
     private void TryWriteStats(StatsReport stats)
     {

@@ -8,4 +8,6 @@ public static class DafDispatchers
     public const string QueueReader = "daf.dispatchers.queue-reader";
     /// <summary>A dedicated thread per verdict batcher.</summary>
     public const string Batcher = "daf.dispatchers.verdict-batcher";
+    /// <summary>The control endpoint's own thread, apart from the data plane and the default pool.</summary>
+    public const string Control = "daf.dispatchers.control";
 }

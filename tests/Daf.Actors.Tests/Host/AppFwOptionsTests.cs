@@ -85,4 +85,16 @@ public sealed class AppFwOptionsTests
                      "--rules", "--state-dir", "--help" })
             Assert.Contains(option, AppFwOptions.Usage);
     }
+
+    [Fact]
+    public void Control_port_defaults_to_hocon_and_is_overridable()
+    {
+        Assert.Null(Parse().ControlPort);
+        Assert.Equal(4781, Parse("--control-port", "4781").ControlPort);
+        Assert.Equal(9, Parse("--control-port=9").ControlPort);
+        Assert.Equal("option --control-port: '0' is not a whole number from 1 to 65535", Error("--control-port", "0"));
+        Assert.Equal("option --control-port: '65536' is not a whole number from 1 to 65535", Error("--control-port", "65536"));
+        Assert.Equal("option --control-port needs a value", Error("--control-port"));
+        Assert.Contains("--control-port", AppFwOptions.Usage);
+    }
 }
