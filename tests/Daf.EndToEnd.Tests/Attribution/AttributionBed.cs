@@ -57,6 +57,18 @@ public sealed class AttributionBed : IDisposable
     public AppFwDaemon StartSenderFirewall(string rules, params string[] args) =>
         StartFirewall(Net.A, "OUTPUT", 0, ["udp"], rules, args);
 
+    /// <summary>
+    /// The most common setup: a freshly built library whose digest a DROP rule names, app-fw judging A's UDP
+    /// OUTPUT, a receiver in B. Returns the library's path.
+    /// </summary>
+    public string StartBlockingLibrary(int ipVersion = 4)
+    {
+        string blocked = Files.BuildLibrary("libblocked.so");
+        StartSenderFirewall($"-A -c OUTPUT --sng-hash {ProgramCopies.DigestOf(blocked)} -v DROP");
+        StartReceiver(ipVersion);
+        return blocked;
+    }
+
     /// <summary>A tagged receiver in B (or <paramref name="ns"/>) on its address of <paramref name="ipVersion"/>.</summary>
     public TaggedUdpReceiver StartReceiver(int ipVersion, string? ns = null, bool echo = false)
     {
@@ -126,6 +138,17 @@ public sealed class AttributionBed : IDisposable
         throw new Xunit.Sdk.XunitException(
             $"should have arrived but did not: [{string.Join(", ", missing)}]; should have been dropped but arrived: [{string.Join(", ", leaked)}]\n" +
             $"arrived: [{string.Join(", ", arrived)}]\nstats: {stats}\napp-fw stderr: {Daemon.Stderr.Trim()}");
+    }
+
+    /// <summary>
+    /// The usual end of a case: once <paramref name="packets"/> are decided, exactly the expected tags
+    /// arrived, none of them unattributed, and the daemon is alive and stops cleanly.
+    /// </summary>
+    public void AssertJudged(long packets, string[] delivered, string[] dropped)
+    {
+        AssertDelivery(Delivered(packets), delivered, dropped);
+        AssertAllAttributed();
+        StopDaemonCleanly();
     }
 
     /// <summary>When the daemon reports `unattributed`, none of the judged packets may have been unattributed.</summary>

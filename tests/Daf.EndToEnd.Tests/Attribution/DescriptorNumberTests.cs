@@ -11,31 +11,23 @@ public sealed class DescriptorNumberTests
     public void A_socket_moved_to_a_descriptor_number_above_255_keeps_its_holder(int fd)
     {
         using var bed = new AttributionBed();
-        string blocked = bed.Files.BuildLibrary("libblocked.so");
-        bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {ProgramCopies.DigestOf(blocked)} -v DROP");
-        bed.StartReceiver(4);
+        string blocked = bed.StartBlockingLibrary();
 
         bed.Drive(["load", blocked, .. bed.UdpToReceiver, "move", fd.ToString(), "send", "high-fd-blocked"]);
         bed.Drive([.. bed.UdpToReceiver, "move", fd.ToString(), "send", "high-fd-plain"]);
 
-        bed.AssertDelivery(bed.Delivered(2), delivered: ["high-fd-plain"], dropped: ["high-fd-blocked"]);
-        bed.AssertAllAttributed();
-        bed.StopDaemonCleanly();
+        bed.AssertJudged(2, delivered: ["high-fd-plain"], dropped: ["high-fd-blocked"]);
     }
 
     [Fact]
     public void The_thousandth_socket_of_a_process_is_judged_by_its_holder()
     {
         using var bed = new AttributionBed();
-        string blocked = bed.Files.BuildLibrary("libblocked.so");
-        bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {ProgramCopies.DigestOf(blocked)} -v DROP");
-        bed.StartReceiver(4);
+        string blocked = bed.StartBlockingLibrary();
 
         bed.Drive(["load", blocked, "fill", "999", .. bed.UdpToReceiver, "send", "thousandth-blocked"]);
         bed.Drive(["fill", "999", .. bed.UdpToReceiver, "send", "thousandth-plain"]);
 
-        bed.AssertDelivery(bed.Delivered(2), delivered: ["thousandth-plain"], dropped: ["thousandth-blocked"]);
-        bed.AssertAllAttributed();
-        bed.StopDaemonCleanly();
+        bed.AssertJudged(2, delivered: ["thousandth-plain"], dropped: ["thousandth-blocked"]);
     }
 }

@@ -10,16 +10,12 @@ public sealed class DescriptorPassingTests
     public void Dup2_and_close_of_the_original_descriptor_keeps_the_process_a_holder()
     {
         using var bed = new AttributionBed();
-        string blocked = bed.Files.BuildLibrary("libblocked.so");
-        bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {ProgramCopies.DigestOf(blocked)} -v DROP");
-        bed.StartReceiver(4);
+        string blocked = bed.StartBlockingLibrary();
 
         bed.Drive(["load", blocked, .. bed.UdpToReceiver, "move", "40", "send", "dup2-blocked"]);
         bed.Drive([.. bed.UdpToReceiver, "move", "40", "send", "dup2-plain"]);
 
-        bed.AssertDelivery(bed.Delivered(2), delivered: ["dup2-plain"], dropped: ["dup2-blocked"]);
-        bed.AssertAllAttributed();
-        bed.StopDaemonCleanly();
+        bed.AssertJudged(2, delivered: ["dup2-plain"], dropped: ["dup2-blocked"]);
     }
 
     /// <summary>
@@ -33,9 +29,7 @@ public sealed class DescriptorPassingTests
     public void A_socket_passed_over_scm_rights_is_judged_by_its_receiver(bool receiverBlocked)
     {
         using var bed = new AttributionBed();
-        string blocked = bed.Files.BuildLibrary("libblocked.so");
-        bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {ProgramCopies.DigestOf(blocked)} -v DROP");
-        bed.StartReceiver(4);
+        string blocked = bed.StartBlockingLibrary();
 
         var run = bed.Drive(["scm", (receiverBlocked ? "child:" : "parent:") + blocked, bed.Receiver.Address, bed.Receiver.Port.ToString()]);
         Assert.Contains("child sent", run.Stdout, StringComparison.Ordinal);

@@ -46,10 +46,7 @@ public sealed class ForkTests
         Thread.Sleep(TimeSpan.FromSeconds(DriverScript.GraceWaitSeconds)); // past the grace delay the spec gives exited holders
         bed.Files.Open("child-alone");
 
-        bed.AssertDelivery(bed.Delivered(4),
-            delivered: ["parent-alone", "child-alone"],
+        bed.AssertJudged(4, delivered: ["parent-alone", "child-alone"],
             dropped: ["shared-from-parent", "shared-from-child"]);
-        bed.AssertAllAttributed();
-        bed.StopDaemonCleanly();
     }
 }

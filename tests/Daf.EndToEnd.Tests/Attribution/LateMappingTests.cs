@@ -10,14 +10,10 @@ public sealed class LateMappingTests
     public void A_library_dlopened_after_the_connection_is_open_blocks_the_next_packets(int ipVersion)
     {
         using var bed = new AttributionBed();
-        string blocked = bed.Files.BuildLibrary("libblocked.so");
-        bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {ProgramCopies.DigestOf(blocked)} -v DROP");
-        bed.StartReceiver(ipVersion);
+        string blocked = bed.StartBlockingLibrary(ipVersion);
 
         bed.Drive([.. bed.UdpToReceiver, "send", "before-dlopen", "load", blocked, "send", "after-dlopen-1", "send", "after-dlopen-2"]);
 
-        bed.AssertDelivery(bed.Delivered(3), delivered: ["before-dlopen"], dropped: ["after-dlopen-1", "after-dlopen-2"]);
-        bed.AssertAllAttributed();
-        bed.StopDaemonCleanly();
+        bed.AssertJudged(3, delivered: ["before-dlopen"], dropped: ["after-dlopen-1", "after-dlopen-2"]);
     }
 }

@@ -23,9 +23,7 @@ public sealed class MemfdTests
         bed.Drive([.. bed.UdpToReceiver, "exec", sender, "from-disk"]);
         bed.Drive([.. bed.UdpToReceiver, "send", "plain-python"]);
 
-        bed.AssertDelivery(bed.Delivered(3), delivered: ["from-disk", "plain-python"], dropped: ["from-memfd"]);
-        bed.AssertAllAttributed();
-        bed.StopDaemonCleanly();
+        bed.AssertJudged(3, delivered: ["from-disk", "plain-python"], dropped: ["from-memfd"]);
     }
 
     /// <summary>An ACCEPT-by-digest rule never matches an unverifiable holder, even one mapping that digest.</summary>
