@@ -32,7 +32,7 @@ public sealed class PacketAttributionActor : ReceiveActor, IWithTimers
     private readonly PacketIdentity _final;
     private readonly List<Waiting> _waiting = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private long _decided, _timedOut;
+    private long _decided, _timedOut, _lastUnattributedLog = long.MinValue / 2;
 
     public PacketAttributionActor(ISocketLookup lookup, IHolderImageSource images, IActorRef tracker, RuleSnapshotHolder rules,
         int counterSlot, AttributionOptions options)
@@ -110,6 +110,17 @@ public sealed class PacketAttributionActor : ReceiveActor, IWithTimers
         {
             Interlocked.Increment(ref counters.Unattributed);
             if (final) _timedOut++;
+            long now = Environment.TickCount64;
+            if (now - _lastUnattributedLog >= 1000)
+            {
+                // At most one line a second: enough to tell why, never a flood.
+                _lastUnattributedLog = now;
+                HolderImages missing = identity.Images;
+                long waited = now - (waiting.Deadline - (long)_options.Wait.TotalMilliseconds);
+                _log.Warning($"{packet.Chain.ToString().ToUpperInvariant()} packet {packet.PacketId} judged without all its holders after {waited} ms: " +
+                    $"flow {(missing.MissingFlow ? "not found" : "found")}, no holders known for socket {missing.MissingHoldersOf}, " +
+                    $"no image of process {missing.MissingImageOf} ({_timedOut} at the bound so far)");
+            }
         }
         _decided++;
         return true;

@@ -41,6 +41,13 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
     private long _found, _notFound, _rateLimited, _unattributable;
 
     public SocketLocator(SockDiagSocket diag, ProcNetSocketReader procNet, SocketLocatorOptions options)
+        : this(diag, procNet, options, null)
+    {
+    }
+
+    /// <param name="sharedCache">A flow cache other locators of the same namespace fill too (each locator still has
+    /// one thread for its slow path); null for a cache of its own.</param>
+    public SocketLocator(SockDiagSocket diag, ProcNetSocketReader procNet, SocketLocatorOptions options, FlowCache? sharedCache)
     {
         ArgumentNullException.ThrowIfNull(diag);
         ArgumentNullException.ThrowIfNull(procNet);
@@ -48,18 +55,18 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
         _diag = diag;
         _procNet = procNet;
         _options = options;
-        _cache = new FlowCache(options.CacheCapacity);
+        _cache = sharedCache ?? new FlowCache(options.CacheCapacity);
         _sharedBucket = NewBucket(Stopwatch.GetTimestamp());
         _lifetimeMs = (long)options.CacheLifetime.TotalMilliseconds;
     }
 
     /// <summary>A locator for the namespace at <paramref name="nsPath"/>: its sockets are made there once.</summary>
-    public static SocketLocator OpenIn(string nsPath, SocketLocatorOptions options)
+    public static SocketLocator OpenIn(string nsPath, SocketLocatorOptions options, FlowCache? sharedCache = null)
     {
         SockDiagSocket diag = SockDiagSocket.OpenIn(nsPath);
         try
         {
-            return new SocketLocator(diag, ProcNetSocketReader.OpenIn(nsPath), options);
+            return new SocketLocator(diag, ProcNetSocketReader.OpenIn(nsPath), options, sharedCache);
         }
         catch
         {

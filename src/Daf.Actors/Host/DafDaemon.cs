@@ -92,10 +92,14 @@ public sealed class DafDaemon
         var holderTable = new SocketHolderTable(tracking.GraceDelay);
         var images = new ProcessImageStore();
         SocketLocator? locator = null;
+        var readerLocators = new List<SocketLocator>();
         try
         {
             locator = SocketLocator.OpenIn("/proc/self/ns/net", new SocketLocatorOptions());
             holderTable.SocketForgotten = inode => locator.Invalidate(inode);
+            // Each reader's first lookup of a new flow uses a locator of its own (one thread each), filling the same cache.
+            foreach (var q in queues)
+                readerLocators.Add(SocketLocator.OpenIn("/proc/self/ns/net", new SocketLocatorOptions(), locator.Cache));
         }
         catch (Exception e) when (e is Daf.Interop.Netlink.NetlinkException or Daf.Interop.Posix.PosixException or IOException)
         {
@@ -174,7 +178,10 @@ public sealed class DafDaemon
                 foreach (var (q, slot) in queues.Select((q, i) => (q, i)))
                 {
                     var settings = new QueueSettings(q.Chain, q.Config, _options.BatchCount, _options.BatchTimeoutMicroseconds) { CounterSlot = slot };
-                    system.ActorOf(QueueReaderActor.Props(settings, q.Socket, holder, q.Signals, q.Counters, _clock, identity),
+                    var queueIdentity = identity;
+                    if (identity is not null && q.Chain != Chain.Forward && readerLocators.Count > slot && readerLocators[slot] is { } own)
+                        queueIdentity = identity with { FirstLookup = own };
+                    system.ActorOf(QueueReaderActor.Props(settings, q.Socket, holder, q.Signals, q.Counters, _clock, queueIdentity),
                         $"queue-{q.Config.QueueNumber}");
                 }
 
@@ -212,6 +219,7 @@ public sealed class DafDaemon
 
         foreach (var q in queues) q.Dispose();
         locator?.Dispose();
+        foreach (var own in readerLocators) own.Dispose();
         TryWriteStats(stats);
         return 0;
     }

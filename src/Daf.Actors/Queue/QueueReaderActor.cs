@@ -163,6 +163,9 @@ public sealed class QueueReaderActor : UntypedActor
             ref readonly var packet = ref batch[i];
             var verdict = Judge(snapshot, chain, _settings.CounterSlot, batch.Payload(i), identity, out var headers, out var urgent,
                 out var isDeferred, ref malformed);
+            if (isDeferred && identity!.Images.MissingFlow && _queueIdentity!.FirstLookup is { } firstLookup
+                && LookUpFirst(firstLookup, chain, headers, packet.HasUid ? packet.Uid : null))
+                verdict = snapshot.Judge(chain, headers, _settings.CounterSlot, identity, out isDeferred);
             if (isDeferred)
             {
                 deferred++;
@@ -184,6 +187,20 @@ public sealed class QueueReaderActor : UntypedActor
             Volatile.Write(ref _counters.IdentityLookups, identity.Lookups);
             if (deferred != 0) Volatile.Write(ref _counters.Deferred, _counters.Deferred + deferred);
             if (unattributed != 0) Interlocked.Add(ref _counters.Unattributed, unattributed);
+        }
+    }
+
+    /// <summary>The slow socket lookup for a flow seen for the first time; true when it found (and cached) the socket.</summary>
+    private bool LookUpFirst(ISocketLookup lookup, Chain chain, in PacketHeaders headers, uint? uid)
+    {
+        try
+        {
+            return lookup.Lookup(headers, SocketLocator.LocalSideOf(chain), uid).Status == SocketLookupStatus.Found;
+        }
+        catch (Daf.Interop.Netlink.NetlinkException e)
+        {
+            _log.Warning("queue {0}: socket lookup failed: {1}", _settings.Queue.QueueNumber, e.Message);
+            return false;
         }
     }
 
