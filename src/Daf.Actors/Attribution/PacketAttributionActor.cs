@@ -80,6 +80,7 @@ public sealed class PacketAttributionActor : ReceiveActor, IWithTimers
         if (!final && !waiting.SocketFound && packet.Chain != Chain.Forward)
         {
             SocketLookupStatus status = LookUp(packet);
+            waiting.LastLookup = status;
             if (status == SocketLookupStatus.RateLimited)
                 return false;
             // NotFound or Unattributable: nothing will turn up by waiting.
@@ -118,7 +119,7 @@ public sealed class PacketAttributionActor : ReceiveActor, IWithTimers
                 HolderImages missing = identity.Images;
                 long waited = now - (waiting.Deadline - (long)_options.Wait.TotalMilliseconds);
                 _log.Warning($"{packet.Chain.ToString().ToUpperInvariant()} packet {packet.PacketId} judged without all its holders after {waited} ms: " +
-                    $"flow {(missing.MissingFlow ? "not found" : "found")}, no holders known for socket {missing.MissingHoldersOf}, " +
+                    $"flow {(missing.MissingFlow ? "not found" : "found")} (lookup: {waiting.LastLookup?.ToString() ?? "none"}), no holders known for socket {missing.MissingHoldersOf}, " +
                     $"no image of process {missing.MissingImageOf} ({_timedOut} at the bound so far)");
             }
         }
@@ -153,6 +154,7 @@ public sealed class PacketAttributionActor : ReceiveActor, IWithTimers
         public long Deadline { get; } = deadline;
         public bool SocketFound { get; set; }
         public ulong AskedTrackerFor { get; set; }
+        public SocketLookupStatus? LastLookup { get; set; }
     }
 
     private sealed record RetryWaiting
