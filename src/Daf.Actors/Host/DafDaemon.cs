@@ -165,8 +165,11 @@ public sealed class DafDaemon
                 system.ActorOf(ControlEndpointActor.Props(store, controlTimeout).WithDispatcher(DafDispatchers.Control), ControlRemoting.EndpointName);
                 // Without the eBPF object the tracker still learns holders from its start scan and from rate-limited
                 // fallback scans for sockets nobody announced: identity rules work, first packets wait longer.
-                // The tracker subscribes itself to the eBPF reader (again after a restart).
-                var tracker = system.ActorOf(SocketHolderTrackerActor.Props(holderTable, images, digestCache, tracking, ebpf), "holders");
+                // The tracker subscribes itself to the eBPF reader (again after a restart). It runs only while some
+                // rule has identity criteria: with none, judging never asks for holders and following every process
+                // would be pure cost.
+                var tracker = system.ActorOf(IdentityTrackingActor.Props(holder, images,
+                    () => SocketHolderTrackerActor.Props(holderTable, images, digestCache, tracking, ebpf)), "identity");
                 QueueIdentity? identity = null;
                 if (locator is not null)
                 {
