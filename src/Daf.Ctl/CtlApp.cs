@@ -37,7 +37,7 @@ public static class CtlApp
         switch (line.Mode)
         {
             case CtlMode.Help:
-                env.Output.Write(CtlCommandLine.Usage);
+                env.Output.WriteLine(CtlCommandLine.Usage);
                 return ExitCodes.Done;
             case CtlMode.HashFiles:
                 return HashPrinter.PrintFiles(line.HashPaths, env.Output, env.Error) ? ExitCodes.Done : ExitCodes.Usage;

@@ -75,8 +75,8 @@ public sealed record AppFwOptions
           -S, --skip-ns-switch   accepted for compatibility; no effect: app-fw never switches namespace per
                                  packet (one netlink socket per namespace, made once)
               --attrib-wait MS   longest wait for a packet's holders before it is judged without them (default 200)
-              --rules FILE       load rules from FILE (one ctl-fw command per line, '#' comments)
-              --state-dir DIR    runtime files: stats.json, control.pfx (default /run/daf)
+              --rules FILE       seed the rules from FILE when STATE_DIR/rules does not exist yet
+              --state-dir DIR    runtime files: rules, stats.json, control.pfx (default /run/daf)
               --control-port N   serve ctl-fw on 127.0.0.1 port N (default 4780)
           -h, --help             show this help
 
