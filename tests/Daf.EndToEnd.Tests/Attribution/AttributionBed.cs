@@ -12,7 +12,7 @@ public sealed class AttributionBed : IDisposable
 {
     public const int ReceiverPort = 5300;
     private static readonly TimeSpan s_driverTimeout = TimeSpan.FromSeconds(25);
-    private static readonly Lazy<string> s_python3 = new(() => ProgramCopies.Installed("python3"));
+    private static readonly Lazy<string> s_python3 = new(RealPython3);
     private static readonly Lazy<string> s_python3Digest = new(() => ProgramCopies.DigestOf(s_python3.Value));
 
     public AttributionBed(bool routed = false)
@@ -34,7 +34,10 @@ public sealed class AttributionBed : IDisposable
     public AppFwDaemon Daemon => _daemon ?? throw new InvalidOperationException("no daemon started");
     public TaggedUdpReceiver Receiver => _receiver ?? throw new InvalidOperationException("no receiver started");
 
-    /// <summary>The python3 executable the driver runs as (symlinks followed) and its digest.</summary>
+    /// <summary>
+    /// The python3 executable the driver runs as, and its digest: the interpreter itself (`sys.executable`,
+    /// symlinks followed), not a launcher such as a pyenv shim that `python3` may name on PATH.
+    /// </summary>
     public static string Python3 => s_python3.Value;
     public static string Python3Digest => s_python3Digest.Value;
 
@@ -81,7 +84,7 @@ public sealed class AttributionBed : IDisposable
     public string[] UdpToReceiver => ["udp", Receiver.Address, Receiver.Port.ToString()];
 
     /// <summary>The python3 driver's command line (<see cref="DriverScript"/>).</summary>
-    public string[] DriverCommand(params string[] steps) => ["python3", "-u", DriverPath, Files.Gates, .. steps];
+    public string[] DriverCommand(params string[] steps) => [Python3, "-u", DriverPath, Files.Gates, .. steps];
 
     /// <summary>The driver script, written once into the bed's directory (short command lines in failure messages).</summary>
     private string DriverPath
@@ -165,6 +168,12 @@ public sealed class AttributionBed : IDisposable
     {
         Assert.False(Daemon.HasExited, $"app-fw died: {Daemon.Stderr.Trim()}");
         Daemon.Stop();
+    }
+
+    private static string RealPython3()
+    {
+        var found = NetnsProcess.Run(["python3", "-c", "import os, sys; print(os.path.realpath(sys.executable))"], TimeSpan.FromSeconds(20)).EnsureSuccess();
+        return found.Stdout.Trim();
     }
 
     public void Dispose()

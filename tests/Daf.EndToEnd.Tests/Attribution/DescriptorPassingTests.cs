@@ -54,11 +54,11 @@ public sealed class DescriptorPassingTests
         using var bed = new AttributionBed();
         string blocked = bed.Files.BuildLibrary("libblocked.so");
         bed.StartFirewall(bed.Net.B, "INPUT", 1, ["tcp"], $"-A -c INPUT --sng-hash {ProgramCopies.DigestOf(blocked)} -v DROP");
-        using var server = bed.Net.Start(bed.Net.B, "python3", "-u", "-c", ForkingServer, bed.Net.B4, "5400", blocked, DriverScript.GraceWaitSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var server = bed.Net.Start(bed.Net.B, AttributionBed.Python3, "-u", "-c", ForkingServer, bed.Net.B4, "5400", blocked, DriverScript.GraceWaitSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         server.ExpectLine(l => l == "listening", "the forking server");
 
-        var first = bed.RunIn(bed.Net.A, "python3", "-u", "-c", Client, bed.Net.B4, "5400", "data-to-blocked-child");
-        var second = bed.RunIn(bed.Net.A, "python3", "-u", "-c", Client, bed.Net.B4, "5400", "data-to-plain-child");
+        var first = bed.RunIn(bed.Net.A, AttributionBed.Python3, "-u", "-c", Client, bed.Net.B4, "5400", "data-to-blocked-child");
+        var second = bed.RunIn(bed.Net.A, AttributionBed.Python3, "-u", "-c", Client, bed.Net.B4, "5400", "data-to-plain-child");
         server.ExpectLine(l => l.StartsWith("conn 1 ", StringComparison.Ordinal), "the first child's report");
         server.ExpectLine(l => l.StartsWith("conn 2 ", StringComparison.Ordinal), "the second child's report");
 

@@ -25,10 +25,10 @@ public sealed class HostileChurnTests
         bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {ProgramCopies.DigestOf(blocked)} -v DROP");
         bed.StartReceiver(4, echo: true);
         string stop = Path.Combine(bed.Files.Gates, "stop-churn");
-        using var hostile = bed.Net.Start(bed.Net.A, "python3", "-u", "-c", Churn, stop);
+        using var hostile = bed.Net.Start(bed.Net.A, AttributionBed.Python3, "-u", "-c", Churn, stop);
         hostile.ExpectLine(l => l == "churning", "the hostile process");
 
-        var client = bed.RunIn(bed.Net.A, "python3", "-u", "-c", EchoClient, bed.Receiver.Address, bed.Receiver.Port.ToString(), Probes.ToString());
+        var client = bed.RunIn(bed.Net.A, AttributionBed.Python3, "-u", "-c", EchoClient, bed.Receiver.Address, bed.Receiver.Port.ToString(), Probes.ToString());
         bed.Drive(["load", blocked, .. bed.UdpToReceiver, "send", "blocked-during-churn-1", "send", "blocked-during-churn-2"]);
         bed.Files.Open("stop-churn");
         string churned = hostile.ExpectLine(l => l.StartsWith("opened ", StringComparison.Ordinal), "the hostile's count");
