@@ -98,11 +98,35 @@ public sealed class AttributionBed : IDisposable
         }
     }
 
-    /// <summary>Runs the driver in A to completion; fails the test when it does not end well.</summary>
-    public ExecResult Drive(params string[] steps) => RunIn(Net.A, DriverCommand(steps));
-
     /// <summary>Starts the driver in A (for steps that wait on gates).</summary>
     public NetnsProcess StartDriver(params string[] steps) => Net.Start(Net.A, DriverCommand(steps));
+
+    /// <summary>
+    /// Runs a sender that holds on until app-fw decided its <paramref name="sends"/> packets, then releases it
+    /// and waits for it to end well. <paramref name="argv"/> names the gate it waits on as `{release}`
+    /// (`gate {release}` for the driver, `@{release}` for the sender program). Cases other than the
+    /// short-lived sender use this, so that each proves its own point and not also case 8's.
+    /// </summary>
+    public void RunHeld(int sends, string ns, params string[] argv)
+    {
+        string gate = $"release-{++_releases}";
+        argv = [.. argv.Select(a => a.Replace(ReleasePlaceholder, gate, StringComparison.Ordinal))];
+        long before = Daemon.RequestStats().Queue(0).Received;
+        var sender = Net.Start(ns, argv);
+        sender.ExpectLine(l => l == $"at {gate}", $"the sender waiting at {gate} after its sends", TimeSpan.FromSeconds(20));
+        AwaitDecided(before + sends);
+        Files.Open(gate);
+        bool exited = sender.WaitForExit(TimeSpan.FromSeconds(20));
+        Assert.True(exited && sender.ExitCode == 0, $"`{sender.CommandLine}` {(exited ? $"exited {sender.ExitCode}" : "did not exit")}\nstderr: {sender.Stderr.Trim()}");
+    }
+
+    /// <summary><see cref="RunHeld"/> for the python3 driver in A: its steps, then `gate {release}`.</summary>
+    public void DriveHeld(int sends, params string[] steps) => RunHeld(sends, Net.A, DriverCommand([.. steps, "gate", ReleasePlaceholder]));
+
+    /// <summary>Stands for the gate name in <see cref="RunHeld"/>'s command line.</summary>
+    public const string ReleasePlaceholder = "{release}";
+
+    private int _releases;
 
     /// <summary>Runs a command in <paramref name="ns"/> to completion; fails the test when it does not succeed.</summary>
     public ExecResult RunIn(string ns, params string[] argv)

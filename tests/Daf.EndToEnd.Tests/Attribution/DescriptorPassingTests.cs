@@ -12,8 +12,8 @@ public sealed class DescriptorPassingTests
         using var bed = new AttributionBed();
         string blocked = bed.StartBlockingLibrary();
 
-        bed.Drive(["load", blocked, .. bed.UdpToReceiver, "move", "40", "send", "dup2-blocked"]);
-        bed.Drive([.. bed.UdpToReceiver, "move", "40", "send", "dup2-plain"]);
+        bed.DriveHeld(1, ["load", blocked, .. bed.UdpToReceiver, "move", "40", "send", "dup2-blocked"]);
+        bed.DriveHeld(1, [.. bed.UdpToReceiver, "move", "40", "send", "dup2-plain"]);
 
         bed.AssertJudged(2, delivered: ["dup2-plain"], dropped: ["dup2-blocked"]);
     }
@@ -31,8 +31,14 @@ public sealed class DescriptorPassingTests
         using var bed = new AttributionBed();
         string blocked = bed.StartBlockingLibrary();
 
-        var run = bed.Drive(["scm", (receiverBlocked ? "child:" : "parent:") + blocked, bed.Receiver.Address, bed.Receiver.Port.ToString()]);
-        Assert.Contains("child sent", run.Stdout, StringComparison.Ordinal);
+        var run = bed.StartDriver(["scm", (receiverBlocked ? "child:" : "parent:") + blocked, bed.Receiver.Address, bed.Receiver.Port.ToString()]);
+        run.ExpectLine(l => l == "at origin-sent", "the origin's send");
+        bed.AwaitDecided(1);
+        bed.Files.Open("origin-sent");
+        run.ExpectLine(l => l == "at receiver-sent", "the receiver's send");
+        bed.AwaitDecided(2);
+        bed.Files.Open("receiver-sent");
+        Assert.True(run.WaitForExit(TimeSpan.FromSeconds(10)) && run.ExitCode == 0, $"the scm driver failed: {run.Stderr}");
 
         var arrived = bed.Delivered(2);
         if (receiverBlocked)

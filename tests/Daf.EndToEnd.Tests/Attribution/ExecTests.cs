@@ -24,7 +24,7 @@ public sealed class ExecTests
         bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {AttributionBed.Python3Digest} -v {verdict}", args);
         bed.StartReceiver(4);
 
-        bed.Drive([.. bed.UdpToReceiver, "send", "as-python", "exec", sender, "after-exec"]);
+        bed.DriveHeld(2, [.. bed.UdpToReceiver, "send", "as-python", "exec", sender, "after-exec @" + AttributionBed.ReleasePlaceholder]);
 
         var arrived = bed.Delivered(2);
         if (allowlist)

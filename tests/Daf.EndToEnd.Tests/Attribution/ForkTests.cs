@@ -26,7 +26,7 @@ public sealed class ForkTests
         bed.StartReceiver(4);
 
         var parent = bed.StartDriver([.. bed.UdpToReceiver, "send", "parent-alone",
-            "forkexec", child, "@child-send shared-from-child @child-alone child-alone",
+            "forkexec", child, "@child-send shared-from-child @child-alone child-alone @child-done",
             "gate", "parent-send", "send", "shared-from-parent", "gate", "parent-exit"]);
         parent.ExpectLine(l => l == "at child-send", "the child exec'd and waiting");
         parent.ExpectLine(l => l == "at parent-send", "the parent waiting");
@@ -45,6 +45,9 @@ public sealed class ForkTests
         Assert.True(parent.HasExited, "the parent did not exit");
         Thread.Sleep(TimeSpan.FromSeconds(DriverScript.GraceWaitSeconds)); // past the grace delay the spec gives exited holders
         bed.Files.Open("child-alone");
+        parent.ExpectLine(l => l == "at child-done", "the child holding on after its last send");
+        bed.AwaitDecided(4);
+        bed.Files.Open("child-done");
 
         bed.AssertJudged(4, delivered: ["parent-alone", "child-alone"],
             dropped: ["shared-from-parent", "shared-from-child"]);

@@ -29,7 +29,7 @@ public sealed class HostileChurnTests
         hostile.ExpectLine(l => l == "churning", "the hostile process");
 
         var client = bed.RunIn(bed.Net.A, AttributionBed.Python3, "-u", "-c", EchoClient, bed.Receiver.Address, bed.Receiver.Port.ToString(), Probes.ToString());
-        bed.Drive(["load", blocked, .. bed.UdpToReceiver, "send", "blocked-during-churn-1", "send", "blocked-during-churn-2"]);
+        bed.DriveHeld(2, ["load", blocked, .. bed.UdpToReceiver, "send", "blocked-during-churn-1", "send", "blocked-during-churn-2"]);
         bed.Files.Open("stop-churn");
         string churned = hostile.ExpectLine(l => l.StartsWith("opened ", StringComparison.Ordinal), "the hostile's count");
 

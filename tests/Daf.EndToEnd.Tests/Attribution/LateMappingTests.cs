@@ -12,7 +12,7 @@ public sealed class LateMappingTests
         using var bed = new AttributionBed();
         string blocked = bed.StartBlockingLibrary(ipVersion);
 
-        bed.Drive([.. bed.UdpToReceiver, "send", "before-dlopen", "load", blocked, "send", "after-dlopen-1", "send", "after-dlopen-2"]);
+        bed.DriveHeld(3, [.. bed.UdpToReceiver, "send", "before-dlopen", "load", blocked, "send", "after-dlopen-1", "send", "after-dlopen-2"]);
 
         bed.AssertJudged(3, delivered: ["before-dlopen"], dropped: ["after-dlopen-1", "after-dlopen-2"]);
     }
