@@ -113,15 +113,25 @@ public sealed class AttributionBed : IDisposable
         argv = [.. argv.Select(a => a.Replace(ReleasePlaceholder, gate, StringComparison.Ordinal))];
         long before = Daemon.RequestStats().Queue(0).Received;
         var sender = Net.Start(ns, argv);
-        sender.ExpectLine(l => l == $"at {gate}", $"the sender waiting at {gate} after its sends", TimeSpan.FromSeconds(20));
-        AwaitDecided(before + sends);
-        Files.Open(gate);
+        ReleaseAt(sender, gate, before + sends);
         bool exited = sender.WaitForExit(TimeSpan.FromSeconds(20));
         Assert.True(exited && sender.ExitCode == 0, $"`{sender.CommandLine}` {(exited ? $"exited {sender.ExitCode}" : "did not exit")}\nstderr: {sender.Stderr.Trim()}");
     }
 
     /// <summary><see cref="RunHeld"/> for the python3 driver in A: its steps, then `gate {release}`.</summary>
     public void DriveHeld(int sends, params string[] steps) => RunHeld(sends, Net.A, DriverCommand([.. steps, "gate", ReleasePlaceholder]));
+
+    /// <summary>
+    /// Waits until <paramref name="process"/> waits at <paramref name="gate"/> and app-fw decided
+    /// <paramref name="decided"/> packets in all, then opens the gate: what the process does next happens
+    /// after those packets were judged.
+    /// </summary>
+    public void ReleaseAt(NetnsProcess process, string gate, long decided)
+    {
+        process.ExpectLine(l => l == $"at {gate}", $"the sender waiting at {gate}", TimeSpan.FromSeconds(20));
+        AwaitDecided(decided);
+        Files.Open(gate);
+    }
 
     /// <summary>Stands for the gate name in <see cref="RunHeld"/>'s command line.</summary>
     public const string ReleasePlaceholder = "{release}";

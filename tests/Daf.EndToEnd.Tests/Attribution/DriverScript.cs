@@ -104,7 +104,7 @@ internal static class DriverScript
                     s.send(f'{tag}-{k}'.encode())
                     if cur is not None:
                         os.write(cur, f'{tag}-shared-{k}'.encode())
-                    s.close()
+                    keep.append(s)  # open until the process ends: a close right after the send is another case
                 workers = [threading.Thread(target=run, args=(k,)) for k in range(n)]
                 for w in workers: w.start()
                 for w in workers: w.join()

@@ -24,7 +24,10 @@ public sealed class ExecTests
         bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {AttributionBed.Python3Digest} -v {verdict}", args);
         bed.StartReceiver(4);
 
-        bed.DriveHeld(2, [.. bed.UdpToReceiver, "send", "as-python", "exec", sender, "after-exec @" + AttributionBed.ReleasePlaceholder]);
+        using var driver = bed.StartDriver([.. bed.UdpToReceiver, "send", "as-python", "gate", "judged", "exec", sender, "after-exec @done"]);
+        bed.ReleaseAt(driver, "judged", 1);
+        bed.ReleaseAt(driver, "done", 2);
+        Assert.True(driver.WaitForExit(TimeSpan.FromSeconds(10)) && driver.ExitCode == 0, $"the driver failed: {driver.Stderr}");
 
         var arrived = bed.Delivered(2);
         if (allowlist)
