@@ -93,7 +93,15 @@ fi
 
 # Namespaces that appeared during the run and are still there after a grace period (a concurrent
 # program may own short-lived daf- namespaces; on a shared machine it may also own long-lived ones).
-leaked() { comm -13 <(echo "$NS_BEFORE") <(daf_namespaces) | sed '/^$/d'; }
+# Every daf-e2e- namespace of this run is in DAF_E2E_NS_LOG: others of that name belong to another run.
+leaked() {
+  comm -13 <(echo "$NS_BEFORE") <(daf_namespaces) | sed '/^$/d' | while read -r ns; do
+    case "$ns" in
+      daf-e2e-*) grep -qxF "$ns" "$DAF_E2E_NS_LOG" 2>/dev/null && echo "$ns" ;;
+      *) echo "$ns" ;;
+    esac
+  done
+}
 LEAKED="$(leaked)"
 for _ in 1 2 3 4 5; do
   [ -z "$LEAKED" ] && break

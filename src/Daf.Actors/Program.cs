@@ -13,7 +13,7 @@ if (options is null)
 }
 if (options.ShowHelp)
 {
-    Console.Out.Write(AppFwOptions.Usage);
+    Console.Out.WriteLine(AppFwOptions.Usage);
     return 0;
 }
 

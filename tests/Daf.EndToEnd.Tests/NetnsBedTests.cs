@@ -45,10 +45,10 @@ public sealed class NetnsBedTests
     public void Dispose_removes_both_namespaces_and_kills_their_processes()
     {
         var bed = new NetnsBed();
-        var sleeper = bed.Start(bed.A, "sleep", "600");
+        int sleeper = bed.Start(bed.A, "sleep", "600").Pid;
         bed.Dispose();
 
-        Assert.True(sleeper.HasExited);
+        Assert.False(Directory.Exists($"/proc/{sleeper}"), $"process {sleeper} survived the bed");
         var left = NetnsProcess.Run(["ip", "netns", "list"], TimeSpan.FromSeconds(10)).EnsureSuccess().Stdout;
         Assert.DoesNotContain(bed.A, left);
         Assert.DoesNotContain(bed.B, left);

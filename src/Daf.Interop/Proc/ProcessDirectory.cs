@@ -97,6 +97,40 @@ public sealed class ProcessDirectory : IDisposable
         return name[..length];
     }
 
+    /// <summary>
+    /// Lists the descriptors of the process that refer to sockets (cleared first): getdents64 over /proc/PID/fd and
+    /// readlinkat of each entry into a small stack buffer, so memory stays constant whatever the table holds.
+    /// A descriptor closed between listing and readlink is skipped. Needs ptrace access to the process (root).
+    /// ENOENT/ESRCH: the process is gone.
+    /// </summary>
+    public unsafe bool TryReadSocketDescriptors(List<SocketDescriptor> sockets, out PosixError error)
+    {
+        ArgumentNullException.ThrowIfNull(sockets);
+        sockets.Clear();
+        if (!DirectoryStream.TryOpenAt(_directory.Descriptor, "fd\0"u8, Describe("fd"), out DirectoryStream? table, out error))
+            return false;
+        using (table)
+        {
+            Span<byte> name = stackalloc byte[12];
+            Span<byte> link = stackalloc byte[SocketLink.MaxLength + 1];
+            while (table!.TryReadNext(out ReadOnlySpan<byte> entry, out error))
+            {
+                if (!DecimalName.TryParse(entry, out int fd))
+                    continue;
+                entry.CopyTo(name);
+                name[entry.Length] = 0;
+                nint length;
+                fixed (byte* n = name)
+                fixed (byte* l = link)
+                    length = Native.LibC.readlinkat(table.Descriptor, n, l, (nuint)link.Length);
+                // Longer than the buffer: not a socket link (readlink(2) truncates silently).
+                if (length > 0 && length < link.Length && SocketLink.TryParse(link[..(int)length], out ulong inode))
+                    sockets.Add(new SocketDescriptor(fd, inode));
+            }
+            return error.Errno == 0;
+        }
+    }
+
     /// <summary>Reads /proc/PID/stat.</summary>
     public bool TryReadStatus(out ProcessStatus status, out PosixError error)
     {

@@ -9,7 +9,7 @@ namespace Daf.Actors.Tests.Tracking;
 
 public sealed class EbpfEventReaderActorTests : TestKit
 {
-    private static string SyscallProbeObject()
+    internal static string SyscallProbeObject()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Daf.sln")))

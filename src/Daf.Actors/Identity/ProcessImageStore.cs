@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+using System.Collections.Concurrent;
+
+namespace Daf.Actors.Identity;
+
+/// <summary>
+/// The latest image of each tracked process, published by its <see cref="ProcessScannerActor"/> and read by packet
+/// threads without locks. An image is replaced whole (after exec: a fresh image, never merged with the old one).
+/// </summary>
+public sealed class ProcessImageStore
+{
+    private readonly ConcurrentDictionary<int, ProcessImage> _images = new();
+
+    public int Count => _images.Count;
+
+    public bool TryGetImage(int tgid, out ProcessImage image) => _images.TryGetValue(tgid, out image!);
+
+    public void Publish(int tgid, ProcessImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        _images[tgid] = image;
+    }
+
+    /// <summary>Removes the image of <paramref name="tgid"/> whatever it is (the process exec'd: the old image no longer applies).</summary>
+    public void Remove(int tgid) => _images.TryRemove(tgid, out _);
+
+    /// <summary>Removes the image only if it is still <paramref name="image"/> (a reused pid may have published its own).</summary>
+    public void Remove(int tgid, ProcessImage image) => _images.TryRemove(new KeyValuePair<int, ProcessImage>(tgid, image));
+}

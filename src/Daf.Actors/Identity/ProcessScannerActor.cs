@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: Apache-2.0
+using Akka.Actor;
+using Akka.Event;
+using Daf.Actors.Tracking;
+
+namespace Daf.Actors.Identity;
+
+/// <summary>
+/// Keeps the image of one process (thread group) current in the <see cref="ProcessImageStore"/>. It reads the image
+/// as soon as it starts (the process was just seen holding a socket), again after exec (a fresh image: the old one
+/// is withdrawn at once and never merged into the new), and after executable mappings change (reads requested while
+/// one runs are coalesced into one more). <c>-R</c> (<see cref="TrackingOptions.ReadMapsOnce"/>): one read per exec,
+/// mapping changes are ignored. <c>-r</c> (<see cref="TrackingOptions.KeepUnmapped"/>): unmapping never removes an
+/// object, each read is united with the previous image of the same exec. After exit the last image stays for the
+/// grace delay, so the packets a process sent just before exiting are still judged by it.
+/// Reads run on the thread pool (they hash files), never on a packet thread.
+/// </summary>
+/// <remarks>
+/// Supervision: the parent (<see cref="SocketHolderTrackerActor"/>) restarts a failed scanner with the default
+/// strategy; the restarted instance keeps the published image and reads the process afresh from /proc.
+/// </remarks>
+public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
+{
+    private readonly int _tgid;
+    private readonly ProcessIdentityReader _reader;
+    private readonly ProcessImageStore _store;
+    private readonly TrackingOptions _options;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    private int _generation, _reads;
+    private bool _reading, _readAgain, _readThisExec, _exited;
+    private ProcessImage? _image;
+    private string? _lastError;
+
+    public ProcessScannerActor(int tgid, ProcessIdentityReader reader, ProcessImageStore store, TrackingOptions options)
+    {
+        _tgid = tgid;
+        _reader = reader;
+        _store = store;
+        _options = options;
+        Receive<ProcessExeced>(_ => OnExec());
+        Receive<ProcessMappingsChanged>(OnMappingsChanged);
+        Receive<ImageRead>(OnImageRead);
+        Receive<ProcessExited>(_ => OnExit());
+        Receive<ExitGraceElapsed>(_ => Context.Stop(Self));
+        Receive<Status.Failure>(failure => throw new InvalidOperationException(
+            $"reading the image of process {_tgid} failed: {failure.Cause.Message}", failure.Cause));
+        Receive<GetProcessScannerState>(_ => Sender.Tell(new ProcessScannerState(_tgid, _reads, _generation, _exited, _image, _lastError)));
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(int tgid, ProcessIdentityReader reader, ProcessImageStore store, TrackingOptions options) =>
+        Akka.Actor.Props.Create(() => new ProcessScannerActor(tgid, reader, store, options));
+
+    protected override void PreStart() => Read();
+
+    protected override void PostRestart(Exception reason)
+    {
+        // The image published before the failure stays until this instance's first read replaces it.
+        if (_store.TryGetImage(_tgid, out ProcessImage previous))
+            _image = previous;
+        base.PostRestart(reason);
+    }
+
+    protected override void PreRestart(Exception reason, object message)
+    {
+        // Keep the published image (unlike PostStop): the restarted instance replaces it after its first read.
+    }
+
+    protected override void PostStop()
+    {
+        if (_image != null)
+            _store.Remove(_tgid, _image);
+    }
+
+    private void OnExec()
+    {
+        _generation++;
+        _readThisExec = false;
+        if (_image != null)
+            _store.Remove(_tgid, _image);
+        _image = null;
+        Read();
+    }
+
+    private void OnMappingsChanged(ProcessMappingsChanged changed)
+    {
+        if (_exited || (_options.ReadMapsOnce && _readThisExec) || (changed.Unmapped && _options.KeepUnmapped))
+            return;
+        Read();
+    }
+
+    private void Read()
+    {
+        if (_exited)
+            return;
+        if (_reading)
+        {
+            _readAgain = true;
+            return;
+        }
+        _reading = true;
+        _reads++;
+        int generation = _generation, tgid = _tgid;
+        ProcessIdentityReader reader = _reader;
+        Task.Run(() => new ImageRead(generation, reader.Read(tgid))).PipeTo(Self);
+    }
+
+    private void OnImageRead(ImageRead read)
+    {
+        _reading = false;
+        bool current = read.Generation == _generation;
+        switch (read.Result.Outcome)
+        {
+            case ProcessReadOutcome.Read when current:
+                ProcessImage image = _options.KeepUnmapped && _image != null ? Union(_image, read.Result.Image!) : read.Result.Image!;
+                _image = image;
+                _readThisExec = true;
+                _lastError = null;
+                _store.Publish(_tgid, image);
+                break;
+            case ProcessReadOutcome.Gone:
+                // Exited (its exit event may be lost or still on its way): keep the image for the grace delay.
+                OnExit();
+                return;
+            case ProcessReadOutcome.Failed:
+                _lastError = read.Result.Error;
+                _log.Warning("cannot read the image of process {0}: {1}", _tgid, read.Result.Error);
+                break;
+        }
+        // A read that straddled an exec may show either image: read the new one.
+        if (_readAgain || !current)
+        {
+            _readAgain = false;
+            Read();
+        }
+    }
+
+    private void OnExit()
+    {
+        if (_exited)
+            return;
+        _exited = true;
+        Timers.StartSingleTimer(nameof(ExitGraceElapsed), ExitGraceElapsed.Instance, _options.GraceDelay);
+    }
+
+    /// <summary>-r: the objects of both images (the later first); the image only grows until the next exec.</summary>
+    internal static ProcessImage Union(ProcessImage previous, ProcessImage current)
+    {
+        var objects = new List<MappedObject>(current.Objects);
+        var seen = new HashSet<MappedObject>(current.Objects);
+        foreach (MappedObject mapped in previous.Objects)
+        {
+            if (seen.Add(mapped))
+                objects.Add(mapped);
+        }
+        return new ProcessImage(current.Pid, objects, Math.Max(previous.MalformedMapsLines, current.MalformedMapsLines),
+            previous.MapsTruncated || current.MapsTruncated, current.IsKernelThread);
+    }
+
+    private sealed record ImageRead(int Generation, ProcessReadResult Result);
+
+    private sealed record ExitGraceElapsed
+    {
+        public static readonly ExitGraceElapsed Instance = new();
+    }
+}

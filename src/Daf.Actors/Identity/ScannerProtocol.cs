@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+namespace Daf.Actors.Identity;
+
+/// <summary>The process replaced its image (exec): the scanner starts a fresh image.</summary>
+public sealed record ProcessExeced
+{
+    public static readonly ProcessExeced Instance = new();
+}
+
+/// <summary>Executable memory was mapped (<paramref name="Unmapped"/> false) or memory was unmapped: read the maps again.</summary>
+public sealed record ProcessMappingsChanged(bool Unmapped)
+{
+    public static readonly ProcessMappingsChanged Mapped = new(false);
+    public static readonly ProcessMappingsChanged Unmapping = new(true);
+}
+
+/// <summary>The process exited: the scanner keeps its last image for the grace delay, then removes it and stops.</summary>
+public sealed record ProcessExited
+{
+    public static readonly ProcessExited Instance = new();
+}
+
+/// <summary>Asks a scanner for its <see cref="ProcessScannerState"/>.</summary>
+public sealed record GetProcessScannerState
+{
+    public static readonly GetProcessScannerState Instance = new();
+}
+
+/// <param name="Reads">Reads of the maps started so far.</param>
+/// <param name="Execs">Exec events seen (each starts a fresh image).</param>
+/// <param name="Image">The image published for the current exec, if one was read.</param>
+/// <param name="LastError">Why the last read failed, if it did.</param>
+public sealed record ProcessScannerState(int Tgid, int Reads, int Execs, bool Exited, ProcessImage? Image, string? LastError);

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: Apache-2.0
+using System.Collections.Concurrent;
+using Daf.Interop.Proc;
+
+namespace Daf.Actors.Tracking;
+
+/// <summary>
+/// Which thread groups hold which socket inodes. One writer (<see cref="SocketHolderTrackerActor"/>) applies
+/// descriptor changes; any thread reads the published <see cref="HolderSet"/> of an inode with
+/// <see cref="TryGetHolders"/> (a lock-free dictionary lookup, no allocation). A holder whose last descriptor to a
+/// socket goes away (close, exit) stays in that socket's set for the grace delay, so packets in flight keep their
+/// owner; <see cref="Expire"/> drops it afterwards. Descriptor numbers are full ints.
+/// </summary>
+public sealed class SocketHolderTable
+{
+    private readonly ConcurrentDictionary<ulong, HolderSet> _published = new();
+    private readonly Dictionary<int, Dictionary<int, ulong>> _descriptors = [];
+    private readonly Dictionary<ulong, Dictionary<int, int>> _counts = [];
+    private readonly Dictionary<ulong, Dictionary<int, long>> _departing = [];
+    private readonly PriorityQueue<(ulong Inode, int Tgid), long> _expiries = new();
+    private readonly HashSet<ulong> _dirty = [];
+    private readonly List<int> _scratch = [];
+    private readonly TimeProvider _time;
+    private readonly long _graceTicks;
+
+    public SocketHolderTable(TimeSpan graceDelay, TimeProvider? time = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(graceDelay, TimeSpan.Zero);
+        _time = time ?? TimeProvider.System;
+        GraceDelay = graceDelay;
+        _graceTicks = (long)(graceDelay.TotalSeconds * _time.TimestampFrequency);
+    }
+
+    public TimeSpan GraceDelay { get; }
+
+    /// <summary>Sockets with at least one holder (current or within the grace delay).</summary>
+    public int SocketCount => _published.Count;
+
+    /// <summary>Thread groups that hold at least one socket descriptor now.</summary>
+    public IReadOnlyCollection<int> ThreadGroups => _descriptors.Keys;
+
+    /// <summary>The holders of socket <paramref name="inode"/>; any thread, lock-free.</summary>
+    public bool TryGetHolders(ulong inode, out HolderSet holders) => _published.TryGetValue(inode, out holders!);
+
+    /// <summary>The process holds at least one socket descriptor now (writer thread only).</summary>
+    public bool HoldsSockets(int tgid) => _descriptors.ContainsKey(tgid);
+
+    /// <summary>The socket descriptors of <paramref name="tgid"/> now (writer thread only).</summary>
+    public IReadOnlyDictionary<int, ulong>? DescriptorsOf(int tgid) => _descriptors.GetValueOrDefault(tgid);
+
+    /// <summary>Descriptor <paramref name="fd"/> now refers to socket <paramref name="inode"/>, replacing what it referred to.</summary>
+    public void SetDescriptor(int tgid, int fd, ulong inode)
+    {
+        if (!_descriptors.TryGetValue(tgid, out Dictionary<int, ulong>? table))
+            _descriptors.Add(tgid, table = []);
+        table.TryGetValue(fd, out ulong previous);
+        if (previous == inode && table.ContainsKey(fd))
+            return;
+        Acquire(tgid, inode);
+        table[fd] = inode;
+        if (previous != 0)
+            Release(tgid, previous);
+        Publish();
+    }
+
+    public void CloseDescriptor(int tgid, int fd)
+    {
+        if (!_descriptors.TryGetValue(tgid, out Dictionary<int, ulong>? table) || !table.Remove(fd, out ulong inode))
+            return;
+        Release(tgid, inode);
+        ForgetIfEmpty(tgid, table);
+        Publish();
+    }
+
+    /// <summary>close_range(first, last): every descriptor from <paramref name="first"/> to <paramref name="last"/> (unsigned, inclusive).</summary>
+    public void CloseRange(int tgid, int first, int last)
+    {
+        if (!_descriptors.TryGetValue(tgid, out Dictionary<int, ulong>? table))
+            return;
+        _scratch.Clear();
+        foreach (int fd in table.Keys)
+        {
+            if ((uint)fd >= (uint)first && (uint)fd <= (uint)last)
+                _scratch.Add(fd);
+        }
+        foreach (int fd in _scratch)
+        {
+            table.Remove(fd, out ulong inode);
+            Release(tgid, inode);
+        }
+        ForgetIfEmpty(tgid, table);
+        Publish();
+    }
+
+    /// <summary>fork: the child starts with a copy of the parent's descriptor table (replacing anything known for it).</summary>
+    public void Fork(int parent, int child)
+    {
+        if (parent == child)
+            return;
+        Dictionary<int, ulong>? copy = _descriptors.TryGetValue(parent, out Dictionary<int, ulong>? table) ? new(table) : null;
+        ReplaceWith(child, copy);
+    }
+
+    /// <summary>The process exited: each of its sockets keeps it as holder for the grace delay.</summary>
+    public void RemoveProcess(int tgid) => ReplaceWith(tgid, null);
+
+    /// <summary>A fresh read of the process's descriptor table replaces what the table knew of it.</summary>
+    public void ReplaceProcess(int tgid, IReadOnlyList<SocketDescriptor> sockets)
+    {
+        ArgumentNullException.ThrowIfNull(sockets);
+        Dictionary<int, ulong>? table = null;
+        if (sockets.Count > 0)
+        {
+            table = new Dictionary<int, ulong>(sockets.Count);
+            foreach (SocketDescriptor socket in sockets)
+                table[socket.Fd] = socket.Inode;
+        }
+        ReplaceWith(tgid, table);
+    }
+
+    /// <summary>Drops the holders whose grace delay has passed; returns the delay until the next one is due, if any.</summary>
+    public TimeSpan? Expire()
+    {
+        long now = _time.GetTimestamp();
+        while (_expiries.TryPeek(out (ulong Inode, int Tgid) entry, out long due))
+        {
+            if (due > now)
+            {
+                Publish();
+                return TimeSpan.FromSeconds((due - now) / (double)_time.TimestampFrequency);
+            }
+            _expiries.Dequeue();
+            if (_departing.TryGetValue(entry.Inode, out Dictionary<int, long>? departing) &&
+                departing.TryGetValue(entry.Tgid, out long expiry) && expiry <= now)
+            {
+                departing.Remove(entry.Tgid);
+                if (departing.Count == 0)
+                    _departing.Remove(entry.Inode);
+                _dirty.Add(entry.Inode);
+            }
+        }
+        Publish();
+        return null;
+    }
+
+    private void ReplaceWith(int tgid, Dictionary<int, ulong>? table)
+    {
+        // Acquire the new references before releasing the old, so a socket held throughout never looks dropped.
+        if (table != null)
+        {
+            foreach (ulong inode in table.Values)
+                Acquire(tgid, inode);
+        }
+        if (_descriptors.Remove(tgid, out Dictionary<int, ulong>? old))
+        {
+            foreach (ulong inode in old.Values)
+                Release(tgid, inode);
+        }
+        if (table is { Count: > 0 })
+            _descriptors[tgid] = table;
+        Publish();
+    }
+
+    private void Acquire(int tgid, ulong inode)
+    {
+        if (!_counts.TryGetValue(inode, out Dictionary<int, int>? counts))
+            _counts.Add(inode, counts = []);
+        counts.TryGetValue(tgid, out int count);
+        counts[tgid] = count + 1;
+        if (count == 0)
+        {
+            if (_departing.TryGetValue(inode, out Dictionary<int, long>? departing) && departing.Remove(tgid) && departing.Count == 0)
+                _departing.Remove(inode);
+            _dirty.Add(inode);
+        }
+    }
+
+    private void Release(int tgid, ulong inode)
+    {
+        if (!_counts.TryGetValue(inode, out Dictionary<int, int>? counts) || !counts.TryGetValue(tgid, out int count))
+            return;
+        if (count > 1)
+        {
+            counts[tgid] = count - 1;
+            return;
+        }
+        counts.Remove(tgid);
+        if (counts.Count == 0)
+            _counts.Remove(inode);
+        long due = _time.GetTimestamp() + _graceTicks;
+        if (!_departing.TryGetValue(inode, out Dictionary<int, long>? departing))
+            _departing.Add(inode, departing = []);
+        departing[tgid] = due;
+        _expiries.Enqueue((inode, tgid), due);
+        _dirty.Add(inode);
+    }
+
+    private void ForgetIfEmpty(int tgid, Dictionary<int, ulong> table)
+    {
+        if (table.Count == 0)
+            _descriptors.Remove(tgid);
+    }
+
+    private void Publish()
+    {
+        foreach (ulong inode in _dirty)
+        {
+            _scratch.Clear();
+            if (_counts.TryGetValue(inode, out Dictionary<int, int>? counts))
+                _scratch.AddRange(counts.Keys);
+            if (_departing.TryGetValue(inode, out Dictionary<int, long>? departing))
+                _scratch.AddRange(departing.Keys);
+            if (_scratch.Count == 0)
+            {
+                _published.TryRemove(inode, out _);
+                continue;
+            }
+            _scratch.Sort();
+            int[] tgids = [.. _scratch];
+            if (!_published.TryGetValue(inode, out HolderSet? current) || !current.ThreadGroups.SequenceEqual(tgids))
+                _published[inode] = new HolderSet(tgids);
+        }
+        _dirty.Clear();
+    }
+}

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: Apache-2.0
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using Daf.Actors.Identity;
+using Daf.Actors.Rules;
+using Daf.Actors.Tracking;
+
+namespace Daf.Actors.Tests.Identity;
+
+/// <summary>Scanner actors against real processes (root).</summary>
+public sealed class ProcessScannerActorTests : TestKit
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
+    private const string Python = "/usr/bin/python3";
+
+    /// <summary>dlopen / dlclose a library on request, exec a program on request.</summary>
+    private const string PythonLoader =
+        "import ctypes, _ctypes, os, sys\n" +
+        "print('ready', flush=True)\n" +
+        "for line in sys.stdin:\n" +
+        "    cmd, arg = line.split(' ', 1)\n" +
+        "    arg = arg.strip()\n" +
+        "    if cmd == 'open':\n" +
+        "        handle = ctypes.CDLL(arg)._handle\n" +
+        "    elif cmd == 'close':\n" +
+        "        _ctypes.dlclose(handle)\n" +
+        "    elif cmd == 'exec':\n" +
+        "        os.execv(arg, [arg, '30'])\n" +
+        "    print('done', flush=True)\n";
+
+    private readonly ProcessImageStore _store = new();
+    private readonly ProcessIdentityReader _reader = new(new ObjectDigestCache());
+
+    private IActorRef StartScanner(int pid, TrackingOptions? options = null) =>
+        Sys.ActorOf(ProcessScannerActor.Props(pid, _reader, _store, options ?? TrackingOptions.Default));
+
+    private static Task<ProcessScannerState> StateOf(IActorRef scanner) =>
+        scanner.Ask<ProcessScannerState>(GetProcessScannerState.Instance, Wait);
+
+    private ProcessImage AwaitImage(int pid, Func<ProcessImage, bool> condition)
+    {
+        ProcessImage? found = null;
+        AwaitCondition(() => _store.TryGetImage(pid, out found!) && condition(found), Wait, TimeSpan.FromMilliseconds(10));
+        return found!;
+    }
+
+    private static ChildProcess StartLoader()
+    {
+        var child = ChildProcess.Start(Python, "-c", PythonLoader);
+        try
+        {
+            Assert.Equal("ready", child.ReadLine());
+            return child;
+        }
+        catch
+        {
+            child.Dispose();
+            throw;
+        }
+    }
+
+    private static void Send(ChildProcess child, string command)
+    {
+        child.Input.WriteLine(command);
+        child.Input.Flush();
+        Assert.Equal("done", child.ReadLine());
+    }
+
+    [Fact]
+    public void Published_image_holds_the_digest_of_the_executable()
+    {
+        using var child = ChildProcess.Start("/bin/sleep", "30");
+        child.WaitUntilMaps("/libc.so.6");
+        StartScanner(child.Pid);
+        Sha256Digest sleep = Tools.Sha256Sum("/bin/sleep");
+        ProcessImage image = AwaitImage(child.Pid, i => i.Maps(sleep));
+        Assert.False(image.Unverifiable);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Exec_of_another_program_replaces_the_image_also_with_read_once(bool readMapsOnce)
+    {
+        using ChildProcess child = StartLoader();
+        IActorRef scanner = StartScanner(child.Pid, TrackingOptions.Default with { ReadMapsOnce = readMapsOnce });
+        Sha256Digest python = Tools.Sha256Sum(Python);
+        Sha256Digest sleep = Tools.Sha256Sum("/bin/sleep");
+        AwaitImage(child.Pid, i => i.Maps(python));
+
+        child.Input.WriteLine("exec /bin/sleep");
+        child.Input.Flush();
+        child.WaitUntilMaps("/bin/sleep");
+        scanner.Tell(ProcessExeced.Instance);
+        ProcessImage image = AwaitImage(child.Pid, i => i.Maps(sleep));
+        Assert.False(image.Maps(python));
+        Assert.DoesNotContain(image.Objects, o => o.Path.Contains("python", StringComparison.Ordinal));
+        Assert.Equal(1, (await StateOf(scanner)).Execs);
+    }
+
+    [Fact]
+    public async Task Image_is_kept_for_the_grace_delay_after_exit_then_removed()
+    {
+        var grace = TimeSpan.FromMilliseconds(500);
+        using var child = ChildProcess.Start("/bin/sleep", "30");
+        child.WaitUntilMaps("/libc.so.6");
+        IActorRef scanner = StartScanner(child.Pid, TrackingOptions.Default with { GraceDelay = grace });
+        Sha256Digest sleep = Tools.Sha256Sum("/bin/sleep");
+        AwaitImage(child.Pid, i => i.Maps(sleep));
+        Watch(scanner);
+
+        int pid = child.Pid;
+        child.Dispose();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        scanner.Tell(ProcessExited.Instance);
+        Assert.True((await StateOf(scanner)).Exited);
+        Assert.True(_store.TryGetImage(pid, out ProcessImage kept) && kept.Maps(sleep));
+        ExpectTerminated(scanner, Wait);
+        Assert.True(clock.Elapsed >= grace - TimeSpan.FromMilliseconds(20), $"{clock.Elapsed.TotalMilliseconds} ms");
+        Assert.False(_store.TryGetImage(pid, out _));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Unmapped_library_leaves_the_image_unless_objects_are_kept(bool keepUnmapped)
+    {
+        using var temp = new TempDirectory();
+        string library = temp.CompileLibrary("libdaf-unmap.so", 41);
+        Sha256Digest digest = Tools.Sha256Sum(library);
+        using ChildProcess child = StartLoader();
+        IActorRef scanner = StartScanner(child.Pid, TrackingOptions.Default with { KeepUnmapped = keepUnmapped });
+        AwaitImage(child.Pid, _ => true);
+
+        Send(child, "open " + library);
+        scanner.Tell(ProcessMappingsChanged.Mapped);
+        AwaitImage(child.Pid, i => i.Maps(digest));
+
+        Send(child, "close " + library);
+        Assert.DoesNotContain(library, child.TryReadMaps());
+        int readsBefore = (await StateOf(scanner)).Reads;
+        scanner.Tell(ProcessMappingsChanged.Unmapping);
+        if (keepUnmapped)
+        {
+            // An unmap cannot add code: no read; and a later read still unites with the earlier objects.
+            Assert.Equal(readsBefore, (await StateOf(scanner)).Reads);
+            Assert.True(_store.TryGetImage(child.Pid, out ProcessImage before));
+            scanner.Tell(ProcessMappingsChanged.Mapped);
+            ProcessImage after = AwaitImage(child.Pid, i => !ReferenceEquals(i, before));
+            Assert.True(after.Maps(digest));
+            Assert.Equal(readsBefore + 1, (await StateOf(scanner)).Reads);
+        }
+        else
+        {
+            AwaitImage(child.Pid, i => !i.Maps(digest));
+        }
+    }
+
+    [Fact]
+    public async Task Read_once_ignores_new_mappings_but_reads_again_after_exec()
+    {
+        using var temp = new TempDirectory();
+        string library = temp.CompileLibrary("libdaf-once.so", 42);
+        Sha256Digest digest = Tools.Sha256Sum(library);
+        using ChildProcess child = StartLoader();
+        IActorRef scanner = StartScanner(child.Pid, TrackingOptions.Default with { ReadMapsOnce = true });
+        AwaitImage(child.Pid, _ => true);
+        Assert.Equal(1, (await StateOf(scanner)).Reads);
+
+        Send(child, "open " + library);
+        scanner.Tell(ProcessMappingsChanged.Mapped);
+        ProcessScannerState state = await StateOf(scanner);
+        Assert.Equal(1, state.Reads);
+        Assert.False(state.Image!.Maps(digest));
+
+        scanner.Tell(ProcessExeced.Instance);
+        AwaitImage(child.Pid, i => i.Maps(digest));
+        Assert.Equal(2, (await StateOf(scanner)).Reads);
+    }
+}
