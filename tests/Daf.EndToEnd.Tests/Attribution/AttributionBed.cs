@@ -114,6 +114,12 @@ public sealed class AttributionBed : IDisposable
         long before = Daemon.RequestStats().Queue(0).Received;
         var sender = Net.Start(ns, argv);
         ReleaseAt(sender, gate, before + sends);
+        AssertEndsWell(sender);
+    }
+
+    /// <summary>Waits (bounded) for a sender to end and fails the test unless it exited 0.</summary>
+    public static void AssertEndsWell(NetnsProcess sender)
+    {
         bool exited = sender.WaitForExit(TimeSpan.FromSeconds(20));
         Assert.True(exited && sender.ExitCode == 0, $"`{sender.CommandLine}` {(exited ? $"exited {sender.ExitCode}" : "did not exit")}\nstderr: {sender.Stderr.Trim()}");
     }

@@ -32,21 +32,13 @@ public sealed class DescriptorPassingTests
         string blocked = bed.StartBlockingLibrary();
 
         var run = bed.StartDriver(["scm", (receiverBlocked ? "child:" : "parent:") + blocked, bed.Receiver.Address, bed.Receiver.Port.ToString()]);
-        run.ExpectLine(l => l == "at origin-sent", "the origin's send");
-        bed.AwaitDecided(1);
-        bed.Files.Open("origin-sent");
-        run.ExpectLine(l => l == "at receiver-sent", "the receiver's send");
-        bed.AwaitDecided(2);
-        bed.Files.Open("receiver-sent");
-        Assert.True(run.WaitForExit(TimeSpan.FromSeconds(10)) && run.ExitCode == 0, $"the scm driver failed: {run.Stderr}");
+        bed.ReleaseAt(run, "origin-sent", 1);
+        bed.ReleaseAt(run, "receiver-sent", 2);
+        AttributionBed.AssertEndsWell(run);
 
-        var arrived = bed.Delivered(2);
-        if (receiverBlocked)
-            bed.AssertDelivery(arrived, delivered: ["from-origin"], dropped: ["from-receiver"]);
-        else
-            bed.AssertDelivery(arrived, delivered: ["from-receiver"], dropped: ["from-origin"]);
-        bed.AssertAllAttributed();
-        bed.StopDaemonCleanly();
+        string[] judgedByTheBlocked = receiverBlocked ? ["from-receiver"] : ["from-origin"];
+        string[] judgedByThePlain = receiverBlocked ? ["from-origin"] : ["from-receiver"];
+        bed.AssertJudged(2, delivered: judgedByThePlain, dropped: judgedByTheBlocked);
     }
 
     /// <summary>

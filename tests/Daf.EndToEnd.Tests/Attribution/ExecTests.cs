@@ -27,14 +27,9 @@ public sealed class ExecTests
         using var driver = bed.StartDriver([.. bed.UdpToReceiver, "send", "as-python", "gate", "judged", "exec", sender, "after-exec @done"]);
         bed.ReleaseAt(driver, "judged", 1);
         bed.ReleaseAt(driver, "done", 2);
-        Assert.True(driver.WaitForExit(TimeSpan.FromSeconds(10)) && driver.ExitCode == 0, $"the driver failed: {driver.Stderr}");
+        AttributionBed.AssertEndsWell(driver);
 
-        var arrived = bed.Delivered(2);
-        if (allowlist)
-            bed.AssertDelivery(arrived, delivered: ["as-python"], dropped: ["after-exec"]);
-        else
-            bed.AssertDelivery(arrived, delivered: ["after-exec"], dropped: ["as-python"]);
-        bed.AssertAllAttributed();
-        bed.StopDaemonCleanly();
+        string[] asPython = ["as-python"], afterExec = ["after-exec"];
+        bed.AssertJudged(2, delivered: allowlist ? asPython : afterExec, dropped: allowlist ? afterExec : asPython);
     }
 }

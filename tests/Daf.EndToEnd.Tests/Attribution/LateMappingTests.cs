@@ -16,7 +16,7 @@ public sealed class LateMappingTests
             "load", blocked, "send", "after-dlopen-1", "send", "after-dlopen-2", "gate", "done"]);
         bed.ReleaseAt(driver, "judged", 1);
         bed.ReleaseAt(driver, "done", 3);
-        Assert.True(driver.WaitForExit(TimeSpan.FromSeconds(10)) && driver.ExitCode == 0, $"the driver failed: {driver.Stderr}");
+        AttributionBed.AssertEndsWell(driver);
 
         bed.AssertJudged(3, delivered: ["before-dlopen"], dropped: ["after-dlopen-1", "after-dlopen-2"]);
     }

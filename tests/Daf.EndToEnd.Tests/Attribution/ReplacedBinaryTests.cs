@@ -30,7 +30,7 @@ public sealed class ReplacedBinaryTests
         running.ExpectLine(l => l == "at sent", "the original sender holding on after its send");
         bed.AwaitDecided(1);
         bed.Files.Open("sent");
-        Assert.True(running.WaitForExit(TimeSpan.FromSeconds(10)) && running.ExitCode == 0, $"the original sender failed: {running.Stderr}");
+        AttributionBed.AssertEndsWell(running);
         string[] delivered = [];
         if (renameOver)
         {
