@@ -20,7 +20,8 @@ if (options.ShowHelp)
 RuleSet rules;
 try
 {
-    rules = options.RulesFile is null ? RuleSet.Empty(options.Policies) : RulesFile.Load(options.RulesFile, options.Policies);
+    rules = RulesStateFile.In(options.StateDirectory).LoadAtStart(options.RulesFile, options.Policies, out var source);
+    Console.Error.WriteLine($"app-fw: rules: {source}");
 }
 catch (RulesFileException e)
 {

@@ -1,2 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-return 0;
+using Daf.Ctl;
+
+return await CtlApp.RunAsync(args, CtlEnvironment.ForProcess(TransportChannel.Connect));

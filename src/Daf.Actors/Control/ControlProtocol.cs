@@ -21,7 +21,9 @@ public sealed record NamespaceReference(string Path, ulong Inode);
 
 /// <summary>
 /// <c>-A</c>, <c>-I</c>, <c>-D</c>, <c>-F</c>, <c>-P</c>: ctl-fw's arguments as typed (the daemon parses them
-/// again). <paramref name="CallerNamespace"/> is the namespace ctl-fw runs in, used when the rule names none.
+/// again). <paramref name="CallerNamespace"/> is the namespace the rule means as ctl-fw sees it: the <c>-n</c>
+/// file when the rule names one (the daemon refuses the rule if it finds another namespace there), else the
+/// namespace ctl-fw runs in (<c>/proc/CTL_PID/ns/net</c>), which the rule then applies to.
 /// </summary>
 public sealed record ChangeRules(IReadOnlyList<string> Arguments, NamespaceReference CallerNamespace) : IControlRequest;
 

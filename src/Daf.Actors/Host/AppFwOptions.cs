@@ -57,8 +57,8 @@ public sealed record AppFwOptions
           -P, --partial-read     copy only the first 128 bytes of each packet (headers)
           -c, --pkt-prefetch N   read up to N packets per receive call (default 64)
           -e, --ebpf-obj PATH    eBPF object with the tracing programs (default: syscall_probe.o beside app-fw)
-              --rules FILE       load rules from FILE (one ctl-fw command per line, '#' comments)
-              --state-dir DIR    runtime files: stats.json, control.pfx (default /run/daf)
+              --rules FILE       seed the rules from FILE when STATE_DIR/rules does not exist yet
+              --state-dir DIR    runtime files: rules, stats.json, control.pfx (default /run/daf)
               --control-port N   serve ctl-fw on 127.0.0.1 port N (default 4780)
           -h, --help             show this help
 

@@ -79,8 +79,26 @@ public sealed class DafDaemon
             return 1;
         }
 
-        var holder = new RuleSnapshotHolder(RuleSnapshot.Compile(_initialRules, 1));
+        var stateFile = RulesStateFile.In(_options.StateDirectory);
+        var storeSettings = new RuleStoreSettings(NamespaceBindings.ForOwnNamespace(), stateFile, queues.Count)
+        {
+            Identity = new Daf.Actors.Identity.ProcessIdentityReader(new Daf.Actors.Identity.ObjectDigestCache()),
+        };
+        var bindWarnings = new List<string>();
+        var holder = new RuleSnapshotHolder(storeSettings.CompileAtStart(_initialRules, bindWarnings));
+        foreach (var warning in bindWarnings) await Console.Error.WriteLineAsync($"app-fw: warning: {warning}");
         var cell = new RuleSetCell(_initialRules, 1);
+        try
+        {
+            if (_options.RulesFile is not null && !File.Exists(stateFile.Path))
+                stateFile.Save(_initialRules, 1); // --rules seeds the state; from now on STATE_DIR/rules wins
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Daf.Interop.Posix.PosixException)
+        {
+            foreach (var q in queues) q.Dispose();
+            await Console.Error.WriteLineAsync($"app-fw: cannot save the seeded rules to {stateFile.Path}: {e.Message}");
+            return 1;
+        }
         var stats = new StatsReport(queues.Select(q => (q.Chain, q.Config.QueueNumber, q.Counters)).ToList(), cell, started);
         var hocon = LoadHocon();
         // Control channel (ctl-fw): the certificate both ends present, and the port.
@@ -121,12 +139,12 @@ public sealed class DafDaemon
             {
                 var ebpfObject = _options.EbpfObjectPath ?? Path.Combine(AppContext.BaseDirectory, "syscall_probe.o");
                 system.ActorOf(EbpfEventReaderActor.Props(ebpfObject), "ebpf-events");
-                var store = system.ActorOf(RuleStoreActor.Props(holder, cell), "rules");
+                var store = system.ActorOf(RuleStoreActor.Props(holder, cell, storeSettings), "rules");
                 registry.Register<RuleStoreActor>(store);
                 system.ActorOf(ControlEndpointActor.Props(store, controlTimeout).WithDispatcher(DafDispatchers.Control), ControlRemoting.EndpointName);
-                foreach (var q in queues)
+                foreach (var (q, slot) in queues.Select((q, i) => (q, i)))
                 {
-                    var settings = new QueueSettings(q.Chain, q.Config, _options.BatchCount, _options.BatchTimeoutMicroseconds);
+                    var settings = new QueueSettings(q.Chain, q.Config, _options.BatchCount, _options.BatchTimeoutMicroseconds) { CounterSlot = slot };
                     system.ActorOf(QueueReaderActor.Props(settings, q.Socket, holder, q.Signals, q.Counters, _clock),
                         $"queue-{q.Config.QueueNumber}");
                 }

@@ -141,7 +141,7 @@ public sealed class QueueReaderActor : UntypedActor
         for (var i = 0; i < count; i++)
         {
             ref readonly var packet = ref batch[i];
-            var verdict = Judge(snapshot, chain, batch.Payload(i), out var urgent, ref malformed);
+            var verdict = Judge(snapshot, chain, _settings.CounterSlot, batch.Payload(i), out var urgent, ref malformed);
             if (verdict == Verdict.Accept) accepted++;
             else dropped++;
             judged.Add(new JudgedPacket(packet.PacketId, verdict, urgent));
@@ -155,7 +155,7 @@ public sealed class QueueReaderActor : UntypedActor
     /// <summary>
     /// A packet whose headers cannot be read cannot match any rule: it gets the chain's policy, and is counted.
     /// </summary>
-    private static Verdict Judge(RuleSnapshot snapshot, Chain chain, ReadOnlySpan<byte> payload, out bool urgent, ref long malformed)
+    private static Verdict Judge(RuleSnapshot snapshot, Chain chain, int counterSlot, ReadOnlySpan<byte> payload, out bool urgent, ref long malformed)
     {
         if (!PacketHeaderParser.TryParse(payload, out var headers))
         {
@@ -164,7 +164,7 @@ public sealed class QueueReaderActor : UntypedActor
             return snapshot.Policies[chain];
         }
         urgent = headers.Protocol == 6 && (headers.TcpFlags & (TcpFlagSyn | TcpFlagPsh)) != 0;
-        return snapshot.Judge(chain, headers, out _);
+        return snapshot.Judge(chain, headers, counterSlot);
     }
 
     private const byte TcpFlagSyn = 0x02, TcpFlagPsh = 0x08;
@@ -191,7 +191,7 @@ public sealed class QueueReaderActor : UntypedActor
                 if (count == 0) break;
                 for (var i = 0; i < count; i++)
                 {
-                    var verdict = Judge(snapshot, _settings.Chain, batch.Payload(i), out _, ref ignored);
+                    var verdict = Judge(snapshot, _settings.Chain, _settings.CounterSlot, batch.Payload(i), out _, ref ignored);
                     socket.SetVerdict(batch[i].PacketId, verdict == Verdict.Drop ? NfVerdict.NF_DROP : NfVerdict.NF_ACCEPT);
                     Volatile.Write(ref _counters.Received, _counters.Received + 1);
                     if (verdict == Verdict.Drop) Volatile.Write(ref _counters.Dropped, _counters.Dropped + 1);

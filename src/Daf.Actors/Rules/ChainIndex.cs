@@ -17,6 +17,9 @@ namespace Daf.Actors.Rules;
 /// Each protocol's list holds its own rules merged with the general ones, in chain order. A packet's
 /// candidates are the merge, in chain order, of its protocol's list and its (protocol, destination port)
 /// bucket; each candidate is then checked in full.
+/// Rules with identity criteria are not judgeable yet; they are indexed by the digest they name
+/// (<see cref="RulesNamingObject"/>, <see cref="RulesNamingAggregate"/>) so that judging them will cost a
+/// lookup per holder digest, not a scan of every digest rule.
 /// </summary>
 internal sealed class ChainIndex
 {
@@ -31,19 +34,32 @@ internal sealed class ChainIndex
     /// <summary>Per protocol number: the rules keyed by that protocol merged with the general rules.</summary>
     private readonly int[][] _byProtocol;
     private readonly FrozenDictionary<int, int[]> _byProtocolPort;
+    private readonly FrozenDictionary<Sha256Digest, int[]> _bySingleHash;
+    private readonly FrozenDictionary<Sha256Digest, int[]> _byAggregateHash;
 
-    public ChainIndex(IReadOnlyList<Rule> rules, out int identityRules)
+    /// <param name="appliesHere">False for a rule that cannot match here (another namespace's rule): it is left out entirely.</param>
+    public ChainIndex(IReadOnlyList<Rule> rules, Func<Rule, bool> appliesHere, out int identityRules)
     {
         identityRules = 0;
         var compiled = new List<CompiledRule>();
         var general = new List<int>();
         var byProtocol = new List<int>?[256];
         var byProtocolPort = new Dictionary<int, List<int>>();
+        var bySingleHash = new Dictionary<Sha256Digest, List<int>>();
+        var byAggregateHash = new Dictionary<Sha256Digest, List<int>>();
         for (int position = 0; position < rules.Count; position++)
         {
             Rule rule = rules[position];
+            if (!appliesHere(rule))
+                continue;
             if (rule.HasIdentityCriteria)
+            {
                 identityRules++;
+                if (rule.SingleHash is { Negated: false, Value: var single })
+                    AddTo(bySingleHash, single, position);
+                if (rule.AggregateHash is { Negated: false, Value: var aggregate })
+                    AddTo(byAggregateHash, aggregate, position);
+            }
             if (!CompiledRule.TryCompile(rule, position, out CompiledRule compiledRule))
                 continue;
             int slot = compiled.Count;
@@ -78,6 +94,23 @@ internal sealed class ChainIndex
         int[] generalOnly = general.ToArray();
         _byProtocol = byProtocol.Select(list => list is null ? generalOnly : list.Concat(generalOnly).Order().ToArray()).ToArray();
         _byProtocolPort = byProtocolPort.ToFrozenDictionary(pair => pair.Key, pair => pair.Value.ToArray());
+        _bySingleHash = bySingleHash.ToFrozenDictionary(pair => pair.Key, pair => pair.Value.ToArray());
+        _byAggregateHash = byAggregateHash.ToFrozenDictionary(pair => pair.Key, pair => pair.Value.ToArray());
+    }
+
+    /// <summary>The 0-based positions, in chain order, of the rules with a non-negated <c>--sng-hash</c> of <paramref name="digest"/>.</summary>
+    public ReadOnlySpan<int> RulesNamingObject(in Sha256Digest digest) =>
+        _bySingleHash.TryGetValue(digest, out int[]? positions) ? positions : default;
+
+    /// <summary>The 0-based positions, in chain order, of the rules with a non-negated <c>--agg-hash</c> of <paramref name="digest"/>.</summary>
+    public ReadOnlySpan<int> RulesNamingAggregate(in Sha256Digest digest) =>
+        _byAggregateHash.TryGetValue(digest, out int[]? positions) ? positions : default;
+
+    private static void AddTo(Dictionary<Sha256Digest, List<int>> index, Sha256Digest digest, int position)
+    {
+        if (!index.TryGetValue(digest, out var positions))
+            index[digest] = positions = [];
+        positions.Add(position);
     }
 
     /// <summary>The first matching rule's verdict and 0-based chain position; false when none matches.</summary>

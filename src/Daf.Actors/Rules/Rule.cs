@@ -9,8 +9,8 @@ namespace Daf.Actors.Rules;
 /// Judged by <see cref="RuleSnapshot"/>: address, protocol and port criteria. The identity criteria
 /// (<see cref="SingleHash"/>, <see cref="AggregateHash"/>, <see cref="Unverifiable"/>) are stored and
 /// listed, but until the data plane learns packet holders a rule that has any of them never matches.
-/// <see cref="Namespace"/> is stored as the path the user gave and not judged yet: the daemon only sees
-/// the packets of the namespace it runs in.
+/// <see cref="Namespace"/> is the path the user gave; the rule store binds it to the namespace it names
+/// (<see cref="NamespaceBindings"/>) and compiles only the rules of the daemon's own namespace.
 /// </remarks>
 public sealed record Rule(Chain Chain, Verdict Verdict)
 {
@@ -30,7 +30,7 @@ public sealed record Rule(Chain Chain, Verdict Verdict)
     public Criterion<Sha256Digest>? AggregateHash { get; init; }
     /// <summary><c>--unverifiable</c>: true when given, false when given negated (<c>! --unverifiable</c>), null when absent.</summary>
     public bool? Unverifiable { get; init; }
-    /// <summary><c>-n/--namespace</c>: the namespace file path as given (resolved by the control-plane work).</summary>
+    /// <summary><c>-n/--namespace</c>: the namespace file path as given (bound to its namespace by <see cref="NamespaceBindings"/>).</summary>
     public Criterion<string>? Namespace { get; init; }
     /// <summary><c>-l/--sig-loc</c>.</summary>
     public SignatureLocation? SignatureLocation { get; init; }

@@ -36,6 +36,21 @@ public static class RuleFormatter
     {
         var text = new StringBuilder();
         text.Append("-c ").Append(RuleSyntax.ChainName(rule.Chain));
+        AppendCriteria(text, rule);
+        text.Append(" -v ").Append(RuleSyntax.VerdictName(rule.Verdict));
+        return text.ToString();
+    }
+
+    /// <summary>Only the criteria (and <c>-l</c>), as <c>ctl-fw -L</c> shows them beside the verdict; empty when the rule has none.</summary>
+    public static string FormatCriteria(Rule rule)
+    {
+        var text = new StringBuilder();
+        AppendCriteria(text, rule);
+        return text.Length == 0 ? string.Empty : text.ToString(1, text.Length - 1);
+    }
+
+    private static void AppendCriteria(StringBuilder text, Rule rule)
+    {
         AppendCriterion(text, "-n", rule.Namespace);
         AppendCriterion(text, "-s", rule.Source);
         AppendCriterion(text, "-d", rule.Destination);
@@ -48,8 +63,6 @@ public static class RuleFormatter
             text.Append(unverifiable ? " --unverifiable" : " ! --unverifiable");
         if (rule.SignatureLocation is { } location)
             text.Append(" -l ").Append(location == SignatureLocation.L3 ? "l3" : "l4");
-        text.Append(" -v ").Append(RuleSyntax.VerdictName(rule.Verdict));
-        return text.ToString();
     }
 
     private static void AppendCriterion<T>(StringBuilder text, string option, Criterion<T>? criterion)

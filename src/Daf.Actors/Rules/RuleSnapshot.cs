@@ -21,8 +21,16 @@ namespace Daf.Actors.Rules;
 /// <item>Rules with identity criteria (<c>--sng-hash</c>, <c>--agg-hash</c>, <c>--unverifiable</c>, negated
 /// or not) never match until the data plane learns who holds a packet's socket: such a DROP rule drops
 /// nothing and such an ACCEPT rule accepts nothing; judging falls through to later rules and the policy.
-/// <see cref="IdentityRuleCount"/> lets the daemon warn about them. <c>-n</c> is stored, not judged.</item>
+/// <see cref="IdentityRuleCount"/> lets the daemon warn about them. They are indexed by digest
+/// (<see cref="RulesNamingObject"/>) for the identity work.</item>
+/// <item>A snapshot judges the packets of one network namespace (the daemon's): a rule that
+/// <c>appliesHere</c> rejects at <see cref="Compile(RuleSet, long, Func{Rule, bool}, int, long[][])"/> (a rule
+/// of another namespace) is left out and never matches, but keeps its number.</item>
 /// </list>
+/// Match counters: each queue reader judges with its own counter slot and is the only writer of that
+/// slot's arrays (plain increments, no interlocked operation, no shared cache line between readers);
+/// <see cref="MatchCounts"/> sums the slots with volatile reads. Counts carried over from the previous
+/// version are in a base array written once at compile time.
 /// Cost: rules naming a protocol and a destination port (or a range of up to 64 ports) are found through
 /// a hash lookup, so such rules cost nearly nothing per packet whatever their number; other rules are
 /// scanned, restricted to the packet's protocol.
@@ -31,31 +39,56 @@ public sealed class RuleSnapshot
 {
     private readonly ChainIndex[] _chains;
     private readonly Verdict[] _policies;
+    /// <summary>[chain][slot][rule position]: packets each reader slot saw the rule match.</summary>
+    private readonly long[][][] _hits;
+    /// <summary>[chain][rule position]: counts carried over from earlier versions.</summary>
+    private readonly long[][] _carried;
 
     public long Version { get; }
     public ChainPolicies Policies { get; }
     /// <summary>The rule set this snapshot was compiled from.</summary>
     public RuleSet Rules { get; }
-    /// <summary>How many rules have identity criteria and therefore never match yet.</summary>
+    /// <summary>How many rules (of this namespace) have identity criteria and therefore never match yet.</summary>
     public int IdentityRuleCount { get; }
+    /// <summary>How many readers can count matches (slots 0 .. CounterSlots-1).</summary>
+    public int CounterSlots { get; }
 
-    private RuleSnapshot(RuleSet rules, long version)
+    private RuleSnapshot(RuleSet rules, long version, Func<Rule, bool> appliesHere, int counterSlots, long[][]? carried)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(counterSlots, 1);
         Version = version;
         Rules = rules;
         Policies = rules.Policies;
+        CounterSlots = counterSlots;
         _policies = [Policies[Chain.Input], Policies[Chain.Output], Policies[Chain.Forward]];
         _chains = new ChainIndex[3];
+        _hits = new long[3][][];
+        _carried = new long[3][];
         int identityRules = 0;
         foreach (Chain chain in Enum.GetValues<Chain>())
         {
-            _chains[(int)chain] = new ChainIndex(rules[chain], out int chainIdentityRules);
+            int c = (int)chain;
+            int length = rules[chain].Length;
+            _chains[c] = new ChainIndex(rules[chain], appliesHere, out int chainIdentityRules);
             identityRules += chainIdentityRules;
+            _hits[c] = new long[counterSlots][];
+            for (int slot = 0; slot < counterSlots; slot++)
+                _hits[c][slot] = new long[length];
+            if (carried is not null && carried[c].Length != length)
+                throw new ArgumentException($"carried counts of {chain} have {carried[c].Length} entries for {length} rules", nameof(carried));
+            _carried[c] = carried?[c] ?? new long[length];
         }
         IdentityRuleCount = identityRules;
     }
 
-    public static RuleSnapshot Compile(RuleSet rules, long version) => new(rules, version);
+    /// <summary>Compiles every rule, with one counter slot and no carried counts.</summary>
+    public static RuleSnapshot Compile(RuleSet rules, long version) => new(rules, version, static _ => true, 1, null);
+
+    /// <param name="appliesHere">False for rules that can never match the packets this snapshot judges (another namespace's).</param>
+    /// <param name="counterSlots">How many readers count matches, each in its own slot.</param>
+    /// <param name="carried">Per chain, per rule: match counts to start from (see <see cref="MatchCountCarrier"/>); null for zeros.</param>
+    public static RuleSnapshot Compile(RuleSet rules, long version, Func<Rule, bool> appliesHere, int counterSlots, long[][]? carried) =>
+        new(rules, version, appliesHere, counterSlots, carried);
 
     /// <summary>Judges one packet: the first matching rule of the chain wins, else the chain's policy.</summary>
     /// <param name="matchedRule">The 0-based index of the matching rule in its chain, or -1 for the policy.</param>
@@ -65,4 +98,40 @@ public sealed class RuleSnapshot
             return verdict;
         return _policies[(int)chain];
     }
+
+    /// <summary>
+    /// Judges one packet like <see cref="Judge(Chain, in PacketHeaders, out int)"/> and counts the match in
+    /// <paramref name="counterSlot"/>, which only the calling reader may use. A slot outside
+    /// 0..<see cref="CounterSlots"/>-1 judges without counting.
+    /// </summary>
+    public Verdict Judge(Chain chain, in PacketHeaders headers, int counterSlot)
+    {
+        if (!_chains[(int)chain].TryJudge(headers, out Verdict verdict, out int matched))
+            return _policies[(int)chain];
+        long[][] slots = _hits[(int)chain];
+        if ((uint)counterSlot < (uint)slots.Length)
+        {
+            ref long hits = ref slots[counterSlot][matched];
+            Volatile.Write(ref hits, hits + 1);
+        }
+        return verdict;
+    }
+
+    /// <summary>Packets each rule of the chain matched, in chain order, including counts carried from earlier versions.</summary>
+    public long[] MatchCounts(Chain chain)
+    {
+        long[] counts = (long[])_carried[(int)chain].Clone();
+        foreach (long[] slot in _hits[(int)chain])
+        {
+            for (int i = 0; i < counts.Length; i++)
+                counts[i] += Volatile.Read(ref slot[i]);
+        }
+        return counts;
+    }
+
+    /// <summary>The positions, in chain order, of the chain's rules (of this namespace) with a non-negated <c>--sng-hash</c> of <paramref name="digest"/>.</summary>
+    public ReadOnlySpan<int> RulesNamingObject(Chain chain, in Sha256Digest digest) => _chains[(int)chain].RulesNamingObject(digest);
+
+    /// <summary>The positions, in chain order, of the chain's rules (of this namespace) with a non-negated <c>--agg-hash</c> of <paramref name="digest"/>.</summary>
+    public ReadOnlySpan<int> RulesNamingAggregate(Chain chain, in Sha256Digest digest) => _chains[(int)chain].RulesNamingAggregate(digest);
 }

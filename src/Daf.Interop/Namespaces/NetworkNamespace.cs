@@ -75,18 +75,5 @@ public static unsafe class NetworkNamespace
         }
     }
 
-    private static int OpenNamespace(string nsPath)
-    {
-        int length = System.Text.Encoding.UTF8.GetByteCount(nsPath);
-        Span<byte> path = length < 512 ? stackalloc byte[length + 1] : new byte[length + 1];
-        System.Text.Encoding.UTF8.GetBytes(nsPath, path);
-        path[length] = 0;
-        fixed (byte* p = path)
-        {
-            int fd = Sys.open(p, Sys.O_RDONLY | Sys.O_CLOEXEC, 0);
-            if (fd < 0)
-                throw PosixException.FromLastError("open(" + nsPath + ")");
-            return fd;
-        }
-    }
+    private static int OpenNamespace(string nsPath) => PathOpen.Open(nsPath, Sys.O_RDONLY);
 }

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+using Daf.Actors.Identity;
+
+namespace Daf.Actors.Rules;
+
+/// <summary>What the rule store needs besides the rules: namespace bindings, where to persist, how many readers count matches.</summary>
+/// <param name="StateFile">Where every accepted change is saved; null keeps the rules in memory only (tests).</param>
+/// <param name="CounterSlots">One per queue reader: reader i counts matches in slot i.</param>
+public sealed record RuleStoreSettings(NamespaceBindings Namespaces, RulesStateFile? StateFile, int CounterSlots)
+{
+    /// <summary>Reads processes for <c>-H --pid</c> (<see cref="Control.DescribeProcess"/>); null refuses such requests.</summary>
+    public ProcessIdentityReader? Identity { get; init; }
+
+    /// <summary>
+    /// Binds the namespaces the starting rules name, to those they were saved with when the state file
+    /// knows them (unbindable ones are reported in <paramref name="warnings"/>), and compiles version 1.
+    /// </summary>
+    public RuleSnapshot CompileAtStart(RuleSet rules, List<string> warnings)
+    {
+        Namespaces.BindAtStart(rules, StateFile?.NamespaceInodes() ?? new Dictionary<string, ulong>(), warnings);
+        using var staging = Namespaces.Stage();
+        return RuleSnapshot.Compile(rules, 1, staging.AppliesHere, CounterSlots, carried: null);
+    }
+}
