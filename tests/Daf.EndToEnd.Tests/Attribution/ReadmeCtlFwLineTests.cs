@@ -6,16 +6,6 @@ namespace Daf.EndToEnd.Tests.Attribution;
 /// <summary>Matrix case 1 as the original README does it: the rule added with its ctl-fw line, word for word.</summary>
 public sealed class ReadmeCtlFwLineTests
 {
-    /// <summary>The README's command (./bin/ctl-fw from the repository root), run in the sender's namespace.</summary>
-    private const string ReadmeLine = """
-        ./bin/ctl-fw \
-        -A `# append ` \
-        -c OUTPUT `# chain ` \
-        -v DROP `# verdict ` \
-        -n /proc/$$/ns/net `# network namespace` \
-        --sng-hash $(sha256sum /usr/bin/curl | awk '{print $1}')
-        """;
-
     [Fact]
     public void The_readme_ctl_fw_line_makes_curl_fail_while_wget_reaches_the_same_server()
     {
@@ -27,8 +17,7 @@ public sealed class ReadmeCtlFwLineTests
         var before = HttpClients.Curl(bed.Net, bed.Net.A, server.Url, maxSeconds: 3);
         Assert.True(before.Succeeded, $"curl should pass before the rule: {before.Describe()}");
 
-        var added = bed.Net.Exec(bed.Net.A, TimeSpan.FromSeconds(40),
-            "env", $"DAF_STATE_DIR={daemon.StateDir}", "bash", "-c", $"cd {RepoRoot.Path} && {ReadmeLine}");
+        var added = OriginalReadme.Run(bed.Net, bed.Net.A, daemon.StateDir, OriginalReadme.CtlFwDropCurl, TimeSpan.FromSeconds(40));
         Assert.True(added.Succeeded, $"{added.Describe()}\napp-fw: {daemon.Stderr}");
 
         var curl = HttpClients.Curl(bed.Net, bed.Net.A, server.Url, maxSeconds: 3);
