@@ -168,7 +168,8 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 print(f"  uptime {s['uptimeSeconds']:.1f} s, {s['packetsTotal']} packets")
 for q in s["queues"]:
-    print(f"  queue {q['queue']} ({q['chain']}): received {q['received']}, accepted {q['accepted']}, dropped {q['dropped']}")
+    identity = "".join(f", {k} {q[k]}" for k in ("deferred", "unattributed", "identityLookups") if k in q)
+    print(f"  queue {q['queue']} ({q['chain']}): received {q['received']}, accepted {q['accepted']}, dropped {q['dropped']}{identity}")
 PY
   python3 - "$stats" <<'PY' || { echo "  -> UNEXPECTED: the OUTPUT queue dropped nothing"; FAILURES=$((FAILURES + 1)); }
 import json, sys

@@ -12,7 +12,7 @@ public sealed class AttributionBed : IDisposable
 {
     public const int ReceiverPort = 5300;
     private static readonly TimeSpan s_driverTimeout = TimeSpan.FromSeconds(25);
-    private static readonly Lazy<string> s_python3 = new(() => ProgramCopies.Installed("python3"));
+    private static readonly Lazy<string> s_python3 = new(RealPython3);
     private static readonly Lazy<string> s_python3Digest = new(() => ProgramCopies.DigestOf(s_python3.Value));
 
     public AttributionBed(bool routed = false)
@@ -34,7 +34,10 @@ public sealed class AttributionBed : IDisposable
     public AppFwDaemon Daemon => _daemon ?? throw new InvalidOperationException("no daemon started");
     public TaggedUdpReceiver Receiver => _receiver ?? throw new InvalidOperationException("no receiver started");
 
-    /// <summary>The python3 executable the driver runs as (symlinks followed) and its digest.</summary>
+    /// <summary>
+    /// The python3 executable the driver runs as, and its digest: the interpreter itself (`sys.executable`,
+    /// symlinks followed), not a launcher such as a pyenv shim that `python3` may name on PATH.
+    /// </summary>
     public static string Python3 => s_python3.Value;
     public static string Python3Digest => s_python3Digest.Value;
 
@@ -81,7 +84,7 @@ public sealed class AttributionBed : IDisposable
     public string[] UdpToReceiver => ["udp", Receiver.Address, Receiver.Port.ToString()];
 
     /// <summary>The python3 driver's command line (<see cref="DriverScript"/>).</summary>
-    public string[] DriverCommand(params string[] steps) => ["python3", "-u", DriverPath, Files.Gates, .. steps];
+    public string[] DriverCommand(params string[] steps) => [Python3, "-u", DriverPath, Files.Gates, .. steps];
 
     /// <summary>The driver script, written once into the bed's directory (short command lines in failure messages).</summary>
     private string DriverPath
@@ -95,11 +98,51 @@ public sealed class AttributionBed : IDisposable
         }
     }
 
-    /// <summary>Runs the driver in A to completion; fails the test when it does not end well.</summary>
-    public ExecResult Drive(params string[] steps) => RunIn(Net.A, DriverCommand(steps));
-
     /// <summary>Starts the driver in A (for steps that wait on gates).</summary>
     public NetnsProcess StartDriver(params string[] steps) => Net.Start(Net.A, DriverCommand(steps));
+
+    /// <summary>
+    /// Runs a sender that holds on until app-fw decided its <paramref name="sends"/> packets, then releases it
+    /// and waits for it to end well. <paramref name="argv"/> names the gate it waits on as `{release}`
+    /// (`gate {release}` for the driver, `@{release}` for the sender program). Cases other than the
+    /// short-lived sender use this, so that each proves its own point and not also case 8's.
+    /// </summary>
+    public void RunHeld(int sends, string ns, params string[] argv)
+    {
+        string gate = $"release-{++_releases}";
+        argv = [.. argv.Select(a => a.Replace(ReleasePlaceholder, gate, StringComparison.Ordinal))];
+        long before = Daemon.RequestStats().Queue(0).Received;
+        var sender = Net.Start(ns, argv);
+        ReleaseAt(sender, gate, before + sends);
+        AssertEndsWell(sender);
+    }
+
+    /// <summary>Waits (bounded) for a sender to end and fails the test unless it exited 0.</summary>
+    public static void AssertEndsWell(NetnsProcess sender)
+    {
+        bool exited = sender.WaitForExit(TimeSpan.FromSeconds(20));
+        Assert.True(exited && sender.ExitCode == 0, $"`{sender.CommandLine}` {(exited ? $"exited {sender.ExitCode}" : "did not exit")}\nstderr: {sender.Stderr.Trim()}");
+    }
+
+    /// <summary><see cref="RunHeld"/> for the python3 driver in A: its steps, then `gate {release}`.</summary>
+    public void DriveHeld(int sends, params string[] steps) => RunHeld(sends, Net.A, DriverCommand([.. steps, "gate", ReleasePlaceholder]));
+
+    /// <summary>
+    /// Waits until <paramref name="process"/> waits at <paramref name="gate"/> and app-fw decided
+    /// <paramref name="decided"/> packets in all, then opens the gate: what the process does next happens
+    /// after those packets were judged.
+    /// </summary>
+    public void ReleaseAt(NetnsProcess process, string gate, long decided)
+    {
+        process.ExpectLine(l => l == $"at {gate}", $"the sender waiting at {gate}", TimeSpan.FromSeconds(20));
+        AwaitDecided(decided);
+        Files.Open(gate);
+    }
+
+    /// <summary>Stands for the gate name in <see cref="RunHeld"/>'s command line.</summary>
+    public const string ReleasePlaceholder = "{release}";
+
+    private int _releases;
 
     /// <summary>Runs a command in <paramref name="ns"/> to completion; fails the test when it does not succeed.</summary>
     public ExecResult RunIn(string ns, params string[] argv)
@@ -165,6 +208,12 @@ public sealed class AttributionBed : IDisposable
     {
         Assert.False(Daemon.HasExited, $"app-fw died: {Daemon.Stderr.Trim()}");
         Daemon.Stop();
+    }
+
+    private static string RealPython3()
+    {
+        var found = NetnsProcess.Run(["python3", "-c", "import os, sys; print(os.path.realpath(sys.executable))"], TimeSpan.FromSeconds(20)).EnsureSuccess();
+        return found.Stdout.Trim();
     }
 
     public void Dispose()

@@ -28,8 +28,8 @@ public sealed class ContainerBridgeTests
             """);
         bed.StartReceiver(ipVersion);
 
-        bed.RunIn(net.A, blocked, bed.Receiver.SenderTarget, "-", "container-blocked");
-        bed.Drive([.. bed.UdpToReceiver, "send", "container-python"]);
+        bed.RunHeld(1, net.A, blocked, bed.Receiver.SenderTarget, bed.Files.Gates, "container-blocked", "@" + AttributionBed.ReleasePlaceholder);
+        bed.DriveHeld(1, [.. bed.UdpToReceiver, "send", "container-python"]);
 
         bed.AssertJudged(2, delivered: ["container-python"], dropped: ["container-blocked"]);
     }

@@ -13,8 +13,8 @@ public sealed class DescriptorNumberTests
         using var bed = new AttributionBed();
         string blocked = bed.StartBlockingLibrary();
 
-        bed.Drive(["load", blocked, .. bed.UdpToReceiver, "move", fd.ToString(), "send", "high-fd-blocked"]);
-        bed.Drive([.. bed.UdpToReceiver, "move", fd.ToString(), "send", "high-fd-plain"]);
+        bed.DriveHeld(1, ["load", blocked, .. bed.UdpToReceiver, "move", fd.ToString(), "send", "high-fd-blocked"]);
+        bed.DriveHeld(1, [.. bed.UdpToReceiver, "move", fd.ToString(), "send", "high-fd-plain"]);
 
         bed.AssertJudged(2, delivered: ["high-fd-plain"], dropped: ["high-fd-blocked"]);
     }
@@ -25,8 +25,8 @@ public sealed class DescriptorNumberTests
         using var bed = new AttributionBed();
         string blocked = bed.StartBlockingLibrary();
 
-        bed.Drive(["load", blocked, "fill", "999", .. bed.UdpToReceiver, "send", "thousandth-blocked"]);
-        bed.Drive(["fill", "999", .. bed.UdpToReceiver, "send", "thousandth-plain"]);
+        bed.DriveHeld(1, ["load", blocked, "fill", "999", .. bed.UdpToReceiver, "send", "thousandth-blocked"]);
+        bed.DriveHeld(1, ["fill", "999", .. bed.UdpToReceiver, "send", "thousandth-plain"]);
 
         bed.AssertJudged(2, delivered: ["thousandth-plain"], dropped: ["thousandth-blocked"]);
     }

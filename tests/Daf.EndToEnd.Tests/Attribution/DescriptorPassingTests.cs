@@ -12,8 +12,8 @@ public sealed class DescriptorPassingTests
         using var bed = new AttributionBed();
         string blocked = bed.StartBlockingLibrary();
 
-        bed.Drive(["load", blocked, .. bed.UdpToReceiver, "move", "40", "send", "dup2-blocked"]);
-        bed.Drive([.. bed.UdpToReceiver, "move", "40", "send", "dup2-plain"]);
+        bed.DriveHeld(1, ["load", blocked, .. bed.UdpToReceiver, "move", "40", "send", "dup2-blocked"]);
+        bed.DriveHeld(1, [.. bed.UdpToReceiver, "move", "40", "send", "dup2-plain"]);
 
         bed.AssertJudged(2, delivered: ["dup2-plain"], dropped: ["dup2-blocked"]);
     }
@@ -31,16 +31,14 @@ public sealed class DescriptorPassingTests
         using var bed = new AttributionBed();
         string blocked = bed.StartBlockingLibrary();
 
-        var run = bed.Drive(["scm", (receiverBlocked ? "child:" : "parent:") + blocked, bed.Receiver.Address, bed.Receiver.Port.ToString()]);
-        Assert.Contains("child sent", run.Stdout, StringComparison.Ordinal);
+        var run = bed.StartDriver(["scm", (receiverBlocked ? "child:" : "parent:") + blocked, bed.Receiver.Address, bed.Receiver.Port.ToString()]);
+        bed.ReleaseAt(run, "origin-sent", 1);
+        bed.ReleaseAt(run, "receiver-sent", 2);
+        AttributionBed.AssertEndsWell(run);
 
-        var arrived = bed.Delivered(2);
-        if (receiverBlocked)
-            bed.AssertDelivery(arrived, delivered: ["from-origin"], dropped: ["from-receiver"]);
-        else
-            bed.AssertDelivery(arrived, delivered: ["from-receiver"], dropped: ["from-origin"]);
-        bed.AssertAllAttributed();
-        bed.StopDaemonCleanly();
+        string[] judgedByTheBlocked = receiverBlocked ? ["from-receiver"] : ["from-origin"];
+        string[] judgedByThePlain = receiverBlocked ? ["from-origin"] : ["from-receiver"];
+        bed.AssertJudged(2, delivered: judgedByThePlain, dropped: judgedByTheBlocked);
     }
 
     /// <summary>
@@ -54,11 +52,11 @@ public sealed class DescriptorPassingTests
         using var bed = new AttributionBed();
         string blocked = bed.Files.BuildLibrary("libblocked.so");
         bed.StartFirewall(bed.Net.B, "INPUT", 1, ["tcp"], $"-A -c INPUT --sng-hash {ProgramCopies.DigestOf(blocked)} -v DROP");
-        using var server = bed.Net.Start(bed.Net.B, "python3", "-u", "-c", ForkingServer, bed.Net.B4, "5400", blocked, DriverScript.GraceWaitSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var server = bed.Net.Start(bed.Net.B, AttributionBed.Python3, "-u", "-c", ForkingServer, bed.Net.B4, "5400", blocked, DriverScript.GraceWaitSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         server.ExpectLine(l => l == "listening", "the forking server");
 
-        var first = bed.RunIn(bed.Net.A, "python3", "-u", "-c", Client, bed.Net.B4, "5400", "data-to-blocked-child");
-        var second = bed.RunIn(bed.Net.A, "python3", "-u", "-c", Client, bed.Net.B4, "5400", "data-to-plain-child");
+        var first = bed.RunIn(bed.Net.A, AttributionBed.Python3, "-u", "-c", Client, bed.Net.B4, "5400", "data-to-blocked-child");
+        var second = bed.RunIn(bed.Net.A, AttributionBed.Python3, "-u", "-c", Client, bed.Net.B4, "5400", "data-to-plain-child");
         server.ExpectLine(l => l.StartsWith("conn 1 ", StringComparison.Ordinal), "the first child's report");
         server.ExpectLine(l => l.StartsWith("conn 2 ", StringComparison.Ordinal), "the second child's report");
 

@@ -19,7 +19,7 @@ namespace Daf.EndToEnd.Tests.Attribution;
 ///   and TAG-shared-k on the current descriptor.</item>
 /// <item>`scm MODE HOST PORT`: forks; the parent opens a UDP socket, sends `from-origin`, passes it over
 ///   SCM_RIGHTS, closes its copy and exits; the child receives it, waits past the grace delay, sends
-///   `from-receiver`. MODE `child:PATH` makes the child load PATH first, `parent:PATH` the parent.</item>
+///   `from-receiver`. Each waits at a gate after its send (`origin-sent`, `receiver-sent`). MODE `child:PATH` makes the child load PATH first, `parent:PATH` the parent.</item>
 /// </list>
 /// Prints `done` at the end. Its PID goes to GATEDIR/pids.
 /// </summary>
@@ -104,7 +104,7 @@ internal static class DriverScript
                     s.send(f'{tag}-{k}'.encode())
                     if cur is not None:
                         os.write(cur, f'{tag}-shared-{k}'.encode())
-                    s.close()
+                    keep.append(s)  # open until the process ends: a close right after the send is another case
                 workers = [threading.Thread(target=run, args=(k,)) for k in range(n)]
                 for w in workers: w.start()
                 for w in workers: w.join()
@@ -120,13 +120,14 @@ internal static class DriverScript
                     child_end.recv(16)  # the parent closed its copy and is exiting
                     time.sleep(GRACE)
                     os.write(fds[0], b'from-receiver')
-                    out('child sent')
+                    gate('receiver-sent')
                     os._exit(0)
                 child_end.close()
                 if who == 'parent':
                     keep.append(ctypes.CDLL(lib))
                 s = udp(host, port)
                 s.send(b'from-origin')
+                gate('origin-sent')
                 socket.send_fds(parent_end, [b'fd'], [s.fileno()])
                 s.close()
                 parent_end.close()

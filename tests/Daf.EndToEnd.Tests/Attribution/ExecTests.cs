@@ -24,14 +24,12 @@ public sealed class ExecTests
         bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {AttributionBed.Python3Digest} -v {verdict}", args);
         bed.StartReceiver(4);
 
-        bed.Drive([.. bed.UdpToReceiver, "send", "as-python", "exec", sender, "after-exec"]);
+        using var driver = bed.StartDriver([.. bed.UdpToReceiver, "send", "as-python", "gate", "judged", "exec", sender, "after-exec @done"]);
+        bed.ReleaseAt(driver, "judged", 1);
+        bed.ReleaseAt(driver, "done", 2);
+        AttributionBed.AssertEndsWell(driver);
 
-        var arrived = bed.Delivered(2);
-        if (allowlist)
-            bed.AssertDelivery(arrived, delivered: ["as-python"], dropped: ["after-exec"]);
-        else
-            bed.AssertDelivery(arrived, delivered: ["after-exec"], dropped: ["as-python"]);
-        bed.AssertAllAttributed();
-        bed.StopDaemonCleanly();
+        string[] asPython = ["as-python"], afterExec = ["after-exec"];
+        bed.AssertJudged(2, delivered: allowlist ? asPython : afterExec, dropped: allowlist ? afterExec : asPython);
     }
 }

@@ -25,26 +25,21 @@ public sealed class ForkTests
             "--pol-out", "DROP");
         bed.StartReceiver(4);
 
-        var parent = bed.StartDriver([.. bed.UdpToReceiver, "send", "parent-alone",
-            "forkexec", child, "@child-send shared-from-child @child-alone child-alone",
+        var parent = bed.StartDriver([.. bed.UdpToReceiver, "send", "parent-alone", "gate", "parent-alone-judged",
+            "forkexec", child, "@child-send shared-from-child @child-alone child-alone @child-done",
             "gate", "parent-send", "send", "shared-from-parent", "gate", "parent-exit"]);
+        bed.ReleaseAt(parent, "parent-alone-judged", 1);
         parent.ExpectLine(l => l == "at child-send", "the child exec'd and waiting");
-        parent.ExpectLine(l => l == "at parent-send", "the parent waiting");
-        bed.AwaitDecided(1);
-
-        bed.Files.Open("parent-send");
-        parent.ExpectLine(l => l == "at parent-exit", "the parent sent while sharing");
-        bed.AwaitDecided(2);
-        bed.Files.Open("child-send");
-        bed.AwaitDecided(3);
-
-        bed.Files.Open("parent-exit");
+        bed.ReleaseAt(parent, "parent-send", 1);
+        bed.ReleaseAt(parent, "child-send", 2);
+        bed.ReleaseAt(parent, "parent-exit", 3);
         var exiting = Stopwatch.StartNew();
         while (!parent.HasExited && exiting.Elapsed < TimeSpan.FromSeconds(5))
             Thread.Sleep(10);
         Assert.True(parent.HasExited, "the parent did not exit");
         Thread.Sleep(TimeSpan.FromSeconds(DriverScript.GraceWaitSeconds)); // past the grace delay the spec gives exited holders
         bed.Files.Open("child-alone");
+        bed.ReleaseAt(parent, "child-done", 4);
 
         bed.AssertJudged(4, delivered: ["parent-alone", "child-alone"],
             dropped: ["shared-from-parent", "shared-from-child"]);

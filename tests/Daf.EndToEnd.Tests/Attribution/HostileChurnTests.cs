@@ -25,11 +25,11 @@ public sealed class HostileChurnTests
         bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {ProgramCopies.DigestOf(blocked)} -v DROP");
         bed.StartReceiver(4, echo: true);
         string stop = Path.Combine(bed.Files.Gates, "stop-churn");
-        using var hostile = bed.Net.Start(bed.Net.A, "python3", "-u", "-c", Churn, stop);
+        using var hostile = bed.Net.Start(bed.Net.A, AttributionBed.Python3, "-u", "-c", Churn, stop);
         hostile.ExpectLine(l => l == "churning", "the hostile process");
 
-        var client = bed.RunIn(bed.Net.A, "python3", "-u", "-c", EchoClient, bed.Receiver.Address, bed.Receiver.Port.ToString(), Probes.ToString());
-        bed.Drive(["load", blocked, .. bed.UdpToReceiver, "send", "blocked-during-churn-1", "send", "blocked-during-churn-2"]);
+        var client = bed.RunIn(bed.Net.A, AttributionBed.Python3, "-u", "-c", EchoClient, bed.Receiver.Address, bed.Receiver.Port.ToString(), Probes.ToString());
+        bed.DriveHeld(2, ["load", blocked, .. bed.UdpToReceiver, "send", "blocked-during-churn-1", "send", "blocked-during-churn-2"]);
         bed.Files.Open("stop-churn");
         string churned = hostile.ExpectLine(l => l.StartsWith("opened ", StringComparison.Ordinal), "the hostile's count");
 
@@ -61,9 +61,13 @@ public sealed class HostileChurnTests
         host, port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
         s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_DGRAM)
         s.connect((host, port))
-        s.settimeout(1)
+        s.settimeout(0.5)
         rtts, lost = [], 0
+        end = time.monotonic() + 15  # bounded even when every probe is lost
         for k in range(count):
+            if time.monotonic() > end:
+                lost += count - k
+                break
             tag = f'probe-{k}'.encode()
             start = time.perf_counter()
             s.send(tag)

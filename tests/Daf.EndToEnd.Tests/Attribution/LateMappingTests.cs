@@ -12,7 +12,11 @@ public sealed class LateMappingTests
         using var bed = new AttributionBed();
         string blocked = bed.StartBlockingLibrary(ipVersion);
 
-        bed.Drive([.. bed.UdpToReceiver, "send", "before-dlopen", "load", blocked, "send", "after-dlopen-1", "send", "after-dlopen-2"]);
+        using var driver = bed.StartDriver([.. bed.UdpToReceiver, "send", "before-dlopen", "gate", "judged",
+            "load", blocked, "send", "after-dlopen-1", "send", "after-dlopen-2", "gate", "done"]);
+        bed.ReleaseAt(driver, "judged", 1);
+        bed.ReleaseAt(driver, "done", 3);
+        AttributionBed.AssertEndsWell(driver);
 
         bed.AssertJudged(3, delivered: ["before-dlopen"], dropped: ["after-dlopen-1", "after-dlopen-2"]);
     }

@@ -19,9 +19,9 @@ public sealed class MemfdTests
         bed.StartSenderFirewall("-A -c OUTPUT --unverifiable -v DROP");
         bed.StartReceiver(ipVersion);
 
-        bed.Drive([.. bed.UdpToReceiver, "memfdexec", sender, "from-memfd"]);
-        bed.Drive([.. bed.UdpToReceiver, "exec", sender, "from-disk"]);
-        bed.Drive([.. bed.UdpToReceiver, "send", "plain-python"]);
+        bed.DriveHeld(1, [.. bed.UdpToReceiver, "memfdexec", sender, "from-memfd @" + AttributionBed.ReleasePlaceholder]);
+        bed.DriveHeld(1, [.. bed.UdpToReceiver, "exec", sender, "from-disk @" + AttributionBed.ReleasePlaceholder]);
+        bed.DriveHeld(1, [.. bed.UdpToReceiver, "send", "plain-python"]);
 
         bed.AssertJudged(3, delivered: ["from-disk", "plain-python"], dropped: ["from-memfd"]);
     }
@@ -37,8 +37,8 @@ public sealed class MemfdTests
         bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {ProgramCopies.DigestOf(libc)} -v ACCEPT", "--pol-out", "DROP");
         bed.StartReceiver(4);
 
-        bed.Drive([.. bed.UdpToReceiver, "memfdexec", sender, "from-memfd"]);
-        bed.Drive([.. bed.UdpToReceiver, "exec", sender, "from-disk"]);
+        bed.DriveHeld(1, [.. bed.UdpToReceiver, "memfdexec", sender, "from-memfd @" + AttributionBed.ReleasePlaceholder]);
+        bed.DriveHeld(1, [.. bed.UdpToReceiver, "exec", sender, "from-disk @" + AttributionBed.ReleasePlaceholder]);
 
         bed.AssertDelivery(bed.Delivered(2), delivered: ["from-disk"], dropped: ["from-memfd"]);
         bed.StopDaemonCleanly();

@@ -21,16 +21,11 @@ public sealed class MountNamespaceTests
         bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {ProgramCopies.DigestOf(blocked)} -v DROP");
         bed.StartReceiver(4);
 
-        bed.RunIn(bed.Net.A, ["unshare", "-m", "--propagation", "private", "sh", "-c", "mount --bind \"$1\" \"$2\" && shift 2 && exec \"$@\"", "sh",
-            mounted, target, .. bed.DriverCommand(["load", target, .. bed.UdpToReceiver, "send", "other-mount-namespace"])]);
+        bed.RunHeld(1, bed.Net.A, ["unshare", "-m", "--propagation", "private", "sh", "-c", "mount --bind \"$1\" \"$2\" && shift 2 && exec \"$@\"", "sh",
+            mounted, target, .. bed.DriverCommand(["load", target, .. bed.UdpToReceiver, "send", "other-mount-namespace", "gate", AttributionBed.ReleasePlaceholder])]);
         Assert.Equal(ProgramCopies.DigestOf(bindsBlockedOverPlain ? plain : blocked), ProgramCopies.DigestOf(target)); // the bind stayed in its namespace
 
-        var arrived = bed.Delivered(1);
-        if (bindsBlockedOverPlain)
-            bed.AssertDelivery(arrived, delivered: [], dropped: ["other-mount-namespace"]);
-        else
-            bed.AssertDelivery(arrived, delivered: ["other-mount-namespace"], dropped: []);
-        bed.AssertAllAttributed();
-        bed.StopDaemonCleanly();
+        string[] sent = ["other-mount-namespace"];
+        bed.AssertJudged(1, delivered: bindsBlockedOverPlain ? [] : sent, dropped: bindsBlockedOverPlain ? sent : []);
     }
 }

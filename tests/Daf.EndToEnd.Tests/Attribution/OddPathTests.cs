@@ -19,11 +19,11 @@ public sealed class OddPathTests
         bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {ProgramCopies.DigestOf(built)} -v DROP");
         bed.StartReceiver(4);
 
-        bed.RunIn(bed.Net.A, odd, bed.Receiver.SenderTarget, "-", "odd-path-1");
-        bed.Drive([.. bed.UdpToReceiver, "exec", odd, "odd-path-2"]);
+        bed.RunHeld(1, bed.Net.A, odd, bed.Receiver.SenderTarget, bed.Files.Gates, "odd-path-1", "@" + AttributionBed.ReleasePlaceholder);
+        bed.DriveHeld(1, [.. bed.UdpToReceiver, "exec", odd, "odd-path-2 @" + AttributionBed.ReleasePlaceholder]);
 
         bed.AssertDelivery(bed.Delivered(2), delivered: [], dropped: ["odd-path-1", "odd-path-2"]);
-        bed.Drive([.. bed.UdpToReceiver, "send", "after"]);
+        bed.DriveHeld(1, [.. bed.UdpToReceiver, "send", "after"]);
         bed.AssertJudged(3, delivered: ["after"], dropped: []);
     }
 }

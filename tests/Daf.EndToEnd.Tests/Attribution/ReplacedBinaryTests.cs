@@ -20,18 +20,21 @@ public sealed class ReplacedBinaryTests
         bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {ProgramCopies.DigestOf(path)} -v DROP");
         bed.StartReceiver(4);
 
-        using var running = bed.Net.Start(bed.Net.A, path, bed.Receiver.SenderTarget, bed.Files.Gates, "@send", "original-image");
+        using var running = bed.Net.Start(bed.Net.A, path, bed.Receiver.SenderTarget, bed.Files.Gates, "@send", "original-image", "@sent");
         running.ExpectLine(l => l == "at send", "the original sender waiting");
         if (renameOver)
             File.Move(replacement, path, overwrite: true);
         else
             File.Delete(path);
         bed.Files.Open("send");
-        Assert.True(running.WaitForExit(TimeSpan.FromSeconds(10)) && running.ExitCode == 0, $"the original sender failed: {running.Stderr}");
+        running.ExpectLine(l => l == "at sent", "the original sender holding on after its send");
+        bed.AwaitDecided(1);
+        bed.Files.Open("sent");
+        AttributionBed.AssertEndsWell(running);
         string[] delivered = [];
         if (renameOver)
         {
-            bed.RunIn(bed.Net.A, path, bed.Receiver.SenderTarget, "-", "replacement-image");
+            bed.RunHeld(1, bed.Net.A, path, bed.Receiver.SenderTarget, bed.Files.Gates, "replacement-image", "@" + AttributionBed.ReleasePlaceholder);
             delivered = ["replacement-image"];
         }
 

@@ -22,9 +22,9 @@ public sealed class SharedLibraryDigestTests
 
         var curl = HttpClients.Curl(bed.Net, bed.Net.A, server.Url, maxSeconds: 3);
         var wget = HttpClients.Wget(bed.Net, bed.Net.A, server.Url, maxSeconds: 3);
-        bed.Drive([.. bed.UdpToReceiver, "send", "python-plain"]);
-        bed.Drive(["load", libcurl, .. bed.UdpToReceiver, "send", "python-with-libcurl"]);
-        bed.Drive(["load", copy, .. bed.UdpToReceiver, "send", "python-with-a-copy"]);
+        bed.DriveHeld(1, [.. bed.UdpToReceiver, "send", "python-plain"]);
+        bed.DriveHeld(1, ["load", libcurl, .. bed.UdpToReceiver, "send", "python-with-libcurl"]);
+        bed.DriveHeld(1, ["load", copy, .. bed.UdpToReceiver, "send", "python-with-a-copy"]);
 
         Assert.True(wget.Succeeded, $"wget maps no libcurl and should pass: {wget.Describe()}");
         Assert.False(curl.Succeeded, $"curl maps libcurl and should be blocked: {curl.Describe()}");

@@ -45,7 +45,7 @@ public sealed class TaggedUdpReceiver : IDisposable
 
     public static TaggedUdpReceiver Start(NetnsBed bed, string ns, string address, int port, bool echo = false)
     {
-        var process = bed.Start(ns, "python3", "-u", "-c", Script, address, port.ToString(), echo ? "echo" : "count");
+        var process = bed.Start(ns, AttributionBed.Python3, "-u", "-c", Script, address, port.ToString(), echo ? "echo" : "count");
         process.ExpectLine(l => l == "ready", $"UDP receiver on [{address}]:{port} starting");
         return new TaggedUdpReceiver(process, address, port);
     }
