@@ -17,9 +17,14 @@ NAMES = {
     "c4": "app-fw, 100 rules, -b 64 -B 50 -P",
     "c5": "app-fw, 1 rule",
     "c6": "app-fw, 10,000 rules",
+    "d1": "app-fw, 1 digest rule",
+    "d2": "app-fw, 100 digest rules",
+    "d3": "app-fw, 1 digest rule, -b 64 -B 50 -P",
+    "d4": "app-fw, 100 digest rules, -b 64 -B 50 -P",
 }
-FLOOR = {"c1": "b", "c2": "b", "c3": "b2", "c4": "b2", "c5": "b", "c6": "b"}  # same verdict mode
-ZERO_RULES = {"c2": "c1", "c4": "c3"}
+FLOOR = {"c1": "b", "c2": "b", "c3": "b2", "c4": "b2", "c5": "b", "c6": "b",
+         "d1": "b", "d2": "b", "d3": "b2", "d4": "b2"}  # same verdict mode
+ZERO_RULES = {"c2": "c1", "c4": "c3", "d1": "c1", "d2": "c1", "d3": "c3", "d4": "c3"}
 # Reported, no target: the cost of 10,000 rules against 1 (issue 3 asks for the measurement).
 ONE_RULE = {"c6": "c5"}
 
@@ -89,7 +94,7 @@ def main(path):
         if value is not None:
             checks.append((label, shown, "PASS" if ok else "FAIL"))
 
-    for c in ("c1", "c2", "c3", "c4", "c5", "c6"):
+    for c in ("c1", "c2", "c3", "c4", "c5", "c6", "d1", "d2", "d3", "d4"):
         if c not in configs:
             continue
         for metric, unit in (("tcp_gbps", "TCP throughput"), ("udp_pps", "UDP pps")):
@@ -100,7 +105,7 @@ def main(path):
             for metric, unit in (("tcp_gbps", "TCP throughput"), ("udp_pps", "UDP pps")):
                 r = ratio(c, base, metric)
                 cost = 1 - r if r is not None else None
-                check(f"{c} {unit}: 100 rules cost ≤ 5% vs {base}", cost, cost is not None and cost <= 0.05,
+                check(f"{c} {unit}: its rules cost ≤ 5% vs {base}", cost, cost is not None and cost <= 0.05,
                       f"{cost:+.1%}" if cost is not None else "")
         if c in ONE_RULE:
             base = ONE_RULE[c]

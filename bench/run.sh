@@ -5,7 +5,8 @@
 # markdown table of medians (see bench/README.md). All traffic stays inside the two namespaces.
 #
 # Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5, per TCP and UDP run), BENCH_LATENCY_COUNT (5000),
-# BENCH_IDLE_SECONDS (10), BENCH_CONFIGS ("a b b2 c1 c2 c3 c4"; also b0, c5 (1 rule), c6 (10,000 rules)), APP_FW (bin/app-fw),
+# BENCH_IDLE_SECONDS (10), BENCH_CONFIGS ("a b b2 c1 c2 c3 c4"; also b0, c5 (1 rule), c6 (10,000 rules),
+# d1-d4: 1 and 100 digest rules), APP_FW (bin/app-fw),
 # BENCH_APPFW_ARGS (extra app-fw arguments for every c* configuration).
 set -euo pipefail
 
@@ -108,6 +109,18 @@ rules_file() {
   echo "$file"
 }
 
+# N rules naming digests no process maps (identity rules: every packet looks up its holders).
+digest_rules_file() {
+  local n=$1 file=$RESULTS/digest-rules-$1.txt i
+  if [ ! -f "$file" ]; then
+    echo "# $n --sng-hash rules that never match" >"$file"
+    for i in $(seq 1 "$n"); do
+      echo "-A -c OUTPUT --sng-hash $(printf 'daf-bench-%d' "$i" | sha256sum | cut -d' ' -f1) -v DROP" >>"$file"
+    done
+  fi
+  echo "$file"
+}
+
 fw_command() {
   case $1 in
     a) ;;
@@ -121,11 +134,15 @@ fw_command() {
     c4) echo "$APP_FW --state-dir $FW_STATE --rules $(rules_file) -b 64 -B 50 -P ${APPFW_EXTRA[*]}" ;;
     c5) echo "$APP_FW --state-dir $FW_STATE --rules $(rules_file 1) ${APPFW_EXTRA[*]}" ;;
     c6) echo "$APP_FW --state-dir $FW_STATE --rules $(rules_file 10000) ${APPFW_EXTRA[*]}" ;;
+    d1) echo "$APP_FW --state-dir $FW_STATE --rules $(digest_rules_file 1) ${APPFW_EXTRA[*]}" ;;
+    d2) echo "$APP_FW --state-dir $FW_STATE --rules $(digest_rules_file 100) ${APPFW_EXTRA[*]}" ;;
+    d3) echo "$APP_FW --state-dir $FW_STATE --rules $(digest_rules_file 1) -b 64 -B 50 -P ${APPFW_EXTRA[*]}" ;;
+    d4) echo "$APP_FW --state-dir $FW_STATE --rules $(digest_rules_file 100) -b 64 -B 50 -P ${APPFW_EXTRA[*]}" ;;
     *) log "unknown configuration $1"; exit 2 ;;
   esac
 }
 
-is_appfw() { [[ $1 == c* ]]; }
+is_appfw() { [[ $1 == [cd]* ]]; }
 
 start_fw() {
   local cmd out=$RESULTS/r$ROUND-$CONFIG.fw.out err=$RESULTS/r$ROUND-$CONFIG.fw.err

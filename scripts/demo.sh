@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# `make demo`: app-fw judging a client's traffic in a network namespace of its own.
+# `make demo`: the original DAF README's demonstration. A DROP rule on the SHA-256 digest of
+# /usr/bin/curl makes curl fail while wget reaches the same server.
 #
-# Two fresh namespaces joined by a veth pair: "srv" runs an HTTP server on two ports, "cli" runs app-fw
-# with a rules file that drops one of them. The transcript shows the rules, one request passing, one
-# failing, the daemon's counters and a clean stop. Exits 0 only when all of that happened as expected.
-# Nothing is changed outside the two namespaces, which are removed on exit, even on failure.
+# Two fresh namespaces joined by a veth pair: "srv" runs an HTTP server, "cli" runs app-fw, its OUTPUT
+# queued with the README's iptables line. The rule is added with the README's ctl-fw line when this
+# build's ctl-fw manages rules, otherwise through app-fw's rules file. The transcript shows the digest,
+# the rule, curl blocked, wget passing, the daemon's counters and a clean stop. Exits 0 only when all of
+# that happened as expected. Nothing is changed outside the two namespaces, which are removed on exit,
+# even on failure.
 #
-# To add a scenario: extend RULES and add `expect pass|block "what" -- command...` lines in scenario().
+# To add a scenario: add `expect pass|block "what" -- command...` lines in scenario().
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 APP_FW="${APP_FW:-$ROOT/bin/app-fw}"
+CTL_FW="${CTL_FW:-$ROOT/bin/ctl-fw}"
+CURL="$(command -v curl)"
 
 ID="$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
 NS_SRV="daf-demo-$ID-srv"
@@ -20,15 +25,14 @@ VETH_SRV="dafd${ID}s"
 VETH_CLI="dafd${ID}c"
 CLI_IP=10.233.254.1
 SRV_IP=10.233.254.2
-ALLOWED_PORT=8080
-DROPPED_PORT=8081
+PORT=8080
 WORK="$(mktemp -d /tmp/daf-demo.XXXXXX)"
 APP_FW_PID=
 SERVER_PIDS=()
 FAILURES=0
 
-RULES="# DAF demo rules: the web server's second port is closed to this namespace.
--A -c OUTPUT -p tcp --dport $DROPPED_PORT -v DROP"
+CURL_DIGEST=
+RULES=
 
 cleanup() {
   local rc=$?
@@ -74,21 +78,37 @@ setup_namespaces() {
   ip -n "$NS_SRV" link set "$VETH_SRV" up
 }
 
-start_http_servers() {
-  say "HTTP servers in $NS_SRV on ports $ALLOWED_PORT and $DROPPED_PORT"
+start_http_server() {
+  say "HTTP server in $NS_SRV on port $PORT"
   mkdir -p "$WORK/www"
   echo "hello from $NS_SRV" > "$WORK/www/index.html"
-  for port in "$ALLOWED_PORT" "$DROPPED_PORT"; do
-    ip netns exec "$NS_SRV" python3 -u -m http.server "$port" --bind "$SRV_IP" --directory "$WORK/www" >"$WORK/http-$port.log" 2>&1 &
-    SERVER_PIDS+=($!)
-  done
-  for port in "$ALLOWED_PORT" "$DROPPED_PORT"; do
-    for _ in $(seq 50); do grep -q "Serving HTTP" "$WORK/http-$port.log" && break; sleep 0.1; done
-    grep -q "Serving HTTP" "$WORK/http-$port.log" || die "http.server on port $port did not start: $(cat "$WORK/http-$port.log")"
-  done
+  ip netns exec "$NS_SRV" python3 -u -m http.server "$PORT" --bind "$SRV_IP" --directory "$WORK/www" >"$WORK/http.log" 2>&1 &
+  SERVER_PIDS+=($!)
+  for _ in $(seq 50); do grep -q "Serving HTTP" "$WORK/http.log" && break; sleep 0.1; done
+  grep -q "Serving HTTP" "$WORK/http.log" || die "http.server did not start: $(cat "$WORK/http.log")"
+}
+
+# True when this build's ctl-fw manages rules (the README's `ctl-fw -A ... --sng-hash` line).
+ctl_fw_manages_rules() {
+  [ -x "$CTL_FW" ] && "$CTL_FW" --help 2>&1 | grep -q -- '--sng-hash'
+}
+
+curl_digest() {
+  say "The digest that identifies curl"
+  show "sha256sum $CURL"
+  local line
+  line="$(sha256sum "$(readlink -f "$CURL")")" || die "cannot hash $CURL"
+  printf '  %s\n' "$line"
+  CURL_DIGEST="${line%% *}"
 }
 
 start_app_fw() {
+  if ctl_fw_manages_rules; then
+    RULES="# no rules: ctl-fw adds the demo's rule"
+  else
+    # This ctl-fw cannot add rules yet: the same rule, in ctl-fw syntax, through the rules file.
+    RULES="-A -c OUTPUT -v DROP -n /var/run/netns/$NS_CLI --sng-hash $CURL_DIGEST"
+  fi
   say "app-fw in $NS_CLI with these rules"
   printf '%s\n' "$RULES" > "$WORK/rules"
   sed 's/^/  /' "$WORK/rules"
@@ -108,20 +128,29 @@ start_app_fw() {
   fi
   sed 's/^/  /' "$WORK/app-fw.out"
 
-  say "Queue the client's packets to app-fw (iptables inside $NS_CLI only)"
+  say "Queue the client's outgoing packets to app-fw (iptables inside $NS_CLI only)"
   for tool in iptables ip6tables; do
-    for rule in "OUTPUT --queue-num 0" "INPUT --queue-num 1"; do
-      set -- $rule
-      show "$tool -I $1 -j NFQUEUE --queue-num $3 --queue-bypass"
-      in_cli "$tool" -w -I "$1" -j NFQUEUE --queue-num "$3" --queue-bypass || die "$tool failed"
-    done
+    show "$tool -I OUTPUT -j NFQUEUE --queue-num 0 --queue-bypass"
+    in_cli "$tool" -w -I OUTPUT -j NFQUEUE --queue-num 0 --queue-bypass || die "$tool failed"
   done
 }
 
+add_rule_with_ctl_fw() {
+  ctl_fw_manages_rules || return 0
+  say "Drop what curl sends (the README's ctl-fw line, run inside $NS_CLI)"
+  # Verbatim from the original README; $$ is the shell inside the namespace, so the rule names it.
+  local line='"$CTL_FW" -A -c OUTPUT -v DROP -n /proc/$$/ns/net --sng-hash $(sha256sum "$CURL" | awk '"'"'{print $1}'"'"')'
+  show "ctl-fw -A -c OUTPUT -v DROP -n /proc/\$\$/ns/net --sng-hash \$(sha256sum $CURL | awk '{print \$1}')"
+  in_cli env CTL_FW="$CTL_FW" CURL="$(readlink -f "$CURL")" DAF_STATE_DIR="$WORK/state" bash -c "$line" 2>&1 | sed 's/^/  /'
+  [ "${PIPESTATUS[0]}" -eq 0 ] || die "ctl-fw could not add the rule"
+  show "ctl-fw -L"
+  in_cli env DAF_STATE_DIR="$WORK/state" "$CTL_FW" -L 2>&1 | sed 's/^/  /'
+}
+
 scenario() {
-  say "Requests from $NS_CLI"
-  expect pass  "port $ALLOWED_PORT" -- curl -sS --max-time 3 "http://$SRV_IP:$ALLOWED_PORT/"
-  expect block "port $DROPPED_PORT" -- curl -sS --max-time 3 "http://$SRV_IP:$DROPPED_PORT/"
+  say "The same page, fetched by curl and by wget from $NS_CLI"
+  expect block "curl" -- curl -sS --max-time 3 "http://$SRV_IP:$PORT/"
+  expect pass  "wget" -- wget -q -O - --tries=1 --timeout=3 "http://$SRV_IP:$PORT/"
 }
 
 show_counters() {
@@ -139,9 +168,10 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 print(f"  uptime {s['uptimeSeconds']:.1f} s, {s['packetsTotal']} packets")
 for q in s["queues"]:
-    print(f"  queue {q['queue']} ({q['chain']}): received {q['received']}, accepted {q['accepted']}, dropped {q['dropped']}")
+    identity = "".join(f", {k} {q[k]}" for k in ("deferred", "unattributed", "identityLookups") if k in q)
+    print(f"  queue {q['queue']} ({q['chain']}): received {q['received']}, accepted {q['accepted']}, dropped {q['dropped']}{identity}")
 PY
-  python3 - "$stats" "$DROPPED_PORT" <<'PY' || { echo "  -> UNEXPECTED: the OUTPUT queue dropped nothing"; FAILURES=$((FAILURES + 1)); }
+  python3 - "$stats" <<'PY' || { echo "  -> UNEXPECTED: the OUTPUT queue dropped nothing"; FAILURES=$((FAILURES + 1)); }
 import json, sys
 out = [q for q in json.load(open(sys.argv[1]))["queues"] if q["chain"] == "OUTPUT"]
 sys.exit(0 if out and out[0]["dropped"] > 0 else 1)
@@ -169,8 +199,10 @@ stop_app_fw() {
 [ -x "$APP_FW" ] || die "$APP_FW is missing: run 'make' first"
 
 setup_namespaces
-start_http_servers
+curl_digest
+start_http_server
 start_app_fw
+add_rule_with_ctl_fw
 scenario
 show_counters
 stop_app_fw

@@ -70,17 +70,7 @@ public sealed class CtlFwTests : IDisposable
     public void The_original_readme_ctl_fw_line_works_verbatim()
     {
         using var daemon = StartDaemon();
-        // The README's command, word for word (./bin/ctl-fw from the repository root), with the state directory in the environment.
-        const string readme = """
-            ./bin/ctl-fw \
-            -A `# append ` \
-            -c OUTPUT `# chain ` \
-            -v DROP `# verdict ` \
-            -n /proc/$$/ns/net `# network namespace` \
-            --sng-hash $(sha256sum /usr/bin/curl | awk '{print $1}')
-            """;
-
-        var added = _bed.Exec(_bed.A, CtlTimeout, "env", $"DAF_STATE_DIR={_state}", "bash", "-c", $"cd {RepoRoot.Path} && {readme}");
+        var added = OriginalReadme.Run(_bed, _bed.A, _state, OriginalReadme.CtlFwDropCurl, CtlTimeout);
 
         Assert.True(added.Succeeded, added.Describe());
         string curl = _bed.Exec(_bed.A, "sha256sum", "/usr/bin/curl").EnsureSuccess().Stdout[..64];

@@ -25,7 +25,7 @@ namespace Daf.Actors.Attribution;
 /// A TCP request socket (SYN_RECV, no inode) is resolved to its listener; a listener's answer is not cached
 /// under the flow, since the accepted socket takes the flow over.
 /// </remarks>
-public sealed class SocketLocator : IDisposable
+public sealed class SocketLocator : ISocketLookup, IDisposable
 {
     private const byte TcpSyn = 0x02, TcpAck = 0x10;
     private const byte TCP_SYN_RECV = 3, TCP_CLOSE = 7, TCP_LISTEN = 10;
@@ -41,6 +41,13 @@ public sealed class SocketLocator : IDisposable
     private long _found, _notFound, _rateLimited, _unattributable;
 
     public SocketLocator(SockDiagSocket diag, ProcNetSocketReader procNet, SocketLocatorOptions options)
+        : this(diag, procNet, options, null)
+    {
+    }
+
+    /// <param name="sharedCache">A flow cache other locators of the same namespace fill too (each locator still has
+    /// one thread for its slow path); null for a cache of its own.</param>
+    public SocketLocator(SockDiagSocket diag, ProcNetSocketReader procNet, SocketLocatorOptions options, FlowCache? sharedCache)
     {
         ArgumentNullException.ThrowIfNull(diag);
         ArgumentNullException.ThrowIfNull(procNet);
@@ -48,18 +55,18 @@ public sealed class SocketLocator : IDisposable
         _diag = diag;
         _procNet = procNet;
         _options = options;
-        _cache = new FlowCache(options.CacheCapacity);
+        _cache = sharedCache ?? new FlowCache(options.CacheCapacity);
         _sharedBucket = NewBucket(Stopwatch.GetTimestamp());
         _lifetimeMs = (long)options.CacheLifetime.TotalMilliseconds;
     }
 
     /// <summary>A locator for the namespace at <paramref name="nsPath"/>: its sockets are made there once.</summary>
-    public static SocketLocator OpenIn(string nsPath, SocketLocatorOptions options)
+    public static SocketLocator OpenIn(string nsPath, SocketLocatorOptions options, FlowCache? sharedCache = null)
     {
         SockDiagSocket diag = SockDiagSocket.OpenIn(nsPath);
         try
         {
-            return new SocketLocator(diag, ProcNetSocketReader.OpenIn(nsPath), options);
+            return new SocketLocator(diag, ProcNetSocketReader.OpenIn(nsPath), options, sharedCache);
         }
         catch
         {

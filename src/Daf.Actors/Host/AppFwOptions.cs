@@ -24,6 +24,16 @@ public sealed record AppFwOptions
     public int PacketPrefetch { get; init; } = 64;
     /// <summary>-e: the eBPF object; null means "syscall_probe.o beside the binary".</summary>
     public string? EbpfObjectPath { get; init; }
+    /// <summary>-d: how long a process that dropped a socket (close, exit) still counts as its holder.</summary>
+    public int GraceDelayMilliseconds { get; init; } = 50;
+    /// <summary>-R: read a process's maps once per exec, never again.</summary>
+    public bool NoRescan { get; init; }
+    /// <summary>-r: keep objects in a process's identity after they are unmapped.</summary>
+    public bool KeepUnmapped { get; init; }
+    /// <summary>-S: accepted for the original's command lines; no effect (no namespace switch is ever made per packet).</summary>
+    public bool SkipNamespaceSwitch { get; init; }
+    /// <summary>--attrib-wait: how long a packet whose holders are not in memory yet may wait for them.</summary>
+    public int AttributionWaitMilliseconds { get; init; } = 200;
     public string? RulesFile { get; init; }
     public string StateDirectory { get; init; } = "/run/daf";
     /// <summary>--control-port: the loopback port ctl-fw talks to; null means hocon's akka.remote.dot-netty.tcp.port.</summary>
@@ -43,7 +53,8 @@ public sealed record AppFwOptions
 
     public const string Usage = """
         Usage: app-fw [OPTIONS]
-        Judges packets queued by iptables (-j NFQUEUE) by address, port and protocol rules.
+        Judges packets queued by iptables (-j NFQUEUE) by address, port and protocol rules and by the
+        SHA-256 digests of what the processes holding each packet's socket map.
 
           --queue-out N|off      queue serving the OUTPUT chain (default 0)
           --queue-in N|off       queue serving the INPUT chain (default 1)
@@ -56,7 +67,14 @@ public sealed record AppFwOptions
           -n, --max-nl-bufsz B   grow the netlink receive buffer up to B bytes on overrun (default 8388608)
           -P, --partial-read     copy only the first 128 bytes of each packet (headers)
           -c, --pkt-prefetch N   read up to N packets per receive call (default 64)
-          -e, --ebpf-obj PATH    eBPF object with the tracing programs (default: syscall_probe.o beside app-fw)
+          -e, --ebpf-obj PATH    eBPF object with the tracing programs (default: syscall_probe.o beside app-fw);
+                                 without it identity rules still work through rate-limited /proc scans (slower)
+          -d, --grace-delay MS   a process that closed a socket or exited stays its holder MS ms (default 50)
+          -R, --no-rescan        read a process's maps once per exec, never again
+          -r, --keep-unmapped    keep objects in a process's identity after they are unmapped
+          -S, --skip-ns-switch   accepted for compatibility; no effect: app-fw never switches namespace per
+                                 packet (one netlink socket per namespace, made once)
+              --attrib-wait MS   longest wait for a packet's holders before it is judged without them (default 200)
               --rules FILE       seed the rules from FILE when STATE_DIR/rules does not exist yet
               --state-dir DIR    runtime files: rules, stats.json, control.pfx (default /run/daf)
               --control-port N   serve ctl-fw on 127.0.0.1 port N (default 4780)
@@ -105,6 +123,11 @@ public sealed record AppFwOptions
                     "-P" or "--partial-read" => options with { PartialRead = true },
                     "-c" or "--pkt-prefetch" => options with { PacketPrefetch = ParseInt(arg, Value(), 1, 1024) },
                     "-e" or "--ebpf-obj" => options with { EbpfObjectPath = NonEmpty(arg, Value()) },
+                    "-d" or "--grace-delay" => options with { GraceDelayMilliseconds = ParseInt(arg, Value(), 0, 60_000) },
+                    "-R" or "--no-rescan" => options with { NoRescan = true },
+                    "-r" or "--keep-unmapped" => options with { KeepUnmapped = true },
+                    "-S" or "--skip-ns-switch" => options with { SkipNamespaceSwitch = true },
+                    "--attrib-wait" => options with { AttributionWaitMilliseconds = ParseInt(arg, Value(), 1, 10_000) },
                     "--rules" => options with { RulesFile = NonEmpty(arg, Value()) },
                     "--state-dir" => options with { StateDirectory = NonEmpty(arg, Value()) },
                     "--control-port" => options with { ControlPort = ParseInt(arg, Value(), 1, ushort.MaxValue) },
@@ -112,7 +135,8 @@ public sealed record AppFwOptions
                     _ when inlineValue is not null => throw new OptionException($"unknown option {arg}"),
                     _ => throw new OptionException($"unexpected argument '{arg}'"),
                 };
-                if (inlineValue is not null && arg is "-h" or "--help" or "-P" or "--partial-read")
+                if (inlineValue is not null && arg is "-h" or "--help" or "-P" or "--partial-read" or "-R" or "--no-rescan"
+                    or "-r" or "--keep-unmapped" or "-S" or "--skip-ns-switch")
                     throw new OptionException($"option {arg} takes no value");
             }
             catch (OptionException e)

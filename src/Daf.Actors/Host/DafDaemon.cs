@@ -8,7 +8,9 @@ using Akka;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
+using Daf.Actors.Attribution;
 using Daf.Actors.Control;
+using Daf.Actors.Identity;
 using Daf.Actors.Queue;
 using Daf.Actors.Rules;
 using Daf.Actors.Stats;
@@ -93,10 +95,29 @@ public sealed class DafDaemon
     private async Task<int> ServeAsync(List<BoundQueue> queues, DateTime started)
     {
         var stateFile = RulesStateFile.In(_options.StateDirectory);
-        var storeSettings = new RuleStoreSettings(NamespaceBindings.ForOwnNamespace(), stateFile, queues.Count)
+        var digestCache = new ObjectDigestCache();
+        // One counter slot per reader, plus the attribution actor's.
+        var storeSettings = new RuleStoreSettings(NamespaceBindings.ForOwnNamespace(), stateFile, queues.Count + 1)
         {
-            Identity = new Daf.Actors.Identity.ProcessIdentityReader(new Daf.Actors.Identity.ObjectDigestCache()),
+            Identity = new ProcessIdentityReader(digestCache),
         };
+        var tracking = new TrackingOptions(TimeSpan.FromMilliseconds(_options.GraceDelayMilliseconds), _options.NoRescan, _options.KeepUnmapped);
+        var holderTable = new SocketHolderTable(tracking.GraceDelay);
+        var images = new ProcessImageStore();
+        SocketLocator? locator = null;
+        var readerLocators = new List<SocketLocator>();
+        try
+        {
+            locator = SocketLocator.OpenIn("/proc/self/ns/net", new SocketLocatorOptions());
+            holderTable.SocketForgotten = inode => locator.Invalidate(inode);
+            // Each reader's first lookup of a new flow uses a locator of its own (one thread each), filling the same cache.
+            foreach (var q in queues)
+                readerLocators.Add(SocketLocator.OpenIn("/proc/self/ns/net", new SocketLocatorOptions(), locator.Cache));
+        }
+        catch (Exception e) when (e is Daf.Interop.Netlink.NetlinkException or Daf.Interop.Posix.PosixException or IOException)
+        {
+            await Console.Error.WriteLineAsync($"app-fw: warning: no socket lookup in this namespace ({e.Message}): identity rules never match");
+        }
         var bindWarnings = new List<string>();
         var holder = new RuleSnapshotHolder(storeSettings.CompileAtStart(_initialRules, bindWarnings));
         foreach (var warning in bindWarnings) await Console.Error.WriteLineAsync($"app-fw: warning: {warning}");
@@ -149,14 +170,32 @@ public sealed class DafDaemon
             akka.WithActors((system, registry) =>
             {
                 var ebpfObject = _options.EbpfObjectPath ?? Path.Combine(AppContext.BaseDirectory, "syscall_probe.o");
-                system.ActorOf(EbpfEventReaderActor.Props(ebpfObject), "ebpf-events");
+                var ebpf = system.ActorOf(EbpfEventReaderActor.Props(ebpfObject), "ebpf-events");
                 var store = system.ActorOf(RuleStoreActor.Props(holder, cell, storeSettings), "rules");
                 registry.Register<RuleStoreActor>(store);
                 system.ActorOf(ControlEndpointActor.Props(store, controlTimeout).WithDispatcher(DafDispatchers.Control), ControlRemoting.EndpointName);
+                // Without the eBPF object the tracker still learns holders from its start scan and from rate-limited
+                // fallback scans for sockets nobody announced: identity rules work, first packets wait longer.
+                // The tracker subscribes itself to the eBPF reader (again after a restart). It runs only while some
+                // rule has identity criteria: with none, judging never asks for holders and following every process
+                // would be pure cost.
+                var tracker = system.ActorOf(IdentityTrackingActor.Props(holder, images,
+                    () => SocketHolderTrackerActor.Props(holderTable, images, digestCache, tracking, ebpf)), "identity");
+                QueueIdentity? identity = null;
+                if (locator is not null)
+                {
+                    var source = new SocketHolderImages(locator, holderTable, images);
+                    var attributor = system.ActorOf(PacketAttributionActor.Props(locator, source, tracker, holder, queues.Count,
+                        new AttributionOptions { Wait = TimeSpan.FromMilliseconds(_options.AttributionWaitMilliseconds) }), "attribution");
+                    identity = new QueueIdentity(source, attributor);
+                }
                 foreach (var (q, slot) in queues.Select((q, i) => (q, i)))
                 {
                     var settings = new QueueSettings(q.Chain, q.Config, _options.BatchCount, _options.BatchTimeoutMicroseconds) { CounterSlot = slot };
-                    system.ActorOf(QueueReaderActor.Props(settings, q.Socket, holder, q.Signals, q.Counters, _clock),
+                    var queueIdentity = identity;
+                    if (identity is not null && q.Chain != Chain.Forward && readerLocators.Count > slot && readerLocators[slot] is { } own)
+                        queueIdentity = identity with { FirstLookup = own };
+                    system.ActorOf(QueueReaderActor.Props(settings, q.Socket, holder, q.Signals, q.Counters, _clock, queueIdentity),
                         $"queue-{q.Config.QueueNumber}");
                 }
 
@@ -191,6 +230,8 @@ public sealed class DafDaemon
         Console.Out.Flush();
         await host.WaitForShutdownAsync();
 
+        locator?.Dispose();
+        foreach (var own in readerLocators) own.Dispose();
         TryWriteStats(stats);
         return 0;
     }

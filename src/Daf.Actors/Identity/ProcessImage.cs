@@ -45,6 +45,12 @@ public sealed class ProcessImage
     public bool MapsTruncated { get; }
     public bool IsKernelThread { get; }
 
+    /// <summary>
+    /// Per chain: which rules of one compiled chain this image's digests name (<see cref="Rules.ChainIndex"/> fills it
+    /// the first time a packet of this image meets that chain, so later packets pay one reference comparison).
+    /// </summary>
+    internal readonly object?[] RuleMatchMemo = new object?[3];
+
     /// <summary>Some object has this digest (binary search over <see cref="Digests"/>).</summary>
     public bool Maps(Sha256Digest digest) => Array.BinarySearch(_digests, digest, AggregateDigest.ByteOrder) >= 0;
 }

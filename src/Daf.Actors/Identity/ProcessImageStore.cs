@@ -21,6 +21,9 @@ public sealed class ProcessImageStore
         _images[tgid] = image;
     }
 
+    /// <summary>Forgets every image (tracking restarts from a fresh /proc walk).</summary>
+    public void Clear() => _images.Clear();
+
     /// <summary>Removes the image of <paramref name="tgid"/> whatever it is (the process exec'd: the old image no longer applies).</summary>
     public void Remove(int tgid) => _images.TryRemove(tgid, out _);
 

@@ -18,4 +18,13 @@ public sealed class QueueCounters
     public long BatchVerdictMessages;
     /// <summary>sendto calls that carried verdict messages (several messages travel in one datagram).</summary>
     public long VerdictDatagrams;
+    /// <summary>Packets whose holders were not all in memory: handed to the attribution actor (reader).</summary>
+    public long Deferred;
+    /// <summary>Deferred packets later accepted / dropped (attribution actor, interlocked).</summary>
+    public long DeferredAccepted;
+    public long DeferredDropped;
+    /// <summary>Packets that reached an identity rule and were judged without knowing all their holders (interlocked: reader and attribution actor).</summary>
+    public long Unattributed;
+    /// <summary>Packets whose judging looked up their holders on the reader's hot path (reader).</summary>
+    public long IdentityLookups;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 using Akka.Actor;
 using Akka.Event;
+using Daf.Actors.Attribution;
 using Daf.Actors.Rules;
 using Daf.Actors.Verdicts;
 using Daf.Interop.NfQueue;
@@ -40,9 +41,21 @@ public sealed class QueueReaderActor : UntypedActor
     private PacketBatchJudgedPool? _pool;
     private IActorRef _batcher = ActorRefs.Nobody;
     private bool _finished;
+    private readonly QueueIdentity? _queueIdentity;
+    private readonly PacketIdentity? _identity;
+    private readonly List<AttributePacket> _deferrals = [];
 
     public QueueReaderActor(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock)
+        : this(settings, socket, rules, signals, counters, clock, null)
     {
+    }
+
+    /// <param name="identity">Where holders are found on the hot path and who attributes deferred packets; null: identity rules never match.</param>
+    public QueueReaderActor(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock,
+        QueueIdentity? identity)
+    {
+        _queueIdentity = identity;
+        _identity = identity is null ? null : new PacketIdentity(identity.Holders, final: false);
         _settings = settings;
         _socket = socket;
         _rules = rules;
@@ -53,7 +66,11 @@ public sealed class QueueReaderActor : UntypedActor
 
     /// <param name="socket">The bound queue. The host binds it before the actors start so that a refusal stops app-fw with the errno; the reader owns it from then on and unbinds it when it stops.</param>
     public static Props Props(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock) =>
-        Akka.Actor.Props.Create(() => new QueueReaderActor(settings, socket, rules, signals, counters, clock))
+        Props(settings, socket, rules, signals, counters, clock, null);
+
+    public static Props Props(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock,
+        QueueIdentity? identity) =>
+        Akka.Actor.Props.Create(() => new QueueReaderActor(settings, socket, rules, signals, counters, clock, identity))
             .WithDispatcher(DafDispatchers.QueueReader);
 
     protected override void PreStart()
@@ -129,6 +146,8 @@ public sealed class QueueReaderActor : UntypedActor
             // recvmmsg returns fewer messages than asked only when the socket ran empty.
             judged.EndOfBurst = lastWasEndOfBurst = count < batch.Capacity;
             _batcher.Tell(judged);
+            // After the batch: the batcher learns of the deferral before the attribution actor can decide it.
+            if (_deferrals.Count != 0) HandOverDeferrals();
         }
     }
 
@@ -136,11 +155,24 @@ public sealed class QueueReaderActor : UntypedActor
     {
         var snapshot = _rules.Current;
         var chain = _settings.Chain;
-        long accepted = 0, dropped = 0, malformed = 0;
+        var identity = _identity;
+        long accepted = 0, dropped = 0, malformed = 0, deferred = 0, unattributed = 0;
         for (var i = 0; i < count; i++)
         {
             ref readonly var packet = ref batch[i];
-            var verdict = Judge(snapshot, chain, _settings.CounterSlot, batch.Payload(i), out var urgent, ref malformed);
+            var verdict = Judge(snapshot, chain, _settings.CounterSlot, batch.Payload(i), identity, out var headers, out var urgent,
+                out var isDeferred, ref malformed);
+            if (isDeferred && identity!.Images.MissingFlow && _queueIdentity!.FirstLookup is { } firstLookup
+                && LookUpFirst(firstLookup, chain, headers, packet.HasUid ? packet.Uid : null))
+                verdict = snapshot.Judge(chain, headers, _settings.CounterSlot, identity, out isDeferred);
+            if (isDeferred)
+            {
+                deferred++;
+                judged.Add(new JudgedPacket(packet.PacketId, verdict, urgent) { Deferred = true });
+                _deferrals.Add(new AttributePacket(chain, headers, packet.HasUid ? packet.Uid : null, packet.PacketId, _batcher, _counters));
+                continue;
+            }
+            if (identity is { Unattributed: true }) unattributed++;
             if (verdict == Verdict.Accept) accepted++;
             else dropped++;
             judged.Add(new JudgedPacket(packet.PacketId, verdict, urgent));
@@ -149,21 +181,49 @@ public sealed class QueueReaderActor : UntypedActor
         Volatile.Write(ref _counters.Accepted, _counters.Accepted + accepted);
         Volatile.Write(ref _counters.Dropped, _counters.Dropped + dropped);
         if (malformed != 0) Volatile.Write(ref _counters.Malformed, _counters.Malformed + malformed);
+        if (identity is not null)
+        {
+            Volatile.Write(ref _counters.IdentityLookups, identity.Lookups);
+            if (deferred != 0) Volatile.Write(ref _counters.Deferred, _counters.Deferred + deferred);
+            if (unattributed != 0) Interlocked.Add(ref _counters.Unattributed, unattributed);
+        }
+    }
+
+    /// <summary>The slow socket lookup for a flow seen for the first time; true when it found (and cached) the socket.</summary>
+    private bool LookUpFirst(ISocketLookup lookup, Chain chain, in PacketHeaders headers, uint? uid)
+    {
+        try
+        {
+            return lookup.Lookup(headers, SocketLocator.LocalSideOf(chain), uid).Status == SocketLookupStatus.Found;
+        }
+        catch (Daf.Interop.Netlink.NetlinkException e)
+        {
+            _log.Warning("queue {0}: socket lookup failed: {1}", _settings.Queue.QueueNumber, e.Message);
+            return false;
+        }
+    }
+
+    private void HandOverDeferrals()
+    {
+        foreach (var deferral in _deferrals) _queueIdentity!.Attributor.Tell(deferral);
+        _deferrals.Clear();
     }
 
     /// <summary>
     /// A packet whose headers cannot be read cannot match any rule: it gets the chain's policy, and is counted.
     /// </summary>
-    private static Verdict Judge(RuleSnapshot snapshot, Chain chain, int counterSlot, ReadOnlySpan<byte> payload, out bool urgent, ref long malformed)
+    private static Verdict Judge(RuleSnapshot snapshot, Chain chain, int counterSlot, ReadOnlySpan<byte> payload, PacketIdentity? identity,
+        out PacketHeaders headers, out bool urgent, out bool deferred, ref long malformed)
     {
-        if (!PacketHeaderParser.TryParse(payload, out var headers))
+        if (!PacketHeaderParser.TryParse(payload, out headers))
         {
             malformed++;
             urgent = false;
+            deferred = false;
             return snapshot.Policies[chain];
         }
         urgent = headers.Protocol == 6 && (headers.TcpFlags & (TcpFlagSyn | TcpFlagPsh)) != 0;
-        return snapshot.Judge(chain, headers, counterSlot);
+        return snapshot.Judge(chain, headers, counterSlot, identity, out deferred);
     }
 
     private const byte TcpFlagSyn = 0x02, TcpFlagPsh = 0x08;
@@ -186,12 +246,21 @@ public sealed class QueueReaderActor : UntypedActor
             {
                 var count = socket.Receive(_batch);
                 if (count == 0) break;
-                var judged = _pool!.Rent();
-                JudgeBatch(_batch, count, judged);
-                foreach (ref readonly var packet in judged.Packets)
-                    sink.Verdict(packet.PacketId, VerdictBatchPlanner.ToNf(packet.Verdict));
+                var snapshot = _rules.Current;
+                long accepted = 0, dropped = 0, malformed = 0;
+                for (var i = 0; i < count; i++)
+                {
+                    // No holder lookups here: the attribution actor may be gone; identity rules do not match.
+                    var verdict = Judge(snapshot, _settings.Chain, _settings.CounterSlot, _batch.Payload(i), null, out _, out _, out _, ref malformed);
+                    sink.Verdict(_batch[i].PacketId, VerdictBatchPlanner.ToNf(verdict));
+                    if (verdict == Verdict.Drop) dropped++;
+                    else accepted++;
+                }
                 sink.Flush();
-                _pool.Return(judged);
+                Volatile.Write(ref _counters.Received, _counters.Received + count);
+                Volatile.Write(ref _counters.Accepted, _counters.Accepted + accepted);
+                Volatile.Write(ref _counters.Dropped, _counters.Dropped + dropped);
+                if (malformed != 0) Volatile.Write(ref _counters.Malformed, _counters.Malformed + malformed);
             }
         }
         catch (Exception e)

@@ -39,11 +39,14 @@ internal readonly struct CompiledRule
     /// <summary>The rule's 0-based position in its chain.</summary>
     public readonly int Position;
     public readonly Verdict Verdict;
+    /// <summary>Index of the rule's <see cref="CompiledIdentity"/> in its chain, or -1 when it has no identity criteria.</summary>
+    public readonly int IdentityIndex;
 
-    private CompiledRule(Rule rule, int position, byte family)
+    private CompiledRule(Rule rule, int position, byte family, int identityIndex)
     {
         Position = position;
         Verdict = rule.Verdict;
+        IdentityIndex = identityIndex;
         _family = family;
         if (rule.Source is { } source)
         {
@@ -75,21 +78,25 @@ internal readonly struct CompiledRule
     }
 
     /// <summary>
-    /// Compiles a rule, or returns false when it can never match a packet: identity criteria (not judged
-    /// yet), <c>! -p all</c>, or source and destination prefixes of different families.
+    /// Compiles a rule's address, protocol and port criteria, or returns false when it can never match a packet:
+    /// <c>! -p all</c>, or source and destination prefixes of different families.
     /// </summary>
-    public static bool TryCompile(Rule rule, int position, out CompiledRule compiled)
+    /// <param name="identityIndex">Where the chain keeps the rule's identity criteria, -1 for none.</param>
+    public static bool TryCompile(Rule rule, int position, int identityIndex, out CompiledRule compiled)
     {
         compiled = default;
-        if (rule.HasIdentityCriteria || rule.Protocol is { Negated: true, Value.IsAll: true })
+        if (rule.Protocol is { Negated: true, Value.IsAll: true })
             return false;
         byte sourceFamily = rule.Source is { } s ? (s.Value.IsIPv4 ? (byte)4 : (byte)6) : (byte)0;
         byte destinationFamily = rule.Destination is { } d ? (d.Value.IsIPv4 ? (byte)4 : (byte)6) : (byte)0;
         if (sourceFamily != 0 && destinationFamily != 0 && sourceFamily != destinationFamily)
             return false;
-        compiled = new CompiledRule(rule, position, Math.Max(sourceFamily, destinationFamily));
+        compiled = new CompiledRule(rule, position, Math.Max(sourceFamily, destinationFamily), identityIndex);
         return true;
     }
+
+    /// <summary>No address, protocol or port criterion: every packet matches them.</summary>
+    public bool MatchesEveryPacket => _criteria == Criteria.None && _family == 0;
 
     /// <summary>
     /// True when every criterion holds. A rule with an address criterion, negated or not, matches only

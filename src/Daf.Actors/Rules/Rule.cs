@@ -6,9 +6,9 @@ namespace Daf.Actors.Rules;
 /// A null criterion is absent (matches everything).
 /// </summary>
 /// <remarks>
-/// Judged by <see cref="RuleSnapshot"/>: address, protocol and port criteria. The identity criteria
-/// (<see cref="SingleHash"/>, <see cref="AggregateHash"/>, <see cref="Unverifiable"/>) are stored and
-/// listed, but until the data plane learns packet holders a rule that has any of them never matches.
+/// Judged by <see cref="RuleSnapshot"/>: address, protocol and port criteria, then the identity criteria
+/// (<see cref="SingleHash"/>, <see cref="AggregateHash"/>, <see cref="Unverifiable"/>) per holder of the packet's
+/// socket (DROP: any holder; ACCEPT: all holders, at least one).
 /// <see cref="Namespace"/> is the path the user gave; the rule store binds it to the namespace it names
 /// (<see cref="NamespaceBindings"/>) and compiles only the rules of the daemon's own namespace.
 /// </remarks>
@@ -35,6 +35,6 @@ public sealed record Rule(Chain Chain, Verdict Verdict)
     /// <summary><c>-l/--sig-loc</c>.</summary>
     public SignatureLocation? SignatureLocation { get; init; }
 
-    /// <summary>True when the rule names who holds the packet's socket; such rules cannot be judged yet.</summary>
+    /// <summary>True when the rule names who holds the packet's socket.</summary>
     public bool HasIdentityCriteria => SingleHash is not null || AggregateHash is not null || Unverifiable is not null;
 }

@@ -19,10 +19,12 @@ namespace Daf.Actors.Rules;
 /// header was cut off by the copy range. So <c>! --dport 53 -v ACCEPT</c> does not accept ICMP.</item>
 /// <item><c>-p all</c> (or <c>-p 0</c>) matches every packet and <c>! -p all</c> none.</item>
 /// <item>Rules with identity criteria (<c>--sng-hash</c>, <c>--agg-hash</c>, <c>--unverifiable</c>, negated
-/// or not) never match until the data plane learns who holds a packet's socket: such a DROP rule drops
-/// nothing and such an ACCEPT rule accepts nothing; judging falls through to later rules and the policy.
-/// <see cref="IdentityRuleCount"/> lets the daemon warn about them. They are indexed by digest
-/// (<see cref="RulesNamingObject"/>) for the identity work.</item>
+/// or not) are judged per holder of the packet's socket once their other criteria hold: a DROP rule matches when
+/// ANY holder satisfies every identity criterion, an ACCEPT rule only when ALL holders do and there is at least
+/// one; a negated criterion holds for a holder that maps no such object / has another aggregate / is verifiable;
+/// an ACCEPT rule naming a digest never matches an unverifiable holder. Without holders (unknown, or judged with
+/// no <see cref="PacketIdentity"/>) no identity rule matches. Digest rules are indexed
+/// (<see cref="RulesNamingObject"/>) so that their number does not raise the per-packet cost.</item>
 /// <item>A snapshot judges the packets of one network namespace (the daemon's): a rule that
 /// <c>appliesHere</c> rejects at <see cref="Compile(RuleSet, long, Func{Rule, bool}, int, long[][])"/> (a rule
 /// of another namespace) is left out and never matches, but keeps its number.</item>
@@ -48,7 +50,7 @@ public sealed class RuleSnapshot
     public ChainPolicies Policies { get; }
     /// <summary>The rule set this snapshot was compiled from.</summary>
     public RuleSet Rules { get; }
-    /// <summary>How many rules (of this namespace) have identity criteria and therefore never match yet.</summary>
+    /// <summary>How many rules (of this namespace) have identity criteria.</summary>
     public int IdentityRuleCount { get; }
     /// <summary>How many readers can count matches (slots 0 .. CounterSlots-1).</summary>
     public int CounterSlots { get; }
@@ -69,7 +71,7 @@ public sealed class RuleSnapshot
         {
             int c = (int)chain;
             int length = rules[chain].Length;
-            _chains[c] = new ChainIndex(rules[chain], appliesHere, out int chainIdentityRules);
+            _chains[c] = new ChainIndex(rules[chain], chain, appliesHere, out int chainIdentityRules);
             identityRules += chainIdentityRules;
             _hits[c] = new long[counterSlots][];
             for (int slot = 0; slot < counterSlots; slot++)
@@ -90,11 +92,11 @@ public sealed class RuleSnapshot
     public static RuleSnapshot Compile(RuleSet rules, long version, Func<Rule, bool> appliesHere, int counterSlots, long[][]? carried) =>
         new(rules, version, appliesHere, counterSlots, carried);
 
-    /// <summary>Judges one packet: the first matching rule of the chain wins, else the chain's policy.</summary>
+    /// <summary>Judges one packet: the first matching rule of the chain wins, else the chain's policy. No holder is known: identity rules do not match.</summary>
     /// <param name="matchedRule">The 0-based index of the matching rule in its chain, or -1 for the policy.</param>
     public Verdict Judge(Chain chain, in PacketHeaders headers, out int matchedRule)
     {
-        if (_chains[(int)chain].TryJudge(headers, out Verdict verdict, out matchedRule))
+        if (_chains[(int)chain].TryJudge(headers, chain, null, out Verdict verdict, out matchedRule) == RuleMatch.Match)
             return verdict;
         return _policies[(int)chain];
     }
@@ -102,11 +104,29 @@ public sealed class RuleSnapshot
     /// <summary>
     /// Judges one packet like <see cref="Judge(Chain, in PacketHeaders, out int)"/> and counts the match in
     /// <paramref name="counterSlot"/>, which only the calling reader may use. A slot outside
-    /// 0..<see cref="CounterSlots"/>-1 judges without counting.
+    /// 0..<see cref="CounterSlots"/>-1 judges without counting. No holder is known: identity rules do not match.
     /// </summary>
-    public Verdict Judge(Chain chain, in PacketHeaders headers, int counterSlot)
+    public Verdict Judge(Chain chain, in PacketHeaders headers, int counterSlot) =>
+        Judge(chain, headers, counterSlot, null, out _);
+
+    /// <summary>
+    /// Judges one packet, resolving its holders through <paramref name="identity"/> when (and only when) a rule with
+    /// identity criteria is reached. <paramref name="deferred"/> is true when they are not all in memory and
+    /// <paramref name="identity"/> is not final: the returned verdict is then meaningless and nothing was counted;
+    /// the packet must be judged again later (by a final judge). After the call, <paramref name="identity"/> tells
+    /// whether the packet consulted the holders and whether it was judged without knowing all of them.
+    /// </summary>
+    public Verdict Judge(Chain chain, in PacketHeaders headers, int counterSlot, PacketIdentity? identity, out bool deferred) =>
+        Judge(chain, headers, counterSlot, identity, out deferred, out _);
+
+    /// <param name="matchedRule">The 0-based index of the matching rule in its chain, or -1 for the policy (or a deferral).</param>
+    public Verdict Judge(Chain chain, in PacketHeaders headers, int counterSlot, PacketIdentity? identity, out bool deferred, out int matchedRule)
     {
-        if (!_chains[(int)chain].TryJudge(headers, out Verdict verdict, out int matched))
+        identity?.Begin();
+        RuleMatch match = _chains[(int)chain].TryJudge(headers, chain, identity, out Verdict verdict, out int matched);
+        deferred = match == RuleMatch.Deferred;
+        matchedRule = matched;
+        if (match != RuleMatch.Match)
             return _policies[(int)chain];
         long[][] slots = _hits[(int)chain];
         if ((uint)counterSlot < (uint)slots.Length)

@@ -187,7 +187,7 @@ public sealed class RuleStoreActor : UntypedActor
         _cell.Set(next, version);
         _holder.Publish(snapshot);
         _log.Info("rules version {0}: {1} ({2} rules{3})", version, what, next.Count,
-            snapshot.IdentityRuleCount == 0 ? "" : $", {snapshot.IdentityRuleCount} with identity criteria that never match yet");
+            snapshot.IdentityRuleCount == 0 ? "" : $", {snapshot.IdentityRuleCount} with identity criteria");
         Context.System.EventStream.Publish(new RulesChanged(version, next.Count));
         return new RulesUpdated(version, next.Count);
     }

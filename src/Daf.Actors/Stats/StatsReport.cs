@@ -30,14 +30,17 @@ public sealed class StatsReport(IReadOnlyList<(Chain Chain, ushort Queue, QueueC
                 json.WriteNumber("queue", queue);
                 json.WriteString("chain", chain.ToString().ToUpperInvariant());
                 json.WriteNumber("received", Volatile.Read(ref c.Received));
-                json.WriteNumber("accepted", Volatile.Read(ref c.Accepted));
-                json.WriteNumber("dropped", Volatile.Read(ref c.Dropped));
+                json.WriteNumber("accepted", Volatile.Read(ref c.Accepted) + Volatile.Read(ref c.DeferredAccepted));
+                json.WriteNumber("dropped", Volatile.Read(ref c.Dropped) + Volatile.Read(ref c.DeferredDropped));
                 json.WriteNumber("malformed", Volatile.Read(ref c.Malformed));
                 json.WriteNumber("enobufs", Volatile.Read(ref c.Enobufs));
                 json.WriteNumber("truncated", Volatile.Read(ref c.Truncated));
                 json.WriteNumber("verdictMessages", Volatile.Read(ref c.VerdictMessages));
                 json.WriteNumber("batchVerdictMessages", Volatile.Read(ref c.BatchVerdictMessages));
                 json.WriteNumber("verdictDatagrams", Volatile.Read(ref c.VerdictDatagrams));
+                json.WriteNumber("deferred", Volatile.Read(ref c.Deferred));
+                json.WriteNumber("unattributed", Volatile.Read(ref c.Unattributed));
+                json.WriteNumber("identityLookups", Volatile.Read(ref c.IdentityLookups));
                 json.WriteEndObject();
             }
             json.WriteEndArray();

@@ -33,6 +33,9 @@ public sealed class SocketHolderTable
 
     public TimeSpan GraceDelay { get; }
 
+    /// <summary>Called (on the writer thread) when a socket loses its last holder, grace delay included: its flows can be forgotten.</summary>
+    public Action<ulong>? SocketForgotten { get; set; }
+
     /// <summary>Sockets with at least one holder (current or within the grace delay).</summary>
     public int SocketCount => _published.Count;
 
@@ -212,7 +215,8 @@ public sealed class SocketHolderTable
                 _scratch.AddRange(departing.Keys);
             if (_scratch.Count == 0)
             {
-                _published.TryRemove(inode, out _);
+                if (_published.TryRemove(inode, out _))
+                    SocketForgotten?.Invoke(inode);
                 continue;
             }
             _scratch.Sort();

@@ -49,6 +49,23 @@ public readonly struct TrackingEvent
         _ => _mapping.Pid,
     };
 
+    /// <summary>The process (tgid) the event is about, as the /proc and holder tables number it.</summary>
+    public int Tgid => (int)Pid;
+
+    /// <summary>bpf_ktime_get_ns() when the probe saw it (CLOCK_MONOTONIC).</summary>
+    public ulong TimestampNanoseconds => _type switch
+    {
+        TrackingEventType.Process => _process.TimestampNanoseconds,
+        TrackingEventType.Descriptor => _descriptor.TimestampNanoseconds,
+        _ => _mapping.TimestampNanoseconds,
+    };
+
+    public static TrackingEvent From(in ProcessEvent processEvent) => new(processEvent);
+
+    public static TrackingEvent From(in DescriptorEvent descriptorEvent) => new(descriptorEvent);
+
+    public static TrackingEvent From(in MappingEvent mappingEvent) => new(mappingEvent);
+
     public ProcessEvent Process => _type == TrackingEventType.Process ? _process : throw WrongType(TrackingEventType.Process);
 
     public DescriptorEvent Descriptor =>

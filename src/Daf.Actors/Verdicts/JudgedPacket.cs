@@ -4,4 +4,8 @@ using Daf.Actors.Rules;
 namespace Daf.Actors.Verdicts;
 
 /// <summary>One packet's decision, in queue order.</summary>
-public readonly record struct JudgedPacket(uint PacketId, Verdict Verdict, bool Urgent);
+public readonly record struct JudgedPacket(uint PacketId, Verdict Verdict, bool Urgent)
+{
+    /// <summary>Not decided yet: its verdict comes later as a <see cref="DeferredPacketJudged"/> (<see cref="Verdict"/> is meaningless).</summary>
+    public bool Deferred { get; init; }
+}

@@ -19,6 +19,8 @@ public sealed class VerdictBatchPlanner
     private readonly long _timeoutTicks;
     private readonly IVerdictSink _sink;
     private readonly SortedSet<uint> _deferred = [];
+    /// <summary>Decisions that arrived before their packet was deferred (they travel by another actor).</summary>
+    private readonly Dictionary<uint, Verdict> _early = [];
 
     private bool _pending;
     private uint _runLastId;
@@ -84,13 +86,20 @@ public sealed class VerdictBatchPlanner
     public void Defer(uint packetId)
     {
         Flush();
-        _deferred.Add(packetId);
+        if (_early.Remove(packetId, out Verdict early))
+            _sink.Verdict(packetId, ToNf(early));
+        else
+            _deferred.Add(packetId);
     }
 
-    /// <summary>The verdict for a packet that was deferred; sent at once.</summary>
+    /// <summary>
+    /// The verdict for a packet that was deferred; sent at once. A decision for a packet not deferred yet is kept
+    /// until <see cref="Defer"/> names it, so that every deferred packet gets exactly one verdict whatever the order.
+    /// </summary>
     public void Decide(uint packetId, Verdict verdict)
     {
         if (_deferred.Remove(packetId)) _sink.Verdict(packetId, ToNf(verdict));
+        else _early.TryAdd(packetId, verdict);
     }
 
     /// <summary>Flushes the pending run when its deadline has passed; returns true when something is still pending.</summary>

@@ -21,6 +21,7 @@ public sealed class VerdictBatcherActor : UntypedActor
     private readonly QueueSignals _signals;
     private readonly TscClock _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private bool _drained;
 
     public VerdictBatcherActor(IVerdictSink sink, PacketBatchJudgedPool pool, QueueSignals signals, TscClock clock,
         int batchCount, int batchTimeoutMicroseconds)
@@ -50,10 +51,16 @@ public sealed class VerdictBatcherActor : UntypedActor
             case QueueIdle:
                 _planner.FlushAll();
                 break;
+            case DeferredPacketJudged decided:
+                _planner.Decide(decided.PacketId, decided.Verdict);
+                if (_drained && _planner.DeferredCount == 0) _signals.MarkDrained();
+                break;
             case QueueDrained:
                 _planner.FlushAll();
                 _sink.Flush();
-                _signals.MarkDrained();
+                // Deferred packets are decided within the attribution bound; the reader unbinds once they are.
+                _drained = true;
+                if (_planner.DeferredCount == 0) _signals.MarkDrained();
                 break;
             default:
                 Unhandled(message);
@@ -67,7 +74,10 @@ public sealed class VerdictBatcherActor : UntypedActor
         var now = _clock.Now();
         var started = false;
         foreach (ref readonly var packet in batch.Packets)
-            started |= _planner.Add(packet.PacketId, packet.Verdict, packet.Urgent, now);
+        {
+            if (packet.Deferred) _planner.Defer(packet.PacketId);
+            else started |= _planner.Add(packet.PacketId, packet.Verdict, packet.Urgent, now);
+        }
         var endOfBurst = batch.EndOfBurst;
         _pool.Return(batch);
         if (endOfBurst) _planner.FlushAll();

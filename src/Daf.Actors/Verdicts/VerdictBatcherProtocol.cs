@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+using Daf.Actors.Rules;
+
 namespace Daf.Actors.Verdicts;
 
 /// <summary>The queue's batch timer expired (the reader saw its timerfd readable).</summary>
@@ -21,3 +23,6 @@ public sealed class QueueIdle
     public static readonly QueueIdle Instance = new();
     private QueueIdle() { }
 }
+
+/// <summary>The verdict of a packet that its reader handed over as deferred (<see cref="JudgedPacket.Deferred"/>).</summary>
+public sealed record DeferredPacketJudged(uint PacketId, Verdict Verdict);

@@ -97,4 +97,22 @@ public sealed class AppFwOptionsTests
         Assert.Equal("option --control-port needs a value", Error("--control-port"));
         Assert.Contains("--control-port", AppFwOptions.Usage);
     }
+
+    [Fact]
+    public void Identity_options_parse_with_the_originals_letters()
+    {
+        var defaults = Parse();
+        Assert.Equal((50, false, false, false, 200),
+            (defaults.GraceDelayMilliseconds, defaults.NoRescan, defaults.KeepUnmapped, defaults.SkipNamespaceSwitch, defaults.AttributionWaitMilliseconds));
+        var o = Parse("-d", "120", "-R", "-r", "-S", "--attrib-wait", "30");
+        Assert.Equal((120, true, true, true, 30), (o.GraceDelayMilliseconds, o.NoRescan, o.KeepUnmapped, o.SkipNamespaceSwitch, o.AttributionWaitMilliseconds));
+        Assert.Equal(0, Parse("--grace-delay=0").GraceDelayMilliseconds);
+    }
+
+    [Theory]
+    [InlineData("-d", "-1")]
+    [InlineData("-d", "60001")]
+    [InlineData("--attrib-wait", "0")]
+    [InlineData("--no-rescan=1")]
+    public void Identity_option_errors_name_the_option(params string[] args) => Assert.Contains(args[0].Split('=')[0], Error(args));
 }

@@ -118,4 +118,32 @@ public sealed class VerdictBatchPlannerTests
                 Assert.Equal(verdict == Verdict.Drop ? NfVerdict.NF_DROP : NfVerdict.NF_ACCEPT, sink.Decided[id]);
         }
     }
+
+    [Fact]
+    public void A_decision_arriving_before_its_deferral_is_sent_exactly_once_when_the_deferral_comes()
+    {
+        var planner = new VerdictBatchPlanner(8, 100, _sink);
+        _sink.Enqueue(1);
+        planner.Decide(1, Verdict.Drop);
+        Assert.Empty(_sink.Decided);
+        planner.Defer(1);
+        Assert.Equal(NfVerdict.NF_DROP, _sink.Decided[1]);
+        Assert.Equal(0, planner.DeferredCount);
+        planner.Decide(1, Verdict.Accept);
+        Assert.Single(_sink.Decided);
+    }
+
+    [Fact]
+    public void Packets_after_a_deferred_one_are_decided_at_once_one_by_one()
+    {
+        var planner = new VerdictBatchPlanner(8, 100, _sink);
+        _sink.Enqueue(1);
+        planner.Defer(1);
+        Add(planner, 2, Verdict.Accept);
+        Add(planner, 3, Verdict.Accept);
+        Assert.Equal(["V 2 NF_ACCEPT", "V 3 NF_ACCEPT"], _sink.Messages);
+        planner.Decide(1, Verdict.Drop);
+        Assert.Equal(NfVerdict.NF_DROP, _sink.Decided[1]);
+        Assert.Equal(3, _sink.Decided.Count);
+    }
 }

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: Apache-2.0
+using Akka.Actor;
+using Daf.Actors.Queue;
+using Daf.Actors.Rules;
+using Daf.Interop.Packets;
+
+namespace Daf.Actors.Attribution;
+
+/// <summary>
+/// A queue reader deferred a packet (its holders were not all in memory): the <see cref="PacketAttributionActor"/>
+/// finds them and tells <paramref name="Batcher"/> the verdict as a <see cref="Verdicts.DeferredPacketJudged"/>.
+/// The headers are a copy: the packet's buffer is reused by the reader at once.
+/// </summary>
+/// <param name="Uid">NFQA_UID when the queue delivered it (rate-limits lookups per user).</param>
+public sealed record AttributePacket(Chain Chain, PacketHeaders Headers, uint? Uid, uint PacketId, IActorRef Batcher, QueueCounters Counters);

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+using Daf.Actors.Identity;
+
+namespace Daf.Actors.Attribution;
+
+/// <summary>
+/// The images of the holders of one packet's socket, filled by <see cref="IHolderImageSource.Resolve"/>. Reused
+/// packet after packet by one thread (it grows, never shrinks), and says which link was missing when resolution stopped.
+/// </summary>
+public sealed class HolderImages
+{
+    private ProcessImage[] _images = new ProcessImage[4];
+
+    public int Count { get; private set; }
+
+    public ProcessImage this[int index] => index < Count ? _images[index] : throw new ArgumentOutOfRangeException(nameof(index));
+
+    public ReadOnlySpan<ProcessImage> Images => _images.AsSpan(0, Count);
+
+    /// <summary>The packet's flow was not in the socket locator's cache.</summary>
+    public bool MissingFlow { get; set; }
+
+    /// <summary>The socket whose holders are not known (0 when none is missing).</summary>
+    public ulong MissingHoldersOf { get; set; }
+
+    /// <summary>A holder whose image has not been read yet (0 when none is missing).</summary>
+    public int MissingImageOf { get; set; }
+
+    public void Add(ProcessImage image)
+    {
+        if (Count == _images.Length)
+            Array.Resize(ref _images, Count * 2);
+        _images[Count++] = image;
+    }
+
+    public void Clear()
+    {
+        Array.Clear(_images, 0, Count);
+        Count = 0;
+        MissingFlow = false;
+        MissingHoldersOf = 0;
+        MissingImageOf = 0;
+    }
+}

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+using Daf.Actors.Identity;
+using Daf.Actors.Rules;
+using Daf.Actors.Tracking;
+using Daf.Interop.Packets;
+
+namespace Daf.Actors.Attribution;
+
+/// <summary>
+/// The in-memory path from a packet to its holders' images in one network namespace: the locator's flow cache
+/// (<see cref="SocketLocator.TryGetCached(in PacketHeaders, LocalSide, out FlowCacheEntry)"/>), the holder table
+/// (<see cref="SocketHolderTable.TryGetHolders"/>) and the image store (<see cref="ProcessImageStore.TryGetImage"/>).
+/// Lock-free and allocation-free; any thread. Raw sockets may have several candidate sockets: the holders of all of
+/// them are the packet's holders.
+/// </summary>
+public sealed class SocketHolderImages(SocketLocator locator, SocketHolderTable holders, ProcessImageStore store) : IHolderImageSource
+{
+    public HolderResolution Resolve(Chain chain, in PacketHeaders headers, HolderImages images)
+    {
+        images.Clear();
+        if (chain == Chain.Forward)
+            return HolderResolution.Unattributable; // a forwarded packet has no socket in this namespace
+        LocalSide side = SocketLocator.LocalSideOf(chain);
+        if (!locator.TryGetCached(headers, side, out FlowCacheEntry entry))
+        {
+            if (!SocketLocator.TryGetFlowKey(headers, side, out _))
+                return HolderResolution.Unattributable;
+            images.MissingFlow = true;
+            return HolderResolution.Pending;
+        }
+        bool complete = true;
+        if (entry.Candidates is not { } candidates)
+            complete = AddHolders(entry.Socket.Inode, images);
+        else
+            foreach (LocatedSocket candidate in candidates)
+                complete &= AddHolders(candidate.Inode, images);
+        return complete ? HolderResolution.Complete : HolderResolution.Pending;
+    }
+
+    private bool AddHolders(ulong inode, HolderImages images)
+    {
+        if (!holders.TryGetHolders(inode, out HolderSet set) || set.Count == 0)
+        {
+            images.MissingHoldersOf = inode;
+            return false;
+        }
+        bool complete = true;
+        foreach (int tgid in set.ThreadGroups)
+        {
+            if (store.TryGetImage(tgid, out ProcessImage image))
+            {
+                images.Add(image);
+            }
+            else
+            {
+                images.MissingImageOf = tgid;
+                complete = false;
+            }
+        }
+        return complete;
+    }
+}

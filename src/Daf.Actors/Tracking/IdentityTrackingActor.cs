@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+using Akka.Actor;
+using Akka.Event;
+using Daf.Actors.Identity;
+using Daf.Actors.Rules;
+
+namespace Daf.Actors.Tracking;
+
+/// <summary>
+/// Runs the holder tracker (and through it the per-process scanners) only while some rule has identity criteria:
+/// following every process of the machine costs CPU and memory that a rule set of addresses and ports never needs.
+/// Watches <see cref="RulesChanged"/>: the first identity rule starts a tracker (which walks /proc and subscribes to
+/// the eBPF reader), the last one's removal stops it. <see cref="FindSocketHolders"/> requests are forwarded to the
+/// running tracker and dropped when none runs (no identity rule, nothing to attribute).
+/// </summary>
+public sealed class IdentityTrackingActor : ReceiveActor
+{
+    private readonly RuleSnapshotHolder _rules;
+    private readonly ProcessImageStore _images;
+    private readonly Func<Props> _trackerProps;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private IActorRef? _tracker;
+    private int _started;
+
+    public IdentityTrackingActor(RuleSnapshotHolder rules, ProcessImageStore images, Func<Props> trackerProps)
+    {
+        _rules = rules;
+        _images = images;
+        _trackerProps = trackerProps;
+        Receive<RulesChanged>(_ => Reconcile());
+        Receive<FindSocketHolders>(request => _tracker?.Forward(request));
+        Receive<GetHolderTrackerStats>(request =>
+        {
+            if (_tracker is null) Sender.Tell(new Status.Failure(new InvalidOperationException("no identity rule: holders are not tracked")));
+            else _tracker.Forward(request);
+        });
+    }
+
+    public static Props Props(RuleSnapshotHolder rules, ProcessImageStore images, Func<Props> trackerProps) =>
+        Akka.Actor.Props.Create(() => new IdentityTrackingActor(rules, images, trackerProps));
+
+    /// <summary>True while a tracker runs (for tests and statistics).</summary>
+    public bool Tracking => _tracker is not null;
+
+    protected override void PreStart()
+    {
+        Context.System.EventStream.Subscribe(Self, typeof(RulesChanged));
+        Reconcile();
+    }
+
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+
+    private void Reconcile()
+    {
+        bool wanted = _rules.Current.IdentityRuleCount > 0;
+        if (wanted && _tracker is null)
+        {
+            // Images of an earlier run may belong to pids reused since: start from nothing.
+            _images.Clear();
+            _tracker = Context.ActorOf(_trackerProps(), $"holders-{++_started}");
+            _log.Info("identity rules present: tracking socket holders");
+        }
+        else if (!wanted && _tracker is not null)
+        {
+            Context.Stop(_tracker);
+            _tracker = null;
+            _log.Info("no identity rule left: socket holders no longer tracked");
+        }
+    }
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: Apache-2.0
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using Daf.Actors.Attribution;
+using Daf.Actors.Queue;
+using Daf.Actors.Rules;
+using Daf.Actors.Tests.Rules;
+using Daf.Actors.Tracking;
+using Daf.Actors.Verdicts;
+using Daf.Interop.Packets;
+using static Daf.Actors.Tests.Attribution.FakeHolderImages;
+
+namespace Daf.Actors.Tests.Attribution;
+
+public sealed class PacketAttributionActorTests : TestKit
+{
+    private static readonly Sha256Digest Curl = Digest(1), Wget = Digest(2);
+    private static readonly PacketHeaders Packet = Packets.Udp("10.0.0.1", "10.0.0.2", 40000, 53);
+
+    private readonly FakeHolderImages _holders = new() { Resolution = HolderResolution.Pending };
+    private readonly FakeLookup _lookup = new();
+    private readonly QueueCounters _counters = new();
+
+    private sealed class FakeLookup : ISocketLookup
+    {
+        public volatile SocketLookupStatus Status = SocketLookupStatus.Found;
+        public int Calls;
+
+        public SocketLookupResult Lookup(in PacketHeaders headers, LocalSide side, uint? uid)
+        {
+            Interlocked.Increment(ref Calls);
+            return new SocketLookupResult(Status, new LocatedSocket(77, 1, 0, 7, SocketKind.Udp), null);
+        }
+    }
+
+    private IActorRef Attributor(IActorRef tracker, TimeSpan wait)
+    {
+        var rules = new RuleSnapshotHolder(RuleSnapshot.Compile(
+            RulesFile.Parse("t", [$"-A -c OUTPUT --sng-hash {Curl} -v DROP"], ChainPolicies.AllAccept), 1, _ => true, 2, null));
+        return Sys.ActorOf(PacketAttributionActor.Props(_lookup, _holders, tracker, rules, 1,
+            new AttributionOptions { Wait = wait, RetryInterval = TimeSpan.FromMilliseconds(2) }));
+    }
+
+    private AttributePacket Deferred(uint id, IActorRef batcher) => new(Chain.Output, Packet, 1000, id, batcher, _counters);
+
+    [Fact]
+    public void A_deferred_packet_gets_exactly_one_verdict_once_its_holder_image_appears()
+    {
+        var batcher = CreateTestProbe();
+        var attributor = Attributor(ActorRefs.Nobody, TimeSpan.FromSeconds(5));
+        attributor.Tell(Deferred(7, batcher));
+        batcher.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        _holders.Holders = [Image(10, Curl)];
+        _holders.Resolution = HolderResolution.Complete;
+        Assert.Equal(new DeferredPacketJudged(7, Verdict.Drop), batcher.ExpectMsg<DeferredPacketJudged>(TimeSpan.FromSeconds(3)));
+        batcher.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Assert.Equal((1L, 0L, 0L), (Volatile.Read(ref _counters.DeferredDropped), Volatile.Read(ref _counters.DeferredAccepted),
+            Volatile.Read(ref _counters.Unattributed)));
+    }
+
+    [Fact]
+    public void The_bounded_wait_fires_and_the_packet_is_judged_without_holders_and_counted_unattributed()
+    {
+        var batcher = CreateTestProbe();
+        _holders.Holders = [Image(10, Wget)]; // one holder known, one never read: the DROP rule cannot match by it
+        var attributor = Attributor(ActorRefs.Nobody, TimeSpan.FromMilliseconds(100));
+        var started = DateTime.UtcNow;
+        attributor.Tell(Deferred(8, batcher));
+        Assert.Equal(new DeferredPacketJudged(8, Verdict.Accept), batcher.ExpectMsg<DeferredPacketJudged>(TimeSpan.FromSeconds(3)));
+        Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromMilliseconds(90), TimeSpan.FromSeconds(3));
+        Assert.Equal(1L, Volatile.Read(ref _counters.Unattributed));
+        batcher.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void A_socket_the_kernel_does_not_know_is_judged_at_once()
+    {
+        var batcher = CreateTestProbe();
+        _lookup.Status = SocketLookupStatus.NotFound;
+        var attributor = Attributor(ActorRefs.Nobody, TimeSpan.FromSeconds(10));
+        attributor.Tell(Deferred(9, batcher));
+        Assert.Equal(new DeferredPacketJudged(9, Verdict.Accept), batcher.ExpectMsg<DeferredPacketJudged>(TimeSpan.FromSeconds(2)));
+        Assert.Equal(1L, Volatile.Read(ref _counters.Unattributed));
+    }
+
+    [Fact]
+    public void A_socket_without_known_holders_makes_one_fallback_scan_request()
+    {
+        var batcher = CreateTestProbe();
+        var tracker = CreateTestProbe();
+        _holders.MissingHoldersOf = 77;
+        var attributor = Attributor(tracker, TimeSpan.FromMilliseconds(200));
+        attributor.Tell(Deferred(10, batcher));
+        Assert.Equal(new FindSocketHolders(77), tracker.ExpectMsg<FindSocketHolders>(TimeSpan.FromSeconds(2)));
+        batcher.ExpectMsg<DeferredPacketJudged>(TimeSpan.FromSeconds(3));
+        tracker.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+    }
+
+    [Fact]
+    public void Many_deferred_packets_are_each_decided_once_and_none_waits_for_another()
+    {
+        var batcher = CreateTestProbe();
+        var attributor = Attributor(ActorRefs.Nobody, TimeSpan.FromSeconds(5));
+        for (uint id = 1; id <= 50; id++)
+            attributor.Tell(Deferred(id, batcher));
+        _holders.Holders = [Image(10, Wget)];
+        _holders.Resolution = HolderResolution.Complete;
+        var ids = Enumerable.Range(0, 50).Select(_ => batcher.ExpectMsg<DeferredPacketJudged>(TimeSpan.FromSeconds(3)).PacketId).ToList();
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (uint)i), ids.Order());
+        batcher.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+}

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+namespace Daf.EndToEnd.Tests.Attribution;
+
+/// <summary>Matrix case 8: a process that is gone before its packet is judged still has its identity.</summary>
+public sealed class ShortLivedSenderTests
+{
+    private const int Runs = 20;
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(6)]
+    public void A_process_that_sends_one_datagram_and_exits_at_once_is_judged_by_its_identity(int ipVersion)
+    {
+        using var bed = new AttributionBed();
+        string blocked = bed.Files.BuildSender("blocked-sender");
+        string other = bed.Files.BuildSender("other-sender");
+        bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {ProgramCopies.DigestOf(blocked)} -v DROP");
+        bed.StartReceiver(ipVersion);
+
+        var blockedTags = new List<string>();
+        var otherTags = new List<string>();
+        for (int k = 0; k < Runs; k++)
+        {
+            blockedTags.Add($"blocked-{k}");
+            bed.RunIn(bed.Net.A, blocked, bed.Receiver.SenderTarget, "-", $"blocked-{k}");
+            if (k % 4 != 0)
+                continue;
+            otherTags.Add($"other-{k}");
+            bed.RunIn(bed.Net.A, other, bed.Receiver.SenderTarget, "-", $"other-{k}");
+        }
+
+        bed.AssertJudged(blockedTags.Count + otherTags.Count, delivered: [.. otherTags], dropped: [.. blockedTags]);
+    }
+}
