@@ -11,6 +11,7 @@ using Akka.Hosting;
 using Daf.Actors.Attribution;
 using Daf.Actors.Control;
 using Daf.Actors.Identity;
+using Daf.Actors.Metrics;
 using Daf.Actors.Queue;
 using Daf.Actors.Rules;
 using Daf.Actors.Stats;
@@ -217,6 +218,8 @@ public sealed class DafDaemon
         });
 
         using var host = builder.Build();
+        await using var metrics = await StartMetricsAsync(queues, holder, digestCache, locator, started);
+        if (_options.Metrics is not null && metrics is null) return 1;
         using var usr1 = PosixSignalRegistration.Create((PosixSignal)SIGUSR1, context =>
         {
             context.Cancel = true;
@@ -247,6 +250,27 @@ public sealed class DafDaemon
             return 1;
         }
         return 0;
+    }
+
+    /// <summary>The --metrics endpoint, or null when not asked for or when it cannot listen (then said on stderr).</summary>
+    private async Task<MetricsHttpListener?> StartMetricsAsync(List<BoundQueue> queues, RuleSnapshotHolder holder, ObjectDigestCache digestCache,
+        SocketLocator? locator, DateTime started)
+    {
+        if (_options.Metrics is not { } endpoint) return null;
+        var sources = new DaemonMetrics(queues.Select(q => (q.Chain, q.Config.QueueNumber, q.Counters)).ToList(), holder, started)
+        {
+            DigestCache = digestCache,
+            Locator = locator,
+        };
+        try
+        {
+            return MetricsHttpListener.Start(endpoint, () => PrometheusText.Write(sources), message => Console.Error.WriteLine($"app-fw: {message}"));
+        }
+        catch (SocketException e)
+        {
+            await Console.Error.WriteLineAsync($"app-fw: cannot listen for metrics on {endpoint}: {e.Message}");
+            return null;
+        }
     }
 
     private const int SIGUSR1 = 10;

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+using Daf.EndToEnd.Tests.Infrastructure;
+
+namespace Daf.EndToEnd.Tests;
+
+/// <summary>
+/// Makes each kind of actor of a running daemon (the test build with the fault-injection hook) throw, block or be
+/// killed while real traffic is queued, and checks what docs/ARCHITECTURE.md promises: every packet gets its verdict,
+/// none that the DROP rule covers passes, the rules are intact and ctl-fw is still served.
+/// </summary>
+public sealed class FaultInjectionTests
+{
+    private const int Dropped = 5001, Accepted = 5002, PerPort = 3000;
+    private const string Rules = "-A -c OUTPUT -p udp --dport 5001 -v DROP\n";
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(15);
+
+    [Theory]
+    [InlineData("queue-0 throw", "1")]
+    [InlineData("queue-0 throw-mid-batch", "1")]
+    [InlineData("queue-0 throw-mid-batch", "16")]
+    [InlineData("queue-0 kill", "16")]
+    [InlineData("queue-0 block 1500", "1")]
+    [InlineData("queue-0/batcher throw", "16")]
+    [InlineData("queue-0/batcher throw-mid-batch", "16")]
+    [InlineData("queue-0/batcher kill", "1")]
+    [InlineData("queue-0/batcher block 1500", "16")]
+    [InlineData("rules throw", "1")]
+    [InlineData("rules kill", "1")]
+    [InlineData("control kill", "1")]
+    [InlineData("attribution kill", "1")]
+    [InlineData("identity kill", "1")]
+    [InlineData("ebpf-events kill", "1")]
+    public void Under_traffic_a_failing_actor_costs_no_verdict_and_lets_no_dropped_packet_pass(string fault, string batchCount)
+    {
+        using var bed = new NetnsBed();
+        NfQueueRule.Insert(bed, bed.A, "OUTPUT", 0, bypass: false, "-p", "udp");
+        using var daemon = AppFwDaemon.StartFaultInjectable(bed, bed.A, Rules, "--queue-in", "off", "--queue-fwd", "off", "-b", batchCount);
+
+        string destination = bed.Address(bed.B, 4);
+        using var dropReceiver = UdpReceiver.Start(bed, bed.B, destination, Dropped);
+        using var acceptReceiver = UdpReceiver.Start(bed, bed.B, destination, Accepted);
+        using var sender = UdpSender.Start(bed, bed.A, destination, [Dropped, Accepted], PerPort, burst: 25, pauseMs: 10);
+        WaitFor(() => acceptReceiver.CountSoFar > 0 || sender.HasExited, "traffic through the daemon");
+        daemon.InjectFault(fault);
+        Assert.True(sender.WaitForExit(TimeSpan.FromSeconds(90)), "the sender did not finish");
+        var sent = UdpSender.ParseSent(sender.Stdout);
+        var stats = daemon.RequestStatsUntil(s => s.Queue(0).AllDecided && s.Queue(0).Received >= 2 * PerPort, Settle);
+        UdpReceiver.WaitUntilQuiet([dropReceiver, acceptReceiver], max: Settle);
+        long accepted = acceptReceiver.StopAndCount(quiet: TimeSpan.Zero);
+        long dropped = dropReceiver.StopAndCount(quiet: TimeSpan.Zero);
+        Assert.True(sent.GetValueOrDefault(Accepted) == PerPort && sent.GetValueOrDefault(Dropped) == PerPort, $"sender: {sender.Stdout}");
+        Assert.True(dropped == 0, $"{dropped} packets the DROP rule covers passed\nstderr: {daemon.Stderr}");
+        Assert.True(accepted == PerPort, $"{accepted} of {PerPort} accepted packets arrived: some got no verdict or a wrong one\n{stats}\nstderr: {daemon.Stderr}");
+        Assert.True(stats.Queue(0).AllDecided && stats.Queue(0).Received == 2 * PerPort, $"not every packet read was decided: {stats}");
+        Assert.False(daemon.HasExited, $"app-fw exited\nstderr: {daemon.Stderr}");
+
+        // ctl-fw is still served and the rule set is intact; the data plane still judges by it.
+        var list = bed.Exec(bed.A, TimeSpan.FromSeconds(40), [Path.Combine(RepoRoot.Path, "bin", "ctl-fw"), "--state-dir", daemon.StateDir, "--save"]).EnsureSuccess();
+        Assert.Equal(Rules, list.Stdout.Replace("-P OUTPUT ACCEPT\n", "").Replace("-P INPUT ACCEPT\n", "").Replace("-P FORWARD ACCEPT\n", ""));
+        var after = UdpProbe.Count(bed, bed.A, bed.B, 4, [Dropped, Accepted], perPort: 50);
+        Assert.Equal(0, after[Dropped]);
+        Assert.Equal(50, after[Accepted]);
+        daemon.Stop();
+    }
+
+    [Fact]
+    public void The_release_binary_has_no_fault_injection_hook()
+    {
+        string release = Path.Combine(RepoRoot.Path, "bin", "app-fw.dll");
+        Assert.True(File.Exists(release), $"{release} is missing: run `make` first");
+        byte[] test = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "app-fw.dll"));
+        byte[] shipped = File.ReadAllBytes(release);
+        byte[] marker = "FaultFileWatcherActor"u8.ToArray();
+        Assert.True(test.AsSpan().IndexOf(marker) >= 0, "the test build lacks the hook: the FaultInjection configuration is not in effect");
+        Assert.True(shipped.AsSpan().IndexOf(marker) < 0, "bin/app-fw.dll contains the fault-injection hook");
+        Assert.True(shipped.AsSpan().IndexOf("InjectFault"u8) < 0, "bin/app-fw.dll contains InjectFault");
+    }
+
+    private static void WaitFor(Func<bool> condition, string what)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(30)) throw new Xunit.Sdk.XunitException($"no {what} within 30 s");
+            Thread.Sleep(20);
+        }
+    }
+}
