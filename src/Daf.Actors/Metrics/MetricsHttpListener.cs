@@ -9,7 +9,7 @@ namespace Daf.Actors.Metrics;
 /// The opt-in Prometheus endpoint (<c>--metrics</c>): a minimal HTTP/1.x listener of our own that answers
 /// <c>GET /metrics</c> with <see cref="PrometheusText"/> and closes the connection. Anything else gets a status and
 /// is closed too: a malformed or oversized head 400, another path 404, another method 405; a client that sends no
-/// complete head within <see cref="HeadTimeout"/> is dropped. At most <see cref="MaxConnections"/> are served at
+/// complete head within <see cref="HeadTimeout"/> is dropped; one that closes its side after part of a head gets 400. At most <see cref="MaxConnections"/> are served at
 /// once (more are closed at once). No request can make it throw out of its loop: the packet path never notices.
 /// </summary>
 public sealed class MetricsHttpListener : IAsyncDisposable
@@ -112,7 +112,13 @@ public sealed class MetricsHttpListener : IAsyncDisposable
             while (kind == HttpRequestKind.Incomplete)
             {
                 int read = await client.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, timeout.Token);
-                if (read == 0) return;
+                if (read == 0)
+                {
+                    // The client stopped sending: half a head is a bad request, nothing at all needs no answer.
+                    if (length == 0) return;
+                    kind = HttpRequestKind.Bad;
+                    break;
+                }
                 length += read;
                 kind = HttpRequestHead.Parse(buffer.AsSpan(0, length), out _);
                 if (kind == HttpRequestKind.Incomplete && length == buffer.Length) kind = HttpRequestKind.Bad;
@@ -140,6 +146,14 @@ public sealed class MetricsHttpListener : IAsyncDisposable
             sendTimeout.CancelAfter(HeadTimeout);
             await client.SendAsync(response, SocketFlags.None, sendTimeout.Token);
             client.Shutdown(SocketShutdown.Send);
+            // Lingering close: read what the client still sends (bounded), so that closing with unread data does not
+            // reset the connection before the client has read the answer.
+            for (int drained = 0; drained < 1 << 16;)
+            {
+                int read = await client.ReceiveAsync(buffer, SocketFlags.None, sendTimeout.Token);
+                if (read == 0) break;
+                drained += read;
+            }
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException)
         {

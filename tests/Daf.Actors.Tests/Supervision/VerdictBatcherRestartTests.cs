@@ -14,7 +14,7 @@ namespace Daf.Actors.Tests.Supervision;
 public sealed class VerdictBatcherRestartTests() : TestKit(SupervisedTestKit.Config), IDisposable
 {
     private readonly ConcurrentVerdictSink _sink = new();
-    private readonly PacketBatchJudgedPool _pool = new(16);
+    private readonly PacketBatchJudgedPool _pool = new(32);
     private readonly QueueSignals _signals = new();
 
     private IActorRef StartBatcher(int batchCount)
