@@ -42,6 +42,11 @@ public sealed class FaultInjectionTests
         using var sender = UdpSender.Start(bed, bed.A, destination, [Dropped, Accepted], PerPort, burst: 25, pauseMs: 10);
         WaitFor(() => acceptReceiver.CountSoFar > 0 || sender.HasExited, "traffic through the daemon");
         daemon.InjectFault(fault);
+        // The fault happened (a block leaves no trace): the supervisor logged the failure it restarted from.
+        string? trace = fault.EndsWith(" kill", StringComparison.Ordinal) ? "ActorKilledException"
+            : fault.Contains(" throw", StringComparison.Ordinal) ? "InjectedFaultException" : null;
+        if (trace is not null)
+            WaitFor(() => daemon.Stderr.Contains(trace, StringComparison.Ordinal), $"'{trace}' on app-fw's stderr");
         Assert.True(sender.WaitForExit(TimeSpan.FromSeconds(90)), "the sender did not finish");
         var sent = UdpSender.ParseSent(sender.Stdout);
         var stats = daemon.RequestStatsUntil(s => s.Queue(0).AllDecided && s.Queue(0).Received >= 2 * PerPort, Settle);
@@ -56,11 +61,30 @@ public sealed class FaultInjectionTests
 
         // ctl-fw is still served and the rule set is intact; the data plane still judges by it.
         var list = bed.Exec(bed.A, TimeSpan.FromSeconds(40), [Path.Combine(RepoRoot.Path, "bin", "ctl-fw"), "--state-dir", daemon.StateDir, "--save"]).EnsureSuccess();
-        Assert.Equal(Rules, list.Stdout.Replace("-P OUTPUT ACCEPT\n", "").Replace("-P INPUT ACCEPT\n", "").Replace("-P FORWARD ACCEPT\n", ""));
+        var saved = list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("-P ", StringComparison.Ordinal));
+        Assert.Equal(Rules.TrimEnd('\n'), string.Join('\n', saved));
         var after = UdpProbe.Count(bed, bed.A, bed.B, 4, [Dropped, Accepted], perPort: 50);
         Assert.Equal(0, after[Dropped]);
         Assert.Equal(50, after[Accepted]);
         daemon.Stop();
+    }
+
+    [Fact]
+    public void A_reader_that_keeps_failing_stops_app_fw_with_status_1()
+    {
+        using var bed = new NetnsBed();
+        NfQueueRule.Insert(bed, bed.A, "OUTPUT", 0, bypass: true, "-p", "udp");
+        using var daemon = AppFwDaemon.StartFaultInjectable(bed, bed.A, Rules, "--queue-in", "off", "--queue-fwd", "off");
+
+        daemon.InjectFault(string.Join('\n', Enumerable.Repeat("queue-0 throw", 12)));
+        // The reader takes its mailbox between polls: traffic wakes it.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!daemon.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60))
+            UdpProbe.Count(bed, bed.A, bed.B, 4, [Accepted], perPort: 5);
+
+        Assert.True(daemon.HasExited, $"app-fw still runs after 12 failures of its reader\nstderr: {daemon.Stderr}");
+        Assert.Contains("/user/queue-0 stopped after repeated failures", daemon.Stderr);
+        Assert.Equal(1, daemon.ExitCode);
     }
 
     [Fact]

@@ -10,12 +10,14 @@ namespace Daf.Actors.Metrics;
 /// <c>GET /metrics</c> with <see cref="PrometheusText"/> and closes the connection. Anything else gets a status and
 /// is closed too: a malformed or oversized head 400, another path 404, another method 405; a client that sends no
 /// complete head within <see cref="HeadTimeout"/> is dropped; one that closes its side after part of a head gets 400. At most <see cref="MaxConnections"/> are served at
-/// once (more are closed at once). No request can make it throw out of its loop: the packet path never notices.
+/// once (another waits up to <see cref="SlotWait"/> for a slot, then is closed). No request can make it throw out of its loop: the packet path never notices.
 /// </summary>
 public sealed class MetricsHttpListener : IAsyncDisposable
 {
     public const int MaxConnections = 8;
     public static readonly TimeSpan HeadTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>How long a connection beyond <see cref="MaxConnections"/> waits for a free slot before it is closed.</summary>
+    public static readonly TimeSpan SlotWait = TimeSpan.FromSeconds(1);
 
     private readonly Socket _socket;
     private readonly Func<string> _render;
@@ -76,7 +78,17 @@ public sealed class MetricsHttpListener : IAsyncDisposable
                 _log($"metrics: accept failed: {e.SocketErrorCode}");
                 continue;
             }
-            if (!_slots.Wait(0))
+            bool slot;
+            try
+            {
+                slot = await _slots.WaitAsync(SlotWait, _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                client.Dispose();
+                return;
+            }
+            if (!slot)
             {
                 client.Dispose();
                 continue;

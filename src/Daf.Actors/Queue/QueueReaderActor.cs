@@ -204,7 +204,7 @@ public sealed partial class QueueReaderActor : UntypedActor
             else dropped++;
             judged.Add(new JudgedPacket(packet.PacketId, verdict, urgent));
         }
-        Volatile.Write(ref _counters.Received, _counters.Received + count);
+        Volatile.Write(ref _counters.Received, _counters.Received + count - from);
         Volatile.Write(ref _counters.Accepted, _counters.Accepted + accepted);
         Volatile.Write(ref _counters.Dropped, _counters.Dropped + dropped);
         if (malformed != 0) Volatile.Write(ref _counters.Malformed, _counters.Malformed + malformed);

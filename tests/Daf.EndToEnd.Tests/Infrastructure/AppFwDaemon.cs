@@ -39,6 +39,7 @@ public sealed class AppFwDaemon : IDisposable
     public string Stdout => _process.Stdout;
     public string Stderr => _process.Stderr;
     public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
 
     /// <summary>How long the last <see cref="Stop"/> took from SIGTERM to exit.</summary>
     public TimeSpan? StopElapsed { get; private set; }
