@@ -30,17 +30,39 @@ public sealed class FaultInjectionTests
     [InlineData("attribution kill", "1")]
     [InlineData("identity kill", "1")]
     [InlineData("ebpf-events kill", "1")]
-    public void Under_traffic_a_failing_actor_costs_no_verdict_and_lets_no_dropped_packet_pass(string fault, string batchCount)
+    public void Under_traffic_a_failing_actor_costs_no_verdict_and_lets_no_dropped_packet_pass(string fault, string batchCount) =>
+        RunUnderFault(Rules, fault, "-b", batchCount);
+
+    /// <summary>
+    /// The DROP rule names the sender's identity only (python3's digest): a packet judged without its holder's image
+    /// would pass. Scanners, the holder tracker and the eBPF reader fail while the sender sends; the published image
+    /// stays in force throughout, so none passes. The attribution bound is generous (a loaded machine must not make
+    /// the first packets unattributed); it is still a bound.
+    /// </summary>
+    [Theory]
+    [InlineData("identity/*/scanner-* kill")]
+    [InlineData("identity/holders-* throw")]
+    [InlineData("ebpf-events throw")]
+    public void A_drop_by_identity_rule_holds_while_identity_actors_restart(string fault) =>
+        RunUnderFault($"-A -c OUTPUT -p udp --dport 5001 --sng-hash {Attribution.AttributionBed.Python3Digest} -v DROP\n", fault,
+            warmUp: true, "-e", Path.Combine(RepoRoot.Path, "bin", "syscall_probe.o"), "--attrib-wait", "5000");
+
+    private static void RunUnderFault(string rules, string fault, params string[] args) => RunUnderFault(rules, fault, warmUp: false, args);
+
+    /// <param name="warmUp">The sender first sends a few datagrams to the accepted port and waits 2 s, so that its
+    /// identity is established before the fault (first-packet attribution is not what these tests are about).</param>
+    private static void RunUnderFault(string rules, string fault, bool warmUp, params string[] args)
     {
         using var bed = new NetnsBed();
         NfQueueRule.Insert(bed, bed.A, "OUTPUT", 0, bypass: false, "-p", "udp");
-        using var daemon = AppFwDaemon.StartFaultInjectable(bed, bed.A, Rules, "--queue-in", "off", "--queue-fwd", "off", "-b", batchCount);
+        using var daemon = AppFwDaemon.StartFaultInjectable(bed, bed.A, rules, ["--queue-in", "off", "--queue-fwd", "off", .. args]);
 
         string destination = bed.Address(bed.B, 4);
         using var dropReceiver = UdpReceiver.Start(bed, bed.B, destination, Dropped);
         using var acceptReceiver = UdpReceiver.Start(bed, bed.B, destination, Accepted);
-        using var sender = UdpSender.Start(bed, bed.A, destination, [Dropped, Accepted], PerPort, burst: 25, pauseMs: 10);
-        WaitFor(() => acceptReceiver.CountSoFar > 0 || sender.HasExited, "traffic through the daemon");
+        using var sender = UdpSender.Start(bed, bed.A, destination, [Dropped, Accepted], PerPort, burst: 25, pauseMs: 10, warmUpPort: warmUp ? Accepted : null);
+        long warmUpCount = warmUp ? UdpSender.WarmUpDatagrams : 0;
+        WaitFor(() => acceptReceiver.CountSoFar > warmUpCount || sender.HasExited, "traffic through the daemon");
         daemon.InjectFault(fault);
         // The fault happened (a block leaves no trace): the supervisor logged the failure it restarted from.
         string? trace = fault.EndsWith(" kill", StringComparison.Ordinal) ? "ActorKilledException"
@@ -49,23 +71,23 @@ public sealed class FaultInjectionTests
             WaitFor(() => daemon.Stderr.Contains(trace, StringComparison.Ordinal), $"'{trace}' on app-fw's stderr");
         Assert.True(sender.WaitForExit(TimeSpan.FromSeconds(90)), "the sender did not finish");
         var sent = UdpSender.ParseSent(sender.Stdout);
-        var stats = daemon.RequestStatsUntil(s => s.Queue(0).AllDecided && s.Queue(0).Received >= 2 * PerPort, Settle);
+        var stats = daemon.RequestStatsUntil(s => s.Queue(0).AllDecided && s.Queue(0).Received >= 2 * PerPort + warmUpCount, Settle);
         UdpReceiver.WaitUntilQuiet([dropReceiver, acceptReceiver], max: Settle);
         long accepted = acceptReceiver.StopAndCount(quiet: TimeSpan.Zero);
         long dropped = dropReceiver.StopAndCount(quiet: TimeSpan.Zero);
         Assert.True(sent.GetValueOrDefault(Accepted) == PerPort && sent.GetValueOrDefault(Dropped) == PerPort, $"sender: {sender.Stdout}");
         Assert.True(dropped == 0, $"{dropped} packets the DROP rule covers passed\nstderr: {daemon.Stderr}");
-        Assert.True(accepted == PerPort, $"{accepted} of {PerPort} accepted packets arrived: some got no verdict or a wrong one\n{stats}\nstderr: {daemon.Stderr}");
-        Assert.True(stats.Queue(0).AllDecided && stats.Queue(0).Received == 2 * PerPort, $"not every packet read was decided: {stats}");
+        Assert.True(accepted == PerPort + warmUpCount, $"{accepted} of {PerPort + warmUpCount} accepted packets arrived: some got no verdict or a wrong one\n{stats}\nstderr: {daemon.Stderr}");
+        Assert.True(stats.Queue(0).AllDecided && stats.Queue(0).Received == 2 * PerPort + warmUpCount, $"not every packet read was decided: {stats}");
         Assert.False(daemon.HasExited, $"app-fw exited\nstderr: {daemon.Stderr}");
 
         // ctl-fw is still served and the rule set is intact; the data plane still judges by it.
         // A loaded machine can make one remoting handshake time out (exit 3): ask again, a few times at most.
         ExecResult list = CtlFwSave(bed, daemon);
-        for (var attempt = 0; attempt < 2 && list.ExitCode == 3; attempt++) list = CtlFwSave(bed, daemon);
+        for (var attempt = 0; attempt < 5 && list.ExitCode == 3; attempt++) list = CtlFwSave(bed, daemon);
         list.EnsureSuccess();
         var saved = list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("-P ", StringComparison.Ordinal));
-        Assert.Equal(Rules.TrimEnd('\n'), string.Join('\n', saved));
+        Assert.Equal(rules.TrimEnd('\n'), string.Join('\n', saved));
         var after = UdpProbe.Count(bed, bed.A, bed.B, 4, [Dropped, Accepted], perPort: 50);
         Assert.Equal(0, after[Dropped]);
         Assert.Equal(50, after[Accepted]);
