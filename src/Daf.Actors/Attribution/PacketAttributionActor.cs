@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 using Akka.Actor;
 using Akka.Event;
+using Daf.Actors.Supervision;
 using Daf.Actors.Rules;
 using Daf.Actors.Tracking;
 using Daf.Actors.Verdicts;
@@ -19,7 +20,7 @@ namespace Daf.Actors.Attribution;
 /// that are not known (DROP matches a known holder only; ACCEPT needs them all).
 /// One per network namespace; its matches are counted in its own counter slot.
 /// </summary>
-public sealed class PacketAttributionActor : ReceiveActor, IWithTimers
+public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
 {
     private const string RetryTimer = "retry";
 
@@ -146,6 +147,20 @@ public sealed class PacketAttributionActor : ReceiveActor, IWithTimers
             _log.Warning("socket lookup failed: {0}", e.Message);
             return SocketLookupStatus.Unattributable;
         }
+    }
+
+    /// <summary>
+    /// A restart keeps the waiting packets (and the one whose handling failed): the new instance waits for them again,
+    /// at most once more per restart, so a holder image being rebuilt meanwhile is not bypassed.
+    /// </summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
+        _log.Error(reason, "attribution failed with {0} packets waiting; restarting", _waiting.Count);
+        foreach (Waiting waiting in _waiting)
+            Self.Tell(waiting.Packet);
+        _waiting.Clear();
+        if (message is AttributePacket failed)
+            Self.Tell(failed);
     }
 
     protected override void PostStop()

@@ -12,7 +12,7 @@ namespace Daf.Actors.Control;
 /// handler's reply is piped back to the remote sender; no reply within the timeout becomes
 /// <see cref="RequestRefused"/> ("daemon busy"). Supervision: default; it keeps no state.
 /// </summary>
-public sealed class ControlEndpointActor : ReceiveActor
+public sealed partial class ControlEndpointActor : ReceiveActor
 {
     public const string Busy = "daemon busy";
 

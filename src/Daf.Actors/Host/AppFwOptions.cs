@@ -38,6 +38,8 @@ public sealed record AppFwOptions
     public string StateDirectory { get; init; } = "/run/daf";
     /// <summary>--control-port: the loopback port ctl-fw talks to; null means hocon's akka.remote.dot-netty.tcp.port.</summary>
     public int? ControlPort { get; init; }
+    /// <summary>--metrics: where the Prometheus endpoint listens; null (the default): no endpoint.</summary>
+    public Metrics.MetricsEndpoint? Metrics { get; init; }
     public bool ShowHelp { get; init; }
 
     public const int DefaultBatchTimeoutMicroseconds = 50;
@@ -78,6 +80,8 @@ public sealed record AppFwOptions
               --rules FILE       seed the rules from FILE when STATE_DIR/rules does not exist yet
               --state-dir DIR    runtime files: rules, stats.json, control.pfx (default /run/daf)
               --control-port N   serve ctl-fw on 127.0.0.1 port N (default 4780)
+              --metrics [ADDR:]PORT  serve Prometheus metrics at http://ADDR:PORT/metrics (ADDR default
+                                 127.0.0.1; off by default)
           -h, --help             show this help
 
         Signals: SIGTERM/SIGINT stop cleanly; SIGUSR1 writes STATE_DIR/stats.json.
@@ -131,6 +135,7 @@ public sealed record AppFwOptions
                     "--rules" => options with { RulesFile = NonEmpty(arg, Value()) },
                     "--state-dir" => options with { StateDirectory = NonEmpty(arg, Value()) },
                     "--control-port" => options with { ControlPort = ParseInt(arg, Value(), 1, ushort.MaxValue) },
+                    "--metrics" => options with { Metrics = ParseMetrics(arg, Value()) },
                     _ when inlineValue is null && arg.StartsWith('-') => throw new OptionException($"unknown option {arg}"),
                     _ when inlineValue is not null => throw new OptionException($"unknown option {arg}"),
                     _ => throw new OptionException($"unexpected argument '{arg}'"),
@@ -165,6 +170,10 @@ public sealed record AppFwOptions
         if (value.Equals("off", StringComparison.OrdinalIgnoreCase)) return null;
         return (ushort)ParseInt(option, value, 0, ushort.MaxValue);
     }
+
+    private static Metrics.MetricsEndpoint ParseMetrics(string option, string value) =>
+        Daf.Actors.Metrics.MetricsEndpoint.TryParse(value)
+            ?? throw new OptionException($"option {option}: '{value}' is not PORT, A.B.C.D:PORT or [IPV6]:PORT");
 
     private static Verdict ParseVerdict(string option, string value) =>
         RuleSyntax.TryParseVerdict(value, out var verdict)

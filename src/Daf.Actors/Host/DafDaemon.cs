@@ -11,9 +11,11 @@ using Akka.Hosting;
 using Daf.Actors.Attribution;
 using Daf.Actors.Control;
 using Daf.Actors.Identity;
+using Daf.Actors.Metrics;
 using Daf.Actors.Queue;
 using Daf.Actors.Rules;
 using Daf.Actors.Stats;
+using Daf.Actors.Supervision;
 using Daf.Actors.Tracking;
 using Daf.Interop.NfQueue;
 using Daf.Interop.Time;
@@ -149,6 +151,7 @@ public sealed class DafDaemon
         var controlTimeout = hocon.GetTimeSpan("daf.control.request-timeout", TimeSpan.FromSeconds(5));
         var drainTimeout = hocon.GetTimeSpan("daf.shutdown.drain-timeout", TimeSpan.FromSeconds(1));
 
+        string? criticalFailure = null;
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1.8));
         builder.Logging.ClearProviders();
@@ -173,7 +176,8 @@ public sealed class DafDaemon
                 var ebpf = system.ActorOf(EbpfEventReaderActor.Props(ebpfObject), "ebpf-events");
                 var store = system.ActorOf(RuleStoreActor.Props(holder, cell, storeSettings), "rules");
                 registry.Register<RuleStoreActor>(store);
-                system.ActorOf(ControlEndpointActor.Props(store, controlTimeout).WithDispatcher(DafDispatchers.Control), ControlRemoting.EndpointName);
+                var control = system.ActorOf(ControlEndpointActor.Props(store, controlTimeout).WithDispatcher(DafDispatchers.Control), ControlRemoting.EndpointName);
+                var critical = new List<IActorRef> { store, control };
                 // Without the eBPF object the tracker still learns holders from its start scan and from rate-limited
                 // fallback scans for sockets nobody announced: identity rules work, first packets wait longer.
                 // The tracker subscribes itself to the eBPF reader (again after a restart). It runs only while some
@@ -188,6 +192,7 @@ public sealed class DafDaemon
                     var attributor = system.ActorOf(PacketAttributionActor.Props(locator, source, tracker, holder, queues.Count,
                         new AttributionOptions { Wait = TimeSpan.FromMilliseconds(_options.AttributionWaitMilliseconds) }), "attribution");
                     identity = new QueueIdentity(source, attributor);
+                    critical.Add(attributor);
                 }
                 foreach (var (q, slot) in queues.Select((q, i) => (q, i)))
                 {
@@ -195,9 +200,13 @@ public sealed class DafDaemon
                     var queueIdentity = identity;
                     if (identity is not null && q.Chain != Chain.Forward && readerLocators.Count > slot && readerLocators[slot] is { } own)
                         queueIdentity = identity with { FirstLookup = own };
-                    system.ActorOf(QueueReaderActor.Props(settings, q.Socket, holder, q.Signals, q.Counters, _clock, queueIdentity),
-                        $"queue-{q.Config.QueueNumber}");
+                    critical.Add(system.ActorOf(QueueReaderActor.Props(settings, q.Socket, holder, q.Signals, q.Counters, _clock, queueIdentity),
+                        $"queue-{q.Config.QueueNumber}"));
                 }
+                system.ActorOf(CriticalActorWatchdog.Props(critical, what => criticalFailure = what), "watchdog");
+#if DAF_FAULT_INJECTION
+                system.ActorOf(Daf.Actors.Faults.FaultFileWatcherActor.Props(_options.StateDirectory), "fault-injection");
+#endif
 
                 CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "drain-queues", async () =>
                 {
@@ -209,6 +218,8 @@ public sealed class DafDaemon
         });
 
         using var host = builder.Build();
+        await using var metrics = await StartMetricsAsync(queues, holder, digestCache, locator, started);
+        if (_options.Metrics is not null && metrics is null) return 1;
         using var usr1 = PosixSignalRegistration.Create((PosixSignal)SIGUSR1, context =>
         {
             context.Cancel = true;
@@ -233,7 +244,33 @@ public sealed class DafDaemon
         locator?.Dispose();
         foreach (var own in readerLocators) own.Dispose();
         TryWriteStats(stats);
+        if (criticalFailure is not null)
+        {
+            await Console.Error.WriteLineAsync($"app-fw: {criticalFailure}");
+            return 1;
+        }
         return 0;
+    }
+
+    /// <summary>The --metrics endpoint, or null when not asked for or when it cannot listen (then said on stderr).</summary>
+    private async Task<MetricsHttpListener?> StartMetricsAsync(List<BoundQueue> queues, RuleSnapshotHolder holder, ObjectDigestCache digestCache,
+        SocketLocator? locator, DateTime started)
+    {
+        if (_options.Metrics is not { } endpoint) return null;
+        var sources = new DaemonMetrics(queues.Select(q => (q.Chain, q.Config.QueueNumber, q.Counters)).ToList(), holder, started)
+        {
+            DigestCache = digestCache,
+            Locator = locator,
+        };
+        try
+        {
+            return MetricsHttpListener.Start(endpoint, () => PrometheusText.Write(sources), message => Console.Error.WriteLine($"app-fw: {message}"));
+        }
+        catch (SocketException e)
+        {
+            await Console.Error.WriteLineAsync($"app-fw: cannot listen for metrics on {endpoint}: {e.Message}");
+            return null;
+        }
     }
 
     private const int SIGUSR1 = 10;

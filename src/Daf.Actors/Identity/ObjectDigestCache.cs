@@ -52,6 +52,11 @@ public sealed class ObjectDigestCache
 
     public long BytesHashed => Interlocked.Read(ref _bytesHashed);
 
+    /// <summary>Time spent hashing (the misses), summed over all threads.</summary>
+    public TimeSpan HashingTime => System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _hashingTicks));
+
+    private long _hashingTicks;
+
     /// <summary>The digest of the open file's current content: from the cache when its key is known, else hashed.</summary>
     public ObjectDigestResult GetOrCompute(ReadOnlyFile file)
     {
@@ -62,7 +67,9 @@ public sealed class ObjectDigestCache
             return ObjectDigestResult.Success(cached);
 
         Interlocked.Increment(ref _misses);
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         ObjectDigestResult result = ObjectHasher.Hash(file, ref status, MaxObjectSize, out long bytesHashed);
+        Interlocked.Add(ref _hashingTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
         Interlocked.Add(ref _bytesHashed, bytesHashed);
         if (result.Digest is { } digest)
             Add(ObjectKey.From(status), digest);

@@ -19,7 +19,7 @@ namespace Daf.Actors.Identity;
 /// Supervision: the parent (<see cref="SocketHolderTrackerActor"/>) restarts a failed scanner with the default
 /// strategy; the restarted instance keeps the published image and reads the process afresh from /proc.
 /// </remarks>
-public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
+public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
 {
     private readonly int _tgid;
     private readonly ProcessIdentityReader _reader;

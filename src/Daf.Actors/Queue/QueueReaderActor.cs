@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using Daf.Actors.Attribution;
 using Daf.Actors.Rules;
+using Daf.Actors.Supervision;
 using Daf.Actors.Verdicts;
 using Daf.Interop.NfQueue;
 using Daf.Interop.Packets;
@@ -17,10 +18,12 @@ namespace Daf.Actors.Queue;
 /// against the current rule snapshot and hands the decisions to its <see cref="VerdictBatcherActor"/>.
 /// On stop it reads what is left, hands it over and, once the batcher has flushed, decides anything
 /// that arrived meanwhile itself before it unbinds.
-/// Supervision: restarted by its parent on failure (default strategy); a restart closes the socket and
-/// binds the queue again, and its child batcher is recreated with it.
+/// Supervision (docs/ARCHITECTURE.md): restarted by the guardian on failure or kill; a restart keeps the bound
+/// socket (packets not read yet wait in the kernel) and the batcher, gives a verdict to every packet of the batch it
+/// was judging (what cannot be judged is dropped) and reads on. Its batcher is restarted on failure with the same
+/// planner, so runs and deferred packets survive.
 /// </summary>
-public sealed class QueueReaderActor : UntypedActor
+public sealed partial class QueueReaderActor : UntypedActor
 {
     private const int SocketSlot = 0, WakeSlot = 1, TimerSlot = 2;
     private const int RoundsPerRead = 8;
@@ -38,7 +41,10 @@ public sealed class QueueReaderActor : UntypedActor
 
     private readonly NfQueueSocket _socket;
     private NfQueuePacketBatch? _batch;
-    private PacketBatchJudgedPool? _pool;
+    private readonly PacketBatchJudgedPool _pool;
+    /// <summary>The batch being judged, until it is handed to the batcher: what a restart must still decide.</summary>
+    private PacketBatchJudged? _judging;
+    private int _judgingCount;
     private IActorRef _batcher = ActorRefs.Nobody;
     private bool _finished;
     private readonly QueueIdentity? _queueIdentity;
@@ -46,14 +52,16 @@ public sealed class QueueReaderActor : UntypedActor
     private readonly List<AttributePacket> _deferrals = [];
 
     public QueueReaderActor(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock)
-        : this(settings, socket, rules, signals, counters, clock, null)
+        : this(settings, socket, rules, signals, counters, clock, null, new PacketBatchJudgedPool(settings.Queue.BatchDepth))
     {
     }
 
     /// <param name="identity">Where holders are found on the hot path and who attributes deferred packets; null: identity rules never match.</param>
+    /// <param name="pool">Shared by the reader and its batcher, and kept across restarts of either.</param>
     public QueueReaderActor(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock,
-        QueueIdentity? identity)
+        QueueIdentity? identity, PacketBatchJudgedPool pool)
     {
+        _pool = pool;
         _queueIdentity = identity;
         _identity = identity is null ? null : new PacketIdentity(identity.Holders, final: false);
         _settings = settings;
@@ -70,22 +78,34 @@ public sealed class QueueReaderActor : UntypedActor
 
     public static Props Props(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock,
         QueueIdentity? identity) =>
-        Akka.Actor.Props.Create(() => new QueueReaderActor(settings, socket, rules, signals, counters, clock, identity))
+        Props(settings, socket, rules, signals, counters, clock, identity, new PacketBatchJudgedPool(settings.Queue.BatchDepth));
+
+    // The arguments are evaluated once: every incarnation of the reader shares the pool.
+    private static Props Props(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters,
+        TscClock clock, QueueIdentity? identity, PacketBatchJudgedPool pool) =>
+        Akka.Actor.Props.Create(() => new QueueReaderActor(settings, socket, rules, signals, counters, clock, identity, pool))
             .WithDispatcher(DafDispatchers.QueueReader);
+
+    /// <summary>The batcher is restarted on any failure, also when killed: it keeps its planner (runs, deferred packets).</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => DafSupervision.RestartOnFailure();
 
     protected override void PreStart()
     {
         var config = _settings.Queue;
         _batch = _socket.CreateBatch();
-        _pool = new PacketBatchJudgedPool(config.BatchDepth);
         _fds[SocketSlot] = _socket.FileDescriptor;
         _fds[WakeSlot] = _signals.Wake.FileDescriptor;
         _fds[TimerSlot] = _signals.BatchTimer.FileDescriptor;
-        _batcher = Context.ActorOf(
-            VerdictBatcherActor.Props(new SocketVerdictSink(_socket, _counters), _pool, _signals, _clock,
-                _settings.BatchCount, _settings.BatchTimeoutMicroseconds),
-            "batcher");
-        _log.Info("queue {0} bound for {1}", config.QueueNumber, _settings.Chain.ToString().ToUpperInvariant());
+        // After a restart the batcher survives (see PreRestart).
+        _batcher = Context.Child(BatcherName);
+        if (_batcher.IsNobody())
+        {
+            _batcher = Context.ActorOf(
+                VerdictBatcherActor.Props(new SocketVerdictSink(_socket, _counters), _pool, _signals, _clock,
+                    _settings.BatchCount, _settings.BatchTimeoutMicroseconds),
+                BatcherName);
+            _log.Info("queue {0} bound for {1}", config.QueueNumber, _settings.Chain.ToString().ToUpperInvariant());
+        }
         Self.Tell(ReadQueue.Instance);
     }
 
@@ -141,8 +161,11 @@ public sealed class QueueReaderActor : UntypedActor
                 if (round > 0 && !lastWasEndOfBurst) _batcher.Tell(QueueIdle.Instance);
                 return;
             }
-            var judged = _pool!.Rent();
-            JudgeBatch(batch, count, judged);
+            var judged = _pool.Rent();
+            _judging = judged;
+            _judgingCount = count;
+            JudgeBatch(batch, 0, count, judged);
+            _judging = null;
             // recvmmsg returns fewer messages than asked only when the socket ran empty.
             judged.EndOfBurst = lastWasEndOfBurst = count < batch.Capacity;
             _batcher.Tell(judged);
@@ -151,15 +174,19 @@ public sealed class QueueReaderActor : UntypedActor
         }
     }
 
-    private void JudgeBatch(NfQueuePacketBatch batch, int count, PacketBatchJudged judged)
+    /// <param name="from">0; after a failure, the first packet not judged yet (<see cref="FinishInterruptedBatch"/>).</param>
+    private void JudgeBatch(NfQueuePacketBatch batch, int from, int count, PacketBatchJudged judged)
     {
         var snapshot = _rules.Current;
         var chain = _settings.Chain;
         var identity = _identity;
         long accepted = 0, dropped = 0, malformed = 0, deferred = 0, unattributed = 0;
-        for (var i = 0; i < count; i++)
+        for (var i = from; i < count; i++)
         {
             ref readonly var packet = ref batch[i];
+#if DAF_FAULT_INJECTION
+            if (from == 0) InjectedFaultPoint(i, count);
+#endif
             var verdict = Judge(snapshot, chain, _settings.CounterSlot, batch.Payload(i), identity, out var headers, out var urgent,
                 out var isDeferred, ref malformed);
             if (isDeferred && identity!.Images.MissingFlow && _queueIdentity!.FirstLookup is { } firstLookup
@@ -177,7 +204,7 @@ public sealed class QueueReaderActor : UntypedActor
             else dropped++;
             judged.Add(new JudgedPacket(packet.PacketId, verdict, urgent));
         }
-        Volatile.Write(ref _counters.Received, _counters.Received + count);
+        Volatile.Write(ref _counters.Received, _counters.Received + count - from);
         Volatile.Write(ref _counters.Accepted, _counters.Accepted + accepted);
         Volatile.Write(ref _counters.Dropped, _counters.Dropped + dropped);
         if (malformed != 0) Volatile.Write(ref _counters.Malformed, _counters.Malformed + malformed);
@@ -228,11 +255,69 @@ public sealed class QueueReaderActor : UntypedActor
 
     private const byte TcpFlagSyn = 0x02, TcpFlagPsh = 0x08;
 
-    /// <summary>A restart keeps the bound socket (packets stay queued in the kernel meanwhile) and recreates the batcher.</summary>
+    /// <summary>
+    /// A restart keeps the bound socket (packets not read yet stay queued in the kernel) and the batcher (Akka restarts
+    /// it with its reader; its planner survives), and first decides the batch whose judging failed.
+    /// </summary>
     protected override void PreRestart(Exception reason, object message)
     {
-        foreach (var child in Context.GetChildren()) Context.Stop(child);
+        _log.Error(reason, "queue {0}: reader failed; restarting with the same socket", _settings.Queue.QueueNumber);
+        try
+        {
+            FinishInterruptedBatch();
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "queue {0}: cannot decide the interrupted batch", _settings.Queue.QueueNumber);
+        }
     }
+
+    /// <summary>
+    /// Judges the rest of the batch whose judging threw (a packet that throws again is dropped: a DROP rule might
+    /// cover it) and hands it to the batcher with its deferrals, so that every packet the reader read gets a verdict.
+    /// The counters of the whole batch are written here: the failed judging wrote none.
+    /// </summary>
+    private void FinishInterruptedBatch()
+    {
+        var judged = _judging;
+        if (judged is null || _batch is null) return;
+        _judging = null;
+        long accepted = 0, dropped = 0, deferred = 0, failed = 0;
+        foreach (ref readonly var packet in judged.Packets)
+        {
+            if (packet.Deferred) deferred++;
+            else if (packet.Verdict == Verdict.Accept) accepted++;
+            else dropped++;
+        }
+        var received = judged.Count;
+        Volatile.Write(ref _counters.Received, _counters.Received + received);
+        Volatile.Write(ref _counters.Accepted, _counters.Accepted + accepted);
+        Volatile.Write(ref _counters.Dropped, _counters.Dropped + dropped);
+        if (deferred != 0) Volatile.Write(ref _counters.Deferred, _counters.Deferred + deferred);
+        while (judged.Count < _judgingCount)
+        {
+            var next = judged.Count;
+            try
+            {
+                JudgeBatch(_batch, next, next + 1, judged);
+            }
+            catch (Exception)
+            {
+                if (judged.Count > next) continue;
+                judged.Add(new JudgedPacket(_batch[next].PacketId, Verdict.Drop, false));
+                Volatile.Write(ref _counters.Received, _counters.Received + 1);
+                Volatile.Write(ref _counters.Dropped, _counters.Dropped + 1);
+                failed++;
+            }
+        }
+        judged.EndOfBurst = true;
+        _batcher.Tell(judged);
+        if (_deferrals.Count != 0) HandOverDeferrals();
+        _log.Warning("queue {0}: decided the {1} packets of the interrupted batch ({2} dropped as unjudgeable)",
+            _settings.Queue.QueueNumber, _judgingCount, failed);
+    }
+
+    private const string BatcherName = "batcher";
 
     protected override void PostStop()
     {

@@ -18,7 +18,7 @@ namespace Daf.Actors.Rules;
 /// Supervision: default restart. Its state (rule set, version, namespace bindings) lives in objects the
 /// daemon owns (<see cref="RuleSetCell"/>, <see cref="RuleStoreSettings"/>), so a restart loses nothing.
 /// </summary>
-public sealed class RuleStoreActor : UntypedActor
+public sealed partial class RuleStoreActor : UntypedActor
 {
     private readonly RuleSnapshotHolder _holder;
     private readonly RuleSetCell _cell;

@@ -21,7 +21,7 @@ namespace Daf.Actors.Tracking;
 /// actor: PostStop stops the thread, detaches and closes the object, and PreStart loads it afresh. Subscribers are
 /// kept across the restart and told <see cref="TrackingEventsLost"/> (ReaderRestarted): events in between are lost.
 /// </remarks>
-public sealed class EbpfEventReaderActor : ReceiveActor
+public sealed partial class EbpfEventReaderActor : ReceiveActor
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(2);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 using Akka.Actor;
 using Akka.Event;
+using Daf.Actors.Supervision;
 using Daf.Actors.Identity;
 using Daf.Actors.Rules;
 
@@ -13,7 +14,7 @@ namespace Daf.Actors.Tracking;
 /// the eBPF reader), the last one's removal stops it. <see cref="FindSocketHolders"/> requests are forwarded to the
 /// running tracker and dropped when none runs (no identity rule, nothing to attribute).
 /// </summary>
-public sealed class IdentityTrackingActor : ReceiveActor
+public sealed partial class IdentityTrackingActor : ReceiveActor
 {
     private readonly RuleSnapshotHolder _rules;
     private readonly ProcessImageStore _images;
@@ -45,7 +46,20 @@ public sealed class IdentityTrackingActor : ReceiveActor
     protected override void PreStart()
     {
         Context.System.EventStream.Subscribe(Self, typeof(RulesChanged));
+        // After a restart the running tracker survives (PreRestart) with its scanners and the images they published.
+        foreach (var child in Context.GetChildren())
+            _tracker = child;
         Reconcile();
+    }
+
+    /// <summary>The tracker is restarted on any failure or kill; it keeps its scanners (see <see cref="SocketHolderTrackerActor"/>).</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => DafSupervision.RestartOnFailure();
+
+    /// <summary>Keeps the tracker: stopping it would withdraw every image, a window in which DROP-by-identity rules could not match.</summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
+        _log.Error(reason, "identity tracking failed; restarting, the holder tracker keeps running");
+        Context.System.EventStream.Unsubscribe(Self);
     }
 
     protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);

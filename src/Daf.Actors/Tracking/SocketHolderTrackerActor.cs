@@ -2,6 +2,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using Daf.Actors.Supervision;
 using Daf.Actors.Identity;
 using Daf.Interop.Bpf;
 using Daf.Interop.Posix;
@@ -27,7 +28,7 @@ namespace Daf.Actors.Tracking;
 /// the restarted instance walks /proc again, reconciles the same table (packet threads keep their reference) and
 /// creates scanners afresh. Scanners that fail are restarted by the default strategy and read their process again.
 /// </remarks>
-public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
+public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
 {
     private const string ExpireTimer = "expire", RereadTimer = "reread", FallbackTimer = "fallback";
     private static long s_scannerSequence;
@@ -103,6 +104,25 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
     public static ulong MonotonicNanoseconds() => Stopwatch.Frequency == 1_000_000_000
         ? (ulong)Stopwatch.GetTimestamp()
         : (ulong)(Stopwatch.GetTimestamp() * (1_000_000_000.0 / Stopwatch.Frequency));
+
+    /// <summary>Scanners are restarted on any failure or kill: they keep the published image and read the process again.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => DafSupervision.RestartOnFailure();
+
+    /// <summary>Keeps the scanners (and so the images they published): the restarted instance adopts them and walks /proc again.</summary>
+    protected override void PreRestart(Exception reason, object message) =>
+        _log.Error(reason, "socket holder tracker failed; restarting, scanners and images kept");
+
+    protected override void PostRestart(Exception reason)
+    {
+        foreach (var child in Context.GetChildren())
+        {
+            // scanner-TGID-SEQUENCE
+            var parts = child.Path.Name.Split('-');
+            if (parts.Length == 3 && parts[0] == "scanner" && int.TryParse(parts[1], out int tgid))
+                _scanners.TryAdd(tgid, child);
+        }
+        base.PostRestart(reason);
+    }
 
     protected override void PreStart()
     {

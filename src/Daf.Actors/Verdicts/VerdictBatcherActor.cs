@@ -2,6 +2,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Daf.Actors.Queue;
+using Daf.Interop.NfQueue;
 using Daf.Interop.Time;
 
 namespace Daf.Actors.Verdicts;
@@ -10,10 +11,11 @@ namespace Daf.Actors.Verdicts;
 /// Sends one queue's verdicts: receives <see cref="PacketBatchJudged"/> from its queue reader, plans
 /// individual and batch verdicts with a <see cref="VerdictBatchPlanner"/>, and arms the queue's batch
 /// timer (a timerfd the reader sleeps on) so that a partial batch is flushed on time with no polling.
-/// Supervision: a child of its <see cref="QueueReaderActor"/>; it shares the reader's socket, so any
-/// failure escalates to the reader, which is restarted with a fresh socket and a fresh batcher.
+/// Supervision: a child of its <see cref="QueueReaderActor"/>, restarted on any failure or kill. The planner is
+/// created with the Props and shared by every incarnation, so pending runs and deferred packets survive a restart;
+/// PreRestart finishes the message whose handling failed (a packet it cannot plan is dropped) and flushes.
 /// </summary>
-public sealed class VerdictBatcherActor : UntypedActor
+public sealed partial class VerdictBatcherActor : UntypedActor
 {
     private readonly VerdictBatchPlanner _planner;
     private readonly IVerdictSink _sink;
@@ -22,20 +24,33 @@ public sealed class VerdictBatcherActor : UntypedActor
     private readonly TscClock _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private bool _drained;
+    /// <summary>The batch being planned and how many of its packets the planner has: what a restart must finish.</summary>
+    private PacketBatchJudged? _planning;
+    private int _planned;
 
     public VerdictBatcherActor(IVerdictSink sink, PacketBatchJudgedPool pool, QueueSignals signals, TscClock clock,
         int batchCount, int batchTimeoutMicroseconds)
+        : this(sink, pool, signals, clock, new VerdictBatchPlanner(batchCount, clock.NanosecondsToTicks(batchTimeoutMicroseconds * 1000L), sink))
+    {
+    }
+
+    /// <param name="planner">Survives restarts: every incarnation of the batcher plans with it.</param>
+    public VerdictBatcherActor(IVerdictSink sink, PacketBatchJudgedPool pool, QueueSignals signals, TscClock clock, VerdictBatchPlanner planner)
     {
         _sink = sink;
         _pool = pool;
         _signals = signals;
         _clock = clock;
-        _planner = new VerdictBatchPlanner(batchCount, clock.NanosecondsToTicks(batchTimeoutMicroseconds * 1000L), sink);
+        _planner = planner;
     }
 
     public static Props Props(IVerdictSink sink, PacketBatchJudgedPool pool, QueueSignals signals, TscClock clock,
         int batchCount, int batchTimeoutMicroseconds) =>
-        Akka.Actor.Props.Create(() => new VerdictBatcherActor(sink, pool, signals, clock, batchCount, batchTimeoutMicroseconds))
+        Props(sink, pool, signals, clock, new VerdictBatchPlanner(batchCount, clock.NanosecondsToTicks(batchTimeoutMicroseconds * 1000L), sink));
+
+    // The arguments are evaluated once, so the planner is shared by every incarnation.
+    public static Props Props(IVerdictSink sink, PacketBatchJudgedPool pool, QueueSignals signals, TscClock clock, VerdictBatchPlanner planner) =>
+        Akka.Actor.Props.Create(() => new VerdictBatcherActor(sink, pool, signals, clock, planner))
             .WithDispatcher(DafDispatchers.Batcher);
 
     protected override void OnReceive(object message)
@@ -73,11 +88,18 @@ public sealed class VerdictBatcherActor : UntypedActor
     {
         var now = _clock.Now();
         var started = false;
-        foreach (ref readonly var packet in batch.Packets)
+        var packets = batch.Packets;
+        _planning = batch;
+        for (_planned = 0; _planned < packets.Length; _planned++)
         {
+#if DAF_FAULT_INJECTION
+            InjectedFaultPoint(_planned, packets.Length);
+#endif
+            ref readonly var packet = ref packets[_planned];
             if (packet.Deferred) _planner.Defer(packet.PacketId);
             else started |= _planner.Add(packet.PacketId, packet.Verdict, packet.Urgent, now);
         }
+        _planning = null;
         var endOfBurst = batch.EndOfBurst;
         _pool.Return(batch);
         if (endOfBurst) _planner.FlushAll();
@@ -88,6 +110,58 @@ public sealed class VerdictBatcherActor : UntypedActor
     {
         var remaining = _clock.TicksToNanoseconds(_planner.Deadline - _clock.Now());
         _signals.BatchTimer.ArmRelative(Math.Max(1, remaining));
+    }
+
+    protected override void PreRestart(Exception reason, object message)
+    {
+        _log.Error(reason, "verdict batcher failed; restarting with its planner");
+        try
+        {
+            if (_planning is { } batch)
+            {
+                _planning = null;
+                FinishInterruptedBatch(batch, _planned);
+            }
+            else if (message is PacketBatchJudged unplanned)
+            {
+                FinishInterruptedBatch(unplanned, 0);
+            }
+            else if (message is DeferredPacketJudged or QueueDrained or QueueIdle or BatchTimerFired)
+            {
+                OnReceive(message);
+            }
+            _planner.FlushAll();
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "verdict batcher: cannot finish the failed message");
+        }
+        finally
+        {
+            try { _sink.Flush(); }
+            catch (Exception e) { _log.Error(e, "verdict batcher: flush failed"); }
+        }
+    }
+
+    /// <summary>Plans the packets of <paramref name="batch"/> from <paramref name="from"/> on; one the planner cannot take is dropped at once.</summary>
+    private void FinishInterruptedBatch(PacketBatchJudged batch, int from)
+    {
+        var now = _clock.Now();
+        var packets = batch.Packets;
+        for (var i = from; i < packets.Length; i++)
+        {
+            ref readonly var packet = ref packets[i];
+            try
+            {
+                if (packet.Deferred) _planner.Defer(packet.PacketId);
+                else _planner.Add(packet.PacketId, packet.Verdict, packet.Urgent, now);
+            }
+            catch (Exception)
+            {
+                _sink.Verdict(packet.PacketId, NfVerdict.NF_DROP);
+            }
+        }
+        _pool.Return(batch);
     }
 
     protected override void PostStop()

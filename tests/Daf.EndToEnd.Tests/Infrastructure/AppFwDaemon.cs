@@ -15,12 +15,12 @@ public sealed class AppFwDaemon : IDisposable
 
     private readonly NetnsProcess _process;
 
-    private AppFwDaemon(NetnsBed bed, string ns, string stateDir, string[] args)
+    private AppFwDaemon(NetnsBed bed, string ns, string stateDir, string[] args, string? binary = null)
     {
         StateDir = stateDir;
         Namespace = ns;
-        EnsureBinary();
-        _process = bed.Start(ns, [RepoRoot.AppFw, "--state-dir", stateDir, .. args]);
+        if (binary is null) EnsureBinary();
+        _process = bed.Start(ns, [binary ?? RepoRoot.AppFw, "--state-dir", stateDir, .. args]);
         string? ready = _process.WaitForLine(l => l.StartsWith("app-fw: ready", StringComparison.Ordinal), ReadyTimeout);
         if (ready is null)
         {
@@ -39,6 +39,7 @@ public sealed class AppFwDaemon : IDisposable
     public string Stdout => _process.Stdout;
     public string Stderr => _process.Stderr;
     public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
 
     /// <summary>How long the last <see cref="Stop"/> took from SIGTERM to exit.</summary>
     public TimeSpan? StopElapsed { get; private set; }
@@ -53,6 +54,36 @@ public sealed class AppFwDaemon : IDisposable
         string rulesFile = Path.Combine(stateDir, "rules");
         File.WriteAllText(rulesFile, rules);
         return new AppFwDaemon(bed, ns, stateDir, ["--rules", rulesFile, .. args]);
+    }
+
+    /// <summary>
+    /// The test build of app-fw (beside the test assembly, built in the FaultInjection configuration) with
+    /// <paramref name="rules"/> seeded: it takes faults through <see cref="InjectFault"/>.
+    /// </summary>
+    public static AppFwDaemon StartFaultInjectable(NetnsBed bed, string ns, string rules, params string[] args)
+    {
+        string stateDir = CreateStateDir();
+        string rulesFile = Path.Combine(stateDir, "seed.rules");
+        File.WriteAllText(rulesFile, rules);
+        return new AppFwDaemon(bed, ns, stateDir, ["--rules", rulesFile, .. args], RepoRoot.FaultInjectableAppFw);
+    }
+
+    /// <summary>
+    /// Asks the fault-injectable daemon to fail: <paramref name="line"/> is `ACTOR-PATH throw|throw-mid-batch|kill|block MS`
+    /// (path under /user). Returns once the daemon took the request (it deletes the file).
+    /// </summary>
+    public void InjectFault(string line)
+    {
+        string path = Path.Combine(StateDir, "inject-fault");
+        File.WriteAllText(path + ".tmp", line + "\n");
+        File.Move(path + ".tmp", path);
+        var clock = Stopwatch.StartNew();
+        while (File.Exists(path))
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(20) || _process.HasExited)
+                throw new Xunit.Sdk.XunitException($"app-fw did not take the fault '{line}' (exited: {_process.HasExited})\nstderr: {Stderr.Trim()}");
+            Thread.Sleep(20);
+        }
     }
 
     /// <summary>Runs app-fw to completion (for command-line checks), with a throwaway state directory.</summary>

@@ -14,6 +14,9 @@ public static class RepoRoot
             ? overridden
             : System.IO.Path.Combine(Path, "bin", "app-fw");
 
+    /// <summary>app-fw with the fault-injection hook: the test build beside this assembly (never bin/app-fw).</summary>
+    public static string FaultInjectableAppFw => System.IO.Path.Combine(AppContext.BaseDirectory, "app-fw");
+
     private static string Find()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -17,6 +17,10 @@ public static class UdpSender
         errors = {p: 0 for p in ports}
         fill = bytes.fromhex(sys.argv[8])
         payload = (fill * (size // len(fill) + 1))[:size]
+        if len(sys.argv) > 9:
+            for _ in range(20):
+                s.sendto(payload, (host, int(sys.argv[9])))
+            time.sleep(2)
         end = time.monotonic() + limit
         run, total = 0, 0
         while time.monotonic() < end and any(sent[p] < per_port for p in ports):
@@ -50,10 +54,16 @@ public static class UdpSender
         return ParseSent(result.Stdout);
     }
 
-    /// <summary>Starts sending in the background; read the totals with <see cref="ParseSent"/> once it exits.</summary>
+    /// <summary>Datagrams a warm-up sends (<see cref="Start"/>'s warmUpPort), not counted in the totals.</summary>
+    public const int WarmUpDatagrams = 20;
+
+    /// <summary>
+    /// Starts sending in the background; read the totals with <see cref="ParseSent"/> once it exits. With
+    /// <paramref name="warmUpPort"/>, the same socket first sends <see cref="WarmUpDatagrams"/> there and waits 2 s.
+    /// </summary>
     public static NetnsProcess Start(NetnsBed bed, string ns, string address, IReadOnlyList<int> ports,
-        int perPort, int size = 64, int burst = 100, double pauseMs = 1, int maxSeconds = 60, string fill = "00") =>
-        bed.Start(ns, Argv(address, ports, perPort, size, burst, pauseMs, maxSeconds, fill));
+        int perPort, int size = 64, int burst = 100, double pauseMs = 1, int maxSeconds = 60, string fill = "00", int? warmUpPort = null) =>
+        bed.Start(ns, [.. Argv(address, ports, perPort, size, burst, pauseMs, maxSeconds, fill), .. warmUpPort is { } port ? [port.ToString()] : Array.Empty<string>()]);
 
     public static IReadOnlyDictionary<int, long> ParseSent(string stdout)
     {

@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
+#if DAF_FAULT_INJECTION
+using Akka.Actor;
+using Daf.Actors.Faults;
+
+namespace Daf.Actors.Attribution;
+
+/// <summary>Test builds only: the fault-injection hook (<see cref="FaultInjection"/>).</summary>
+public sealed partial class PacketAttributionActor
+{
+    protected override bool AroundReceive(Receive receive, object message) =>
+        FaultInjection.Intercept(message, Self) || base.AroundReceive(receive, message);
+}
+#endif
