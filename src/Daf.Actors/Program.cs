@@ -5,6 +5,9 @@ using Daf.Actors.Host;
 using Daf.Actors.Rules;
 using Daf.Interop.Time;
 
+// Under systemd with standard error on the journal, every line carries its syslog priority.
+if (JournalStream.IsStandardError()) Console.SetError(TextWriter.Synchronized(new JournalPriorityWriter(Console.Error)));
+
 var options = AppFwOptions.Parse(args, out var error);
 if (options is null)
 {

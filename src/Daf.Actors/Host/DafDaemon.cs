@@ -33,12 +33,18 @@ public sealed class DafDaemon
     private readonly AppFwOptions _options;
     private readonly RuleSet _initialRules;
     private readonly TscClock _clock;
+    private readonly SystemdNotifier _notifier;
+    private readonly NfQueueJumps? _jumps;
 
     public DafDaemon(AppFwOptions options, RuleSet initialRules, TscClock clock)
     {
         _options = options;
         _initialRules = initialRules;
         _clock = clock;
+        _notifier = SystemdNotifier.FromEnvironment(warning => Console.Error.WriteLine($"app-fw: warning: {warning}"));
+        _jumps = options.InstallRules
+            ? new NfQueueJumps(options.Queues().ToList(), options.FailClosed, line => Console.Error.WriteLine($"app-fw: {line}"))
+            : null;
     }
 
     public static Config LoadHocon()
@@ -87,7 +93,9 @@ public sealed class DafDaemon
         }
         finally
         {
+            _jumps?.Remove(); // done already by a clean stop; here for the error paths
             foreach (var q in queues) q.Dispose();
+            _notifier.Dispose();
         }
     }
 
@@ -153,7 +161,11 @@ public sealed class DafDaemon
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1.8));
         builder.Logging.ClearProviders();
         // Akka's log lines carry their own timestamp, thread and actor path.
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        if (JournalStream.IsStandardError())
+            builder.Logging.AddConsole(o => o.FormatterName = JournalConsoleFormatter.FormatterName)
+                .AddConsoleFormatter<JournalConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
+        else
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
@@ -199,6 +211,10 @@ public sealed class DafDaemon
                         $"queue-{q.Config.QueueNumber}");
                 }
 
+                // No new packets are queued once the jumps are gone; those queued already are drained below.
+                if (_jumps is { } jumps)
+                    CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "remove-nfqueue-jumps",
+                        () => Task.Run(() => { jumps.Remove(); return Done.Instance; }));
                 CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "drain-queues", async () =>
                 {
                     foreach (var q in queues) q.Signals.RequestStop();
@@ -214,6 +230,13 @@ public sealed class DafDaemon
             context.Cancel = true;
             TryWriteStats(stats);
         });
+        RulesReload? reload = null;
+        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            if (Volatile.Read(ref reload) is { } r) _ = r.RunAsync();
+            else Console.Error.WriteLine("app-fw: SIGHUP before app-fw is ready: ignored");
+        });
 
         try
         {
@@ -226,8 +249,28 @@ public sealed class DafDaemon
                 $"app-fw: cannot listen for ctl-fw on 127.0.0.1:{hocon.GetInt(ControlRemoting.PortPath)}: {socketError.Message} (see --control-port)");
             return 1;
         }
-        Console.Out.WriteLine($"app-fw: ready ({string.Join(' ', queues.Select(q => $"{q.Chain.ToString().ToUpperInvariant()}={q.Config.QueueNumber}"))})");
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        lifetime.ApplicationStopping.Register(() => _notifier.Stopping("stopping: deciding the packets held"));
+        if (_jumps is not null)
+        {
+            try
+            {
+                _jumps.Install();
+            }
+            catch (InvalidOperationException e)
+            {
+                await Console.Error.WriteLineAsync($"app-fw: cannot install the NFQUEUE jumps: {e.Message}");
+                await host.StopAsync();
+                return 1;
+            }
+        }
+        var logs = host.Services.GetRequiredService<ILoggerFactory>();
+        Volatile.Write(ref reload, new RulesReload(_options.RulesFile ?? stateFile.Path, host.Services.GetRequiredService<ActorRegistry>().Get<RuleStoreActor>(),
+            new NamespaceReference("/proc/self/ns/net", storeSettings.Namespaces.OwnInode), logs.CreateLogger<RulesReload>(), _notifier, controlTimeout));
+        string bound = string.Join(' ', queues.Select(q => $"{q.Chain.ToString().ToUpperInvariant()}={q.Config.QueueNumber}"));
+        Console.Out.WriteLine($"app-fw: ready ({bound})");
         Console.Out.Flush();
+        _notifier.Ready($"serving {bound}, rules version {cell.Version}");
         await host.WaitForShutdownAsync();
 
         locator?.Dispose();
