@@ -10,6 +10,7 @@ using Akka.Configuration;
 using Akka.Hosting;
 using Daf.Actors.Attribution;
 using Daf.Actors.Control;
+using Daf.Actors.DecisionLog;
 using Daf.Actors.Identity;
 using Daf.Actors.Queue;
 using Daf.Actors.Rules;
@@ -201,9 +202,17 @@ public sealed class DafDaemon
                         new AttributionOptions { Wait = TimeSpan.FromMilliseconds(_options.AttributionWaitMilliseconds) }), "attribution");
                     identity = new QueueIdentity(source, attributor);
                 }
+                // The decision log: readers record compact decisions, this actor formats and writes them.
+                IActorRef? decisionLog = _options.LogRate == 0 ? null : system.ActorOf(DecisionLogActor.Props(
+                    locator is null ? null : new SocketDecisionHolders(locator, holderTable, images), _options.LogRate), "decision-log");
                 foreach (var (q, slot) in queues.Select((q, i) => (q, i)))
                 {
-                    var settings = new QueueSettings(q.Chain, q.Config, _options.BatchCount, _options.BatchTimeoutMicroseconds) { CounterSlot = slot };
+                    var settings = new QueueSettings(q.Chain, q.Config, _options.BatchCount, _options.BatchTimeoutMicroseconds)
+                    {
+                        CounterSlot = slot,
+                        Decisions = decisionLog is null ? null
+                            : new DecisionRecorder(q.Chain, q.Config.QueueNumber, q.Config.BatchDepth, _options.LogRate, _options.LogAccept, decisionLog),
+                    };
                     var queueIdentity = identity;
                     if (identity is not null && q.Chain != Chain.Forward && readerLocators.Count > slot && readerLocators[slot] is { } own)
                         queueIdentity = identity with { FirstLookup = own };
