@@ -5,6 +5,15 @@ using Daf.Actors.Host;
 using Daf.Actors.Rules;
 using Daf.Interop.Time;
 
+// Under systemd with standard error on the journal, every line carries its syslog priority; libbpf's own
+// messages (which it would print to fd 2 itself) go through the same writer.
+if (JournalStream.IsStandardError())
+{
+    Console.SetError(TextWriter.Synchronized(new JournalPriorityWriter(Console.Error)));
+    Daf.Interop.Bpf.LibBpfLog.Route((level, message) =>
+        Console.Error.WriteLine($"{(level == Daf.Interop.Bpf.LibBpfPrintLevel.LIBBPF_WARN ? "<4>" : "<6>")}libbpf: {message}"));
+}
+
 var options = AppFwOptions.Parse(args, out var error);
 if (options is null)
 {

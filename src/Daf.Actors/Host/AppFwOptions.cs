@@ -41,8 +41,17 @@ public sealed record AppFwOptions
     /// <summary>--metrics: where the Prometheus endpoint listens; null (the default): no endpoint.</summary>
     public Metrics.MetricsEndpoint? Metrics { get; init; }
     public bool ShowHelp { get; init; }
+    /// <summary>--install-rules: add the iptables/ip6tables NFQUEUE jumps at start, remove them at exit.</summary>
+    public bool InstallRules { get; init; }
+    /// <summary>--fail-closed: the installed jumps have no --queue-bypass (packets wait, then drop, without app-fw).</summary>
+    public bool FailClosed { get; init; }
+    /// <summary>--log-accept: the decision log has a line per ACCEPT too, not only per DROP.</summary>
+    public bool LogAccept { get; init; }
+    /// <summary>--log-rate: decision-log lines per second at most (also the burst); 0 turns the decision log off.</summary>
+    public int LogRate { get; init; } = DefaultLogRate;
 
     public const int DefaultBatchTimeoutMicroseconds = 50;
+    public const int DefaultLogRate = 20;
     /// <summary>Enough for an IPv4 header with options or an IPv6 header with a few extension headers, plus the L4 ports.</summary>
     public const uint PartialReadBytes = 128;
 
@@ -82,10 +91,17 @@ public sealed record AppFwOptions
               --control-port N   serve ctl-fw on 127.0.0.1 port N (default 4780)
               --metrics [ADDR:]PORT  serve Prometheus metrics at http://ADDR:PORT/metrics (ADDR default
                                  127.0.0.1; off by default)
+              --install-rules    add the NFQUEUE jumps (chains DAF-OUTPUT/-INPUT/-FORWARD, iptables and
+                                 ip6tables) at start and remove them at exit
+              --fail-closed      with --install-rules: no --queue-bypass (without app-fw, queued packets drop)
+              --log-accept       log ACCEPT decisions too (the decision log has every DROP)
+              --log-rate N       decision-log lines per second at most (default 20; 0: no decision log)
           -h, --help             show this help
 
-        Signals: SIGTERM/SIGINT stop cleanly; SIGUSR1 writes STATE_DIR/stats.json.
-        Environment: BASE_FREQ=HZ overrides the calibrated TSC frequency.
+        Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the rules file (--rules, else STATE_DIR/rules);
+        SIGUSR1 writes STATE_DIR/stats.json.
+        Environment: BASE_FREQ=HZ overrides the calibrated TSC frequency; NOTIFY_SOCKET (systemd Type=notify)
+        gets READY/RELOADING/STOPPING/STATUS; JOURNAL_STREAM naming standard error selects journal log lines.
         """;
 
     /// <summary>Parses the arguments; on failure returns null and a one-line error.</summary>
@@ -136,12 +152,16 @@ public sealed record AppFwOptions
                     "--state-dir" => options with { StateDirectory = NonEmpty(arg, Value()) },
                     "--control-port" => options with { ControlPort = ParseInt(arg, Value(), 1, ushort.MaxValue) },
                     "--metrics" => options with { Metrics = ParseMetrics(arg, Value()) },
+                    "--install-rules" => options with { InstallRules = true },
+                    "--fail-closed" => options with { FailClosed = true },
+                    "--log-accept" => options with { LogAccept = true },
+                    "--log-rate" => options with { LogRate = ParseInt(arg, Value(), 0, 1_000_000) },
                     _ when inlineValue is null && arg.StartsWith('-') => throw new OptionException($"unknown option {arg}"),
                     _ when inlineValue is not null => throw new OptionException($"unknown option {arg}"),
                     _ => throw new OptionException($"unexpected argument '{arg}'"),
                 };
                 if (inlineValue is not null && arg is "-h" or "--help" or "-P" or "--partial-read" or "-R" or "--no-rescan"
-                    or "-r" or "--keep-unmapped" or "-S" or "--skip-ns-switch")
+                    or "-r" or "--keep-unmapped" or "-S" or "--skip-ns-switch" or "--install-rules" or "--fail-closed" or "--log-accept")
                     throw new OptionException($"option {arg} takes no value");
             }
             catch (OptionException e)
@@ -151,6 +171,11 @@ public sealed record AppFwOptions
             }
         }
 
+        if (options.FailClosed && !options.InstallRules)
+        {
+            error = "--fail-closed applies to the rules --install-rules adds: give both";
+            return null;
+        }
         var queues = options.Queues().Select(q => q.Queue).ToList();
         if (queues.Count == 0)
         {

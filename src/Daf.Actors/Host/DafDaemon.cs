@@ -10,6 +10,7 @@ using Akka.Configuration;
 using Akka.Hosting;
 using Daf.Actors.Attribution;
 using Daf.Actors.Control;
+using Daf.Actors.DecisionLog;
 using Daf.Actors.Identity;
 using Daf.Actors.Metrics;
 using Daf.Actors.Queue;
@@ -35,12 +36,18 @@ public sealed class DafDaemon
     private readonly AppFwOptions _options;
     private readonly RuleSet _initialRules;
     private readonly TscClock _clock;
+    private readonly SystemdNotifier _notifier;
+    private readonly NfQueueJumps? _jumps;
 
     public DafDaemon(AppFwOptions options, RuleSet initialRules, TscClock clock)
     {
         _options = options;
         _initialRules = initialRules;
         _clock = clock;
+        _notifier = SystemdNotifier.FromEnvironment(warning => Console.Error.WriteLine($"app-fw: warning: {warning}"));
+        _jumps = options.InstallRules
+            ? new NfQueueJumps(options.Queues().ToList(), options.FailClosed, line => Console.Error.WriteLine($"app-fw: {line}"))
+            : null;
     }
 
     public static Config LoadHocon()
@@ -89,7 +96,9 @@ public sealed class DafDaemon
         }
         finally
         {
+            _jumps?.Remove(); // done already by a clean stop; here for the error paths
             foreach (var q in queues) q.Dispose();
+            _notifier.Dispose();
         }
     }
 
@@ -156,7 +165,11 @@ public sealed class DafDaemon
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1.8));
         builder.Logging.ClearProviders();
         // Akka's log lines carry their own timestamp, thread and actor path.
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        if (JournalStream.IsStandardError())
+            builder.Logging.AddConsole(o => o.FormatterName = JournalConsoleFormatter.FormatterName)
+                .AddConsoleFormatter<JournalConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
+        else
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
@@ -194,9 +207,17 @@ public sealed class DafDaemon
                     identity = new QueueIdentity(source, attributor);
                     critical.Add(attributor);
                 }
+                // The decision log: readers record compact decisions, this actor formats and writes them.
+                IActorRef? decisionLog = _options.LogRate == 0 ? null : system.ActorOf(DecisionLogActor.Props(
+                    locator is null ? null : new SocketDecisionHolders(locator, holderTable, images), _options.LogRate), "decision-log");
                 foreach (var (q, slot) in queues.Select((q, i) => (q, i)))
                 {
-                    var settings = new QueueSettings(q.Chain, q.Config, _options.BatchCount, _options.BatchTimeoutMicroseconds) { CounterSlot = slot };
+                    var settings = new QueueSettings(q.Chain, q.Config, _options.BatchCount, _options.BatchTimeoutMicroseconds)
+                    {
+                        CounterSlot = slot,
+                        Decisions = decisionLog is null ? null
+                            : new DecisionRecorder(q.Chain, q.Config.QueueNumber, q.Config.BatchDepth, _options.LogRate, _options.LogAccept, decisionLog),
+                    };
                     var queueIdentity = identity;
                     if (identity is not null && q.Chain != Chain.Forward && readerLocators.Count > slot && readerLocators[slot] is { } own)
                         queueIdentity = identity with { FirstLookup = own };
@@ -208,6 +229,10 @@ public sealed class DafDaemon
                 system.ActorOf(Daf.Actors.Faults.FaultFileWatcherActor.Props(_options.StateDirectory), "fault-injection");
 #endif
 
+                // No new packets are queued once the jumps are gone; those queued already are drained below.
+                if (_jumps is { } jumps)
+                    CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "remove-nfqueue-jumps",
+                        () => Task.Run(() => { jumps.Remove(); return Done.Instance; }));
                 CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "drain-queues", async () =>
                 {
                     foreach (var q in queues) q.Signals.RequestStop();
@@ -225,6 +250,13 @@ public sealed class DafDaemon
             context.Cancel = true;
             TryWriteStats(stats);
         });
+        RulesReload? reload = null;
+        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            if (Volatile.Read(ref reload) is { } r) _ = r.RunAsync();
+            else Console.Error.WriteLine("app-fw: SIGHUP before app-fw is ready: ignored");
+        });
 
         try
         {
@@ -237,8 +269,28 @@ public sealed class DafDaemon
                 $"app-fw: cannot listen for ctl-fw on 127.0.0.1:{hocon.GetInt(ControlRemoting.PortPath)}: {socketError.Message} (see --control-port)");
             return 1;
         }
-        Console.Out.WriteLine($"app-fw: ready ({string.Join(' ', queues.Select(q => $"{q.Chain.ToString().ToUpperInvariant()}={q.Config.QueueNumber}"))})");
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        lifetime.ApplicationStopping.Register(() => _notifier.Stopping("stopping: deciding the packets held"));
+        if (_jumps is not null)
+        {
+            try
+            {
+                _jumps.Install();
+            }
+            catch (InvalidOperationException e)
+            {
+                await Console.Error.WriteLineAsync($"app-fw: cannot install the NFQUEUE jumps: {e.Message}");
+                await host.StopAsync();
+                return 1;
+            }
+        }
+        var logs = host.Services.GetRequiredService<ILoggerFactory>();
+        Volatile.Write(ref reload, new RulesReload(_options.RulesFile ?? stateFile.Path, host.Services.GetRequiredService<ActorRegistry>().Get<RuleStoreActor>(),
+            new NamespaceReference("/proc/self/ns/net", storeSettings.Namespaces.OwnInode), logs.CreateLogger<RulesReload>(), _notifier, controlTimeout));
+        string bound = string.Join(' ', queues.Select(q => $"{q.Chain.ToString().ToUpperInvariant()}={q.Config.QueueNumber}"));
+        Console.Out.WriteLine($"app-fw: ready ({bound})");
         Console.Out.Flush();
+        _notifier.Ready($"serving {bound}, rules version {cell.Version}");
         await host.WaitForShutdownAsync();
 
         locator?.Dispose();

@@ -180,6 +180,8 @@ public sealed partial class QueueReaderActor : UntypedActor
         var snapshot = _rules.Current;
         var chain = _settings.Chain;
         var identity = _identity;
+        var decisions = _settings.Decisions;
+        decisions?.Begin(snapshot.Version);
         long accepted = 0, dropped = 0, malformed = 0, deferred = 0, unattributed = 0;
         for (var i = from; i < count; i++)
         {
@@ -188,10 +190,10 @@ public sealed partial class QueueReaderActor : UntypedActor
             if (from == 0) InjectedFaultPoint(i, count);
 #endif
             var verdict = Judge(snapshot, chain, _settings.CounterSlot, batch.Payload(i), identity, out var headers, out var urgent,
-                out var isDeferred, ref malformed);
+                out var isDeferred, out var matchedRule, ref malformed);
             if (isDeferred && identity!.Images.MissingFlow && _queueIdentity!.FirstLookup is { } firstLookup
                 && LookUpFirst(firstLookup, chain, headers, packet.HasUid ? packet.Uid : null))
-                verdict = snapshot.Judge(chain, headers, _settings.CounterSlot, identity, out isDeferred);
+                verdict = snapshot.Judge(chain, headers, _settings.CounterSlot, identity, out isDeferred, out matchedRule);
             if (isDeferred)
             {
                 deferred++;
@@ -203,7 +205,10 @@ public sealed partial class QueueReaderActor : UntypedActor
             if (verdict == Verdict.Accept) accepted++;
             else dropped++;
             judged.Add(new JudgedPacket(packet.PacketId, verdict, urgent));
+            if (decisions is not null && matchedRule != MalformedPacket)
+                decisions.Record(verdict, headers, matchedRule, packet.PacketId, packet.HasUid, packet.Uid);
         }
+        decisions?.Flush();
         Volatile.Write(ref _counters.Received, _counters.Received + count - from);
         Volatile.Write(ref _counters.Accepted, _counters.Accepted + accepted);
         Volatile.Write(ref _counters.Dropped, _counters.Dropped + dropped);
@@ -239,19 +244,23 @@ public sealed partial class QueueReaderActor : UntypedActor
     /// <summary>
     /// A packet whose headers cannot be read cannot match any rule: it gets the chain's policy, and is counted.
     /// </summary>
+    /// <param name="matchedRule">0-based rule index, -1 for the policy, <see cref="MalformedPacket"/> when the headers could not be read.</param>
     private static Verdict Judge(RuleSnapshot snapshot, Chain chain, int counterSlot, ReadOnlySpan<byte> payload, PacketIdentity? identity,
-        out PacketHeaders headers, out bool urgent, out bool deferred, ref long malformed)
+        out PacketHeaders headers, out bool urgent, out bool deferred, out int matchedRule, ref long malformed)
     {
         if (!PacketHeaderParser.TryParse(payload, out headers))
         {
             malformed++;
             urgent = false;
             deferred = false;
+            matchedRule = MalformedPacket;
             return snapshot.Policies[chain];
         }
         urgent = headers.Protocol == 6 && (headers.TcpFlags & (TcpFlagSyn | TcpFlagPsh)) != 0;
-        return snapshot.Judge(chain, headers, counterSlot, identity, out deferred);
+        return snapshot.Judge(chain, headers, counterSlot, identity, out deferred, out matchedRule);
     }
+
+    private const int MalformedPacket = -2;
 
     private const byte TcpFlagSyn = 0x02, TcpFlagPsh = 0x08;
 
@@ -336,7 +345,7 @@ public sealed partial class QueueReaderActor : UntypedActor
                 for (var i = 0; i < count; i++)
                 {
                     // No holder lookups here: the attribution actor may be gone; identity rules do not match.
-                    var verdict = Judge(snapshot, _settings.Chain, _settings.CounterSlot, _batch.Payload(i), null, out _, out _, out _, ref malformed);
+                    var verdict = Judge(snapshot, _settings.Chain, _settings.CounterSlot, _batch.Payload(i), null, out _, out _, out _, out _, ref malformed);
                     sink.Verdict(_batch[i].PacketId, VerdictBatchPlanner.ToNf(verdict));
                     if (verdict == Verdict.Drop) dropped++;
                     else accepted++;

@@ -9,4 +9,7 @@ public sealed record QueueSettings(Chain Chain, NfQueueConfig Queue, int BatchCo
 {
     /// <summary>The rule match counter slot this reader alone writes (<see cref="RuleSnapshot.Judge(Chain, in Daf.Interop.Packets.PacketHeaders, int)"/>).</summary>
     public int CounterSlot { get; init; }
+
+    /// <summary>The decision log's recorder of this reader (used on its thread only); null: no decision log.</summary>
+    public DecisionLog.DecisionRecorder? Decisions { get; init; }
 }

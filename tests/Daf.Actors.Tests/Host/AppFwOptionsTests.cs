@@ -115,4 +115,31 @@ public sealed class AppFwOptionsTests
     [InlineData("--attrib-wait", "0")]
     [InlineData("--no-rescan=1")]
     public void Identity_option_errors_name_the_option(params string[] args) => Assert.Contains(args[0].Split('=')[0], Error(args));
+
+    [Fact]
+    public void Install_rules_fail_closed_and_the_decision_log_options_parse()
+    {
+        var o = Parse("--install-rules", "--fail-closed", "--log-accept", "--log-rate", "5");
+
+        Assert.True(o.InstallRules);
+        Assert.True(o.FailClosed);
+        Assert.True(o.LogAccept);
+        Assert.Equal(5, o.LogRate);
+    }
+
+    [Fact]
+    public void Installing_rules_is_fail_open_and_the_decision_log_on_by_default()
+    {
+        var o = Parse("--install-rules");
+
+        Assert.False(o.FailClosed);
+        Assert.False(o.LogAccept);
+        Assert.Equal(AppFwOptions.DefaultLogRate, o.LogRate);
+    }
+
+    [Fact]
+    public void Fail_closed_without_install_rules_is_refused()
+    {
+        Assert.Contains("--install-rules", Error("--fail-closed"));
+    }
 }

@@ -15,12 +15,15 @@ public sealed class AppFwDaemon : IDisposable
 
     private readonly NetnsProcess _process;
 
-    private AppFwDaemon(NetnsBed bed, string ns, string stateDir, string[] args, string? binary = null)
+    private AppFwDaemon(NetnsBed bed, string ns, string stateDir, string[] args, string? binary = null,
+        IReadOnlyList<string>? environment = null)
     {
         StateDir = stateDir;
         Namespace = ns;
         if (binary is null) EnsureBinary();
-        _process = bed.Start(ns, [binary ?? RepoRoot.AppFw, "--state-dir", stateDir, .. args]);
+        // env(1) execs app-fw: the pid stays the one signalled.
+        string[] prefix = environment is { Count: > 0 } ? ["env", .. environment] : [];
+        _process = bed.Start(ns, [.. prefix, binary ?? RepoRoot.AppFw, "--state-dir", stateDir, .. args]);
         string? ready = _process.WaitForLine(l => l.StartsWith("app-fw: ready", StringComparison.Ordinal), ReadyTimeout);
         if (ready is null)
         {
@@ -85,6 +88,10 @@ public sealed class AppFwDaemon : IDisposable
             Thread.Sleep(20);
         }
     }
+
+    /// <summary>Like <see cref="Start"/> with <c>NAME=VALUE</c> assignments added to app-fw's environment.</summary>
+    public static AppFwDaemon StartWithEnvironment(NetnsBed bed, string ns, IReadOnlyList<string> environment, params string[] args) =>
+        new(bed, ns, CreateStateDir(), args, environment: environment);
 
     /// <summary>Runs app-fw to completion (for command-line checks), with a throwaway state directory.</summary>
     public static ExecResult Run(NetnsBed bed, string ns, params string[] args)
@@ -172,6 +179,8 @@ public sealed class AppFwDaemon : IDisposable
         Assert.True(elapsed <= StopDeadline, $"app-fw took {elapsed.TotalMilliseconds:F0} ms to exit on signal {signal} (limit {StopDeadline.TotalMilliseconds} ms)");
         return elapsed;
     }
+
+    public void Signal(int signal) => _process.Signal(signal);
 
     /// <summary>SIGKILL, and wait until it is gone.</summary>
     public void Kill()

@@ -7,6 +7,7 @@ namespace Daf.EndToEnd.Tests.Infrastructure;
 /// <summary>kill(2) for the signals the daemon contract uses.</summary>
 public static partial class Signals
 {
+    public const int SIGHUP = 1;
     public const int SIGINT = 2;
     public const int SIGKILL = 9;
     public const int SIGUSR1 = 10;
