@@ -89,7 +89,7 @@ public sealed class PacketAttributionActor : ReceiveActor, IWithTimers
         }
 
         PacketIdentity identity = final ? _final : _trying;
-        Verdict verdict = _rules.Current.Judge(packet.Chain, packet.Headers, _counterSlot, identity, out bool deferred);
+        Verdict verdict = _rules.Current.Judge(packet.Chain, packet.Headers, packet.App, _counterSlot, identity, out bool deferred, out _);
         if (deferred)
         {
             HolderImages images = identity.Images;

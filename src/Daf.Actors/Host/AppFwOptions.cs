@@ -39,6 +39,32 @@ public sealed record AppFwOptions
     /// <summary>--control-port: the loopback port ctl-fw talks to; null means hocon's akka.remote.dot-netty.tcp.port.</summary>
     public int? ControlPort { get; init; }
     public bool ShowHelp { get; init; }
+    /// <summary>-t: sign accepted OUTPUT packets (needs <see cref="SecretFile"/>).</summary>
+    public SignatureMode Signing { get; init; } = SignatureMode.None;
+    /// <summary>-s: the key file (at least 32 bytes, readable by root only).</summary>
+    public string? SecretFile { get; init; }
+    /// <summary>--secret2: a second key accepted by verifiers during a rotation (the signer signs with <see cref="SecretFile"/>).</summary>
+    public string? SecondSecretFile { get; init; }
+    /// <summary>-i: drop INPUT packets without a valid tag before the rules.</summary>
+    public bool VerifyInput { get; init; }
+    /// <summary>-f: drop FORWARD packets without a valid tag before the rules.</summary>
+    public bool VerifyForward { get; init; }
+    /// <summary>--replay-window: how many counters behind the newest a verifier still accepts (once each).</summary>
+    public int ReplayWindow { get; init; } = DefaultReplayWindow;
+    /// <summary>--signer-id: the id this signer puts in its tags (verifiers keep one replay window per signer).</summary>
+    public uint? SignerId { get; init; }
+
+    public const int DefaultReplayWindow = 4096;
+
+    /// <summary>True when the chain's queue signs or verifies: it copies whole packets and has GSO off.</summary>
+    public bool Signs(Chain chain) => chain == Chain.Output && Signing != SignatureMode.None;
+
+    public bool Verifies(Chain chain) => chain switch
+    {
+        Chain.Input => VerifyInput,
+        Chain.Forward => VerifyForward,
+        _ => false,
+    };
 
     public const int DefaultBatchTimeoutMicroseconds = 50;
     /// <summary>Enough for an IPv4 header with options or an IPv6 header with a few extension headers, plus the L4 ports.</summary>
@@ -78,6 +104,20 @@ public sealed record AppFwOptions
               --rules FILE       seed the rules from FILE when STATE_DIR/rules does not exist yet
               --state-dir DIR    runtime files: rules, stats.json, control.pfx (default /run/daf)
               --control-port N   serve ctl-fw on 127.0.0.1 port N (default 4780)
+          -t, --sig-type none|packet|app
+                                 sign accepted OUTPUT packets (default none): packet = the tag authenticates
+                                 the packet; app = it also binds the aggregate digest of the application
+                                 holding the socket (packet mode when that holder is not known or several
+                                 applications hold it). Where the tag travels: the matching rule's -l (l3 when
+                                 the rule has none or the policy decided; l4 is TCP only, other packets at l3)
+          -s, --secret FILE      key file: at least 32 bytes, owned by root, not readable by group or others
+              --secret2 FILE     second key for rotation: verifiers accept tags made with either
+          -i, --in-val           verify INPUT packets: unsigned, forged or replayed ones are dropped before the rules
+          -f, --fwd-val          verify FORWARD packets (queue --queue-fwd) the same way
+              --replay-window N  a verifier accepts each counter once, up to N behind the newest (default 4096)
+              --signer-id N      the signer id in this host's tags (default: derived from the key and host name)
+                                 signing and verifying queues copy whole packets (-P does not apply to them)
+                                 and have GSO off: the kernel segments before queueing, each segment is signed
           -h, --help             show this help
 
         Signals: SIGTERM/SIGINT stop cleanly; SIGUSR1 writes STATE_DIR/stats.json.
@@ -131,12 +171,19 @@ public sealed record AppFwOptions
                     "--rules" => options with { RulesFile = NonEmpty(arg, Value()) },
                     "--state-dir" => options with { StateDirectory = NonEmpty(arg, Value()) },
                     "--control-port" => options with { ControlPort = ParseInt(arg, Value(), 1, ushort.MaxValue) },
+                    "-t" or "--sig-type" => options with { Signing = ParseSignatureMode(arg, Value()) },
+                    "-s" or "--secret" => options with { SecretFile = NonEmpty(arg, Value()) },
+                    "--secret2" => options with { SecondSecretFile = NonEmpty(arg, Value()) },
+                    "-i" or "--in-val" => options with { VerifyInput = true },
+                    "-f" or "--fwd-val" => options with { VerifyForward = true },
+                    "--replay-window" => options with { ReplayWindow = ParseInt(arg, Value(), 64, 1 << 20) },
+                    "--signer-id" => options with { SignerId = (uint)ParseLong(arg, Value(), 1, uint.MaxValue) },
                     _ when inlineValue is null && arg.StartsWith('-') => throw new OptionException($"unknown option {arg}"),
                     _ when inlineValue is not null => throw new OptionException($"unknown option {arg}"),
                     _ => throw new OptionException($"unexpected argument '{arg}'"),
                 };
                 if (inlineValue is not null && arg is "-h" or "--help" or "-P" or "--partial-read" or "-R" or "--no-rescan"
-                    or "-r" or "--keep-unmapped" or "-S" or "--skip-ns-switch")
+                    or "-r" or "--keep-unmapped" or "-S" or "--skip-ns-switch" or "-i" or "--in-val" or "-f" or "--fwd-val")
                     throw new OptionException($"option {arg} takes no value");
             }
             catch (OptionException e)
@@ -157,7 +204,41 @@ public sealed record AppFwOptions
             error = "two chains name the same queue number";
             return null;
         }
-        return options;
+        error = CheckSignatures(options);
+        return error is null ? options : null;
+    }
+
+    private static string? CheckSignatures(AppFwOptions options)
+    {
+        bool usesKey = options.Signing != SignatureMode.None || options.VerifyInput || options.VerifyForward;
+        if (options.SecondSecretFile is not null && options.SecretFile is null)
+            return "--secret2 is the second key: give the first with -s/--secret";
+        if (usesKey && options.SecretFile is null)
+            return "-t, -i and -f need a key: -s/--secret FILE";
+        if (!usesKey && (options.SecretFile is not null || options.SecondSecretFile is not null))
+            return "-s/--secret given but nothing signs or verifies: add -t packet|app, -i or -f";
+        if (options.Signing != SignatureMode.None && options.QueueOut is null)
+            return "-t/--sig-type signs on the OUTPUT queue, which is off";
+        if (options.VerifyInput && options.QueueIn is null)
+            return "-i/--in-val verifies on the INPUT queue, which is off";
+        if (options.VerifyForward && options.QueueForward is null)
+            return "-f/--fwd-val verifies on the FORWARD queue, which is off";
+        return null;
+    }
+
+    private static SignatureMode ParseSignatureMode(string option, string value) => value.ToLowerInvariant() switch
+    {
+        "none" => SignatureMode.None,
+        "packet" => SignatureMode.Packet,
+        "app" => SignatureMode.App,
+        _ => throw new OptionException($"option {option}: '{value}' is not none, packet or app"),
+    };
+
+    private static long ParseLong(string option, string value, long min, long max)
+    {
+        if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
+            throw new OptionException($"option {option}: '{value}' is not a whole number from {min} to {max}");
+        return n;
     }
 
     private static ushort? ParseQueue(string option, string value)
