@@ -16,4 +16,7 @@ public sealed record AttributePacket(Chain Chain, PacketHeaders Headers, uint? U
 {
     /// <summary>What the packet's verified tag attests (<c>--sig-app</c>), judged with it again.</summary>
     public AttestedApp App { get; init; }
+
+    /// <summary>On a signing queue: what is needed to sign the packet if it is accepted (null elsewhere).</summary>
+    public DeferredSigning? Signing { get; init; }
 }

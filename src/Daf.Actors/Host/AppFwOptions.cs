@@ -54,10 +54,19 @@ public sealed record AppFwOptions
     /// <summary>--signer-id: the id this signer puts in its tags (verifiers keep one replay window per signer).</summary>
     public uint? SignerId { get; init; }
 
-    public const int DefaultReplayWindow = 4096;
+    /// <summary>--sig-mtu: the path MTU signed TCP segments must fit; the MSS of SYNs is lowered to leave room for the tag.</summary>
+    public int SignatureMtu { get; init; } = 1500;
 
-    /// <summary>True when the chain's queue signs or verifies: it copies whole packets and has GSO off.</summary>
+    public const int DefaultReplayWindow = 1024;
+
+    /// <summary>True when the chain's queue signs (OUTPUT with -t).</summary>
     public bool Signs(Chain chain) => chain == Chain.Output && Signing != SignatureMode.None;
+
+    /// <summary>True when the chain's queue lowers the MSS of incoming SYNs (INPUT of a signing host).</summary>
+    public bool ClampsSyns(Chain chain) => chain == Chain.Input && Signing != SignatureMode.None;
+
+    /// <summary>True when the chain's queue signs, verifies or rewrites packets: it copies whole packets and has GSO off.</summary>
+    public bool HandlesSignatures(Chain chain) => Signs(chain) || Verifies(chain) || ClampsSyns(chain);
 
     public bool Verifies(Chain chain) => chain switch
     {
@@ -114,8 +123,10 @@ public sealed record AppFwOptions
               --secret2 FILE     second key for rotation: verifiers accept tags made with either
           -i, --in-val           verify INPUT packets: unsigned, forged or replayed ones are dropped before the rules
           -f, --fwd-val          verify FORWARD packets (queue --queue-fwd) the same way
-              --replay-window N  a verifier accepts each counter once, up to N behind the newest (default 4096)
-              --signer-id N      the signer id in this host's tags (default: derived from the key and host name)
+              --replay-window N  a verifier accepts each counter once, up to N behind the newest (default 1024)
+              --signer-id N      the signer id in this host's tags (default: random at each start)
+              --sig-mtu N        path MTU signed TCP must fit (default 1500): the MSS of SYNs sent, and of SYNs
+                                 and SYN-ACKs received on the INPUT queue, is lowered to leave room for the tag
                                  signing and verifying queues copy whole packets (-P does not apply to them)
                                  and have GSO off: the kernel segments before queueing, each segment is signed
           -h, --help             show this help
@@ -177,6 +188,7 @@ public sealed record AppFwOptions
                     "-i" or "--in-val" => options with { VerifyInput = true },
                     "-f" or "--fwd-val" => options with { VerifyForward = true },
                     "--replay-window" => options with { ReplayWindow = ParseInt(arg, Value(), 64, 1 << 20) },
+                    "--sig-mtu" => options with { SignatureMtu = ParseInt(arg, Value(), 576, 65535) },
                     "--signer-id" => options with { SignerId = (uint)ParseLong(arg, Value(), 1, uint.MaxValue) },
                     _ when inlineValue is null && arg.StartsWith('-') => throw new OptionException($"unknown option {arg}"),
                     _ when inlineValue is not null => throw new OptionException($"unknown option {arg}"),

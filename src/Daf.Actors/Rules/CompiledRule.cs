@@ -119,7 +119,7 @@ internal readonly struct CompiledRule
         if (_family != 0 && _family != packet.IpVersion)
             return false;
         if ((criteria & Criteria.SignedApp) != 0
-            && (app.Present && app.Digest == _signedApp) == ((criteria & Criteria.SignedAppNegated) != 0))
+            && app.Is(_signedApp) == ((criteria & Criteria.SignedAppNegated) != 0))
             return false;
         if ((criteria & Criteria.Protocol) != 0
             && (packet.Protocol == _protocol) == ((criteria & Criteria.ProtocolNegated) != 0))

@@ -52,7 +52,7 @@ public sealed class VerdictBatcherActor : UntypedActor
                 _planner.FlushAll();
                 break;
             case DeferredPacketJudged decided:
-                _planner.Decide(decided.PacketId, decided.Verdict);
+                _planner.Decide(decided.PacketId, decided.Verdict, decided.Signed);
                 if (_drained && _planner.DeferredCount == 0) _signals.MarkDrained();
                 break;
             case QueueDrained:
@@ -76,6 +76,7 @@ public sealed class VerdictBatcherActor : UntypedActor
         foreach (ref readonly var packet in batch.Packets)
         {
             if (packet.Deferred) _planner.Defer(packet.PacketId);
+            else if (packet.SignedLength != 0) _planner.AddReplaced(packet.PacketId, batch.Signed(packet));
             else started |= _planner.Add(packet.PacketId, packet.Verdict, packet.Urgent, now);
         }
         var endOfBurst = batch.EndOfBurst;

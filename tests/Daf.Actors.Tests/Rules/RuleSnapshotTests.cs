@@ -352,8 +352,8 @@ public class RuleSnapshotTests
             $"-A -c FORWARD ! --sig-app {Other} -p tcp -v ACCEPT");
         PacketHeaders udp = Udp("10.0.0.1", "10.0.0.2", 1, 2);
         PacketHeaders tcp = Tcp("10.0.0.1", "10.0.0.2", 1, 2);
-        AttestedApp attested = AttestedApp.Of(Sha256Digest.FromBytes(Convert.FromHexString(Hash)));
-        AttestedApp other = AttestedApp.Of(Sha256Digest.FromBytes(Convert.FromHexString(Other)));
+        AttestedApp attested = AttestedApp.Of(0x6a3cf1c479f446ebUL);
+        AttestedApp other = AttestedApp.Of(Sha256Digest.FromBytes(Convert.FromHexString(Other)).Word0);
 
         Verdict Judge(in PacketHeaders packet, AttestedApp app) => snapshot.Judge(Chain.Forward, packet, app, 0, null, out _, out _);
 
