@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+using Daf.Actors.Signatures;
+
 namespace Daf.Actors.Rules;
 
 /// <summary>

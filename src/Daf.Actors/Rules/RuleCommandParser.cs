@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+using Daf.Actors.Signatures;
 using System.Globalization;
 using Daf.Interop.Packets;
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 using Daf.Actors.Rules;
+using Daf.Actors.Signatures;
 
 namespace Daf.Actors.Tests.Rules;
 
