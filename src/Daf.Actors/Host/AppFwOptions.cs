@@ -57,7 +57,7 @@ public sealed record AppFwOptions
     /// <summary>--sig-mtu: the path MTU signed TCP segments must fit; the MSS of SYNs is lowered to leave room for the tag.</summary>
     public int SignatureMtu { get; init; } = 1500;
 
-    public const int DefaultReplayWindow = 1024;
+    public const int DefaultReplayWindow = Signatures.PacketVerifier.DefaultReplayWindow;
 
     /// <summary>True when the chain's queue signs (OUTPUT with -t).</summary>
     public bool Signs(Chain chain) => chain == Chain.Output && Signing != SignatureMode.None;
@@ -123,7 +123,8 @@ public sealed record AppFwOptions
               --secret2 FILE     second key for rotation: verifiers accept tags made with either
           -i, --in-val           verify INPUT packets: unsigned, forged or replayed ones are dropped before the rules
           -f, --fwd-val          verify FORWARD packets (queue --queue-fwd) the same way
-              --replay-window N  a verifier accepts each counter once, up to N behind the newest (default 1024)
+              --replay-window N  a verifier accepts each counter once, up to N behind the newest (multiple of 64,
+                                 default 1024)
               --signer-id N      the signer id in this host's tags (default: random at each start)
               --sig-mtu N        path MTU signed TCP must fit (default 1500): the MSS of SYNs sent, and of SYNs
                                  and SYN-ACKs received on the INPUT queue, is lowered to leave room for the tag
@@ -187,7 +188,7 @@ public sealed record AppFwOptions
                     "--secret2" => options with { SecondSecretFile = NonEmpty(arg, Value()) },
                     "-i" or "--in-val" => options with { VerifyInput = true },
                     "-f" or "--fwd-val" => options with { VerifyForward = true },
-                    "--replay-window" => options with { ReplayWindow = ParseInt(arg, Value(), 64, 1 << 20) },
+                    "--replay-window" => options with { ReplayWindow = ParseReplayWindow(arg, Value()) },
                     "--sig-mtu" => options with { SignatureMtu = ParseInt(arg, Value(), 576, 65535) },
                     "--signer-id" => options with { SignerId = (uint)ParseLong(arg, Value(), 1, uint.MaxValue) },
                     _ when inlineValue is null && arg.StartsWith('-') => throw new OptionException($"unknown option {arg}"),
@@ -245,6 +246,12 @@ public sealed record AppFwOptions
         "app" => SignatureMode.App,
         _ => throw new OptionException($"option {option}: '{value}' is not none, packet or app"),
     };
+
+    private static int ParseReplayWindow(string option, string value)
+    {
+        int window = ParseInt(option, value, 64, 1 << 20);
+        return window % 64 == 0 ? window : throw new OptionException($"option {option}: '{value}' is not a multiple of 64");
+    }
 
     private static long ParseLong(string option, string value, long min, long max)
     {

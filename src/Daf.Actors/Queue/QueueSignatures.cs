@@ -92,7 +92,7 @@ public sealed class QueueSignatures
     /// with its MSS lowered (0 when nothing changes: the packet is accepted as it is).
     /// </summary>
     /// <param name="output">At least <see cref="MaxRewrittenLength"/> bytes.</param>
-    public int TryRewrite(ReadOnlySpan<byte> packet, in PacketHeaders headers, bool headersValid, uint? uid, Rules.SignatureLocation? location,
+    public int TryRewrite(ReadOnlySpan<byte> packet, in PacketHeaders headers, bool headersValid, uint? uid, SignatureLocation? location,
         Span<byte> output, QueueCounters counters)
     {
         bool syn = headersValid && headers.Protocol == IpProtocolNumbers.IPPROTO_TCP && (headers.TcpFlags & TcpFlagSyn) != 0;
@@ -112,10 +112,8 @@ public sealed class QueueSignatures
         }
 
         Span<byte> digest = stackalloc byte[Sha256Digest.Size];
-        ReadOnlySpan<byte> app = default;
-        if (_mode == SignatureMode.App && headersValid)
-            app = AppDigest(Resolve(headers, uid), _images, digest, counters);
-        return Sign(packet, location, app, output, counters);
+        int appLength = _mode == SignatureMode.App && headersValid ? AppDigest(Resolve(headers, uid), _images, digest, counters) : 0;
+        return Sign(packet, location, digest[..appLength], output, counters);
     }
 
     /// <summary>
@@ -123,24 +121,24 @@ public sealed class QueueSignatures
     /// slow path). <paramref name="holders"/> are the images the final judge found, complete or not. Null when the
     /// packet cannot be signed (it is dropped).
     /// </summary>
-    public byte[]? SignDeferred(byte[] packet, HolderImages holders, bool allHoldersKnown, Rules.SignatureLocation? location, QueueCounters counters)
+    public byte[]? SignDeferred(byte[] packet, HolderImages holders, bool allHoldersKnown, SignatureLocation? location, QueueCounters counters)
     {
         if (_signer is null) return null;
         if (PacketHeaderParser.TryParse(packet, out PacketHeaders headers)
             && headers.Protocol == IpProtocolNumbers.IPPROTO_TCP && (headers.TcpFlags & TcpFlagSyn) != 0)
             PacketSigner.ClampMss(packet, _mtu);
         Span<byte> digest = stackalloc byte[Sha256Digest.Size];
-        ReadOnlySpan<byte> app = default;
-        if (_mode == SignatureMode.App)
-            app = AppDigest(allHoldersKnown ? HolderResolution.Complete : HolderResolution.Pending, holders, digest, counters);
+        int appLength = _mode == SignatureMode.App
+            ? AppDigest(allHoldersKnown ? HolderResolution.Complete : HolderResolution.Pending, holders, digest, counters)
+            : 0;
         var output = new byte[MaxRewrittenLength(packet.Length)];
-        int written = Sign(packet, location, app, output, counters);
+        int written = Sign(packet, location, digest[..appLength], output, counters);
         return written == 0 ? null : output[..written];
     }
 
-    private int Sign(ReadOnlySpan<byte> packet, Rules.SignatureLocation? location, ReadOnlySpan<byte> app, Span<byte> output, QueueCounters counters)
+    private int Sign(ReadOnlySpan<byte> packet, SignatureLocation? location, ReadOnlySpan<byte> app, Span<byte> output, QueueCounters counters)
     {
-        var where = location == Rules.SignatureLocation.L4 ? Signatures.SignatureLocation.L4 : Signatures.SignatureLocation.L3;
+        var where = location ?? SignatureLocation.L3;
         if (_signer!.TrySign(packet, output, where, app, out int written) != SignOutcome.Signed)
         {
             Interlocked.Increment(ref counters.SignFailed);
@@ -165,7 +163,8 @@ public sealed class QueueSignatures
     /// not known yet, when holders with different images share the socket, or when a holder runs code that could not
     /// be hashed: the tag never attests an application it cannot vouch for.
     /// </summary>
-    private static ReadOnlySpan<byte> AppDigest(HolderResolution resolution, HolderImages holders, Span<byte> digest, QueueCounters counters)
+    /// <returns>The digest's length in <paramref name="digest"/>, or 0 for packet mode.</returns>
+    private static int AppDigest(HolderResolution resolution, HolderImages holders, Span<byte> digest, QueueCounters counters)
     {
         if (resolution == HolderResolution.Complete && holders.Count > 0)
         {
@@ -177,11 +176,11 @@ public sealed class QueueSignatures
             if (single)
             {
                 aggregate.WriteTo(digest);
-                return digest;
+                return Sha256Digest.Size;
             }
         }
         Interlocked.Increment(ref counters.SignedWithoutApp);
-        return default;
+        return 0;
     }
 
     private bool LookUp(in PacketHeaders headers, uint? uid)

@@ -144,5 +144,6 @@ public sealed class AppFwOptionsTests
     [InlineData("INPUT queue, which is off", "-i", "-s", "/k", "--queue-in", "off")]
     [InlineData("FORWARD queue, which is off", "-f", "-s", "/k", "--queue-fwd", "off")]
     [InlineData("takes no value", "--in-val=1", "-s", "/k")]
+    [InlineData("not a multiple of 64", "-i", "-s", "/k", "--replay-window", "100")]
     public void Signature_option_mistakes_are_usage_errors(string reason, params string[] args) => Assert.Contains(reason, Error(args));
 }
