@@ -37,7 +37,8 @@ internal static class SignatureScripts
             struct.pack_into('!H', p, ihl + 6, c)
             return bytes(p)
 
-        cap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+        # Outgoing frames reach only ETH_P_ALL packet sockets.
+        cap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
         cap.bind((iface, 0))
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.bind((src, 0))
@@ -49,7 +50,7 @@ internal static class SignatureScripts
             r, _, _ = select.select([cap], [], [], 0.5)
             if not r: continue
             frame, addr = cap.recvfrom(70000)
-            if addr[2] != socket.PACKET_OUTGOING: continue
+            if addr[2] != socket.PACKET_OUTGOING or frame[12:14] != b'\x08\x00': continue
             p = frame[14:]
             ihl = (p[0] & 15) * 4
             if p[9] == 17 and struct.unpack('!H', p[ihl + 2:ihl + 4])[0] == port and p[ihl + 8:] == b'original':
