@@ -152,6 +152,7 @@ public sealed class SignatureTests
         // Full-sized segments: the client's MSS was lowered on the server's SYN-ACK so that signed segments fit 1500.
         Assert.True(bytes >= 1 << 20, $"iperf3 moved only {bytes} bytes; client: {a}; gateway: {g}; server: {s}");
         Assert.True(a.SignFailed == 0 && a.Signed > bytes / 1500, $"client: {a}");
+        Assert.True(bytes / a.Signed >= 1000, $"segments average {bytes / a.Signed} bytes: not full-sized; client: {a}");
         Assert.True(g.Forged == 0 && s.Forged == 0 && g.Verified > bytes / 1500, $"gateway: {g}; server: {s}");
     }
 
