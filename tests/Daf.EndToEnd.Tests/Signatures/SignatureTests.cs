@@ -156,6 +156,25 @@ public sealed class SignatureTests
         Assert.True(g.Forged == 0 && s.Forged == 0 && g.Verified > bytes / 1500, $"gateway: {g}; server: {s}");
     }
 
+    [Fact]
+    public void A_short_or_group_readable_key_file_stops_app_fw_with_a_configuration_error()
+    {
+        using var bed = new SignatureBed();
+        string shortKey = bed.Script("short.key", new string('k', 31));
+        File.SetUnixFileMode(shortKey, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        string readable = bed.Script("readable.key", new string('k', 32));
+        File.SetUnixFileMode(readable, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+
+        foreach (string key in new[] { shortKey, readable })
+        {
+            var run = AppFwDaemon.Run(bed.Bed, bed.Client, "-t", "packet", "-s", key);
+            Assert.True(run.ExitCode == 2 && run.Stderr.Contains(key, StringComparison.Ordinal), run.Describe());
+            Assert.DoesNotContain("app-fw: ready", run.Stdout);
+        }
+        var good = AppFwDaemon.Run(bed.Bed, bed.Client, "-i", "-s", bed.Key, "--secret2", readable);
+        Assert.True(good.ExitCode == 2 && good.Stderr.Contains(readable, StringComparison.Ordinal), good.Describe());
+    }
+
     private static (int Pid, int Port) Ready(NetnsProcess app)
     {
         string line = app.ExpectLine(l => l.StartsWith("READY ", StringComparison.Ordinal), "the application ready");
