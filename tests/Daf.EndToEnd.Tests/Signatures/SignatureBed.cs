@@ -33,6 +33,7 @@ public sealed class SignatureBed : IDisposable
                 Bed.Exec(Bed.A, tool, "-w", "-A", "OUTPUT", "-o", "lo", "-j", "ACCEPT").EnsureSuccess();
                 Bed.Exec(Bed.A, tool, "-w", "-A", "OUTPUT", "-m", "mark", "--mark", CrafterMark.ToString(), "-j", "ACCEPT").EnsureSuccess();
                 Bed.Exec(Bed.A, tool, "-w", "-A", "OUTPUT", "-j", "NFQUEUE", "--queue-num", "0").EnsureSuccess();
+                Bed.Exec(Bed.A, tool, "-w", "-A", "INPUT", "-i", "lo", "-j", "ACCEPT").EnsureSuccess();
                 Bed.Exec(Bed.A, tool, "-w", "-A", "INPUT", "-p", "tcp", "--tcp-flags", "SYN", "SYN", "-j", "NFQUEUE", "--queue-num", "1").EnsureSuccess();
             }
             Bed.Exec(Bed.R!, "iptables", "-w", "-t", "raw", "-A", "PREROUTING", "-m", "ttl", "--ttl-eq", "3", "-j", "DROP").EnsureSuccess();

@@ -103,7 +103,7 @@ internal static class SignatureScripts
 
     /// <summary>
     /// An application that sends UDP datagrams: `DST PORT COUNT GATE [ctypes]`. Binds its socket, prints `READY pid
-    /// sourceport`, waits (at most 30 s) for the file GATE, then sends COUNT datagrams 50 ms apart and exits. With
+    /// sourceport`, waits (at most 120 s) for the file GATE, then sends COUNT datagrams 50 ms apart and exits. With
     /// `ctypes` it first loads ctypes (libffi): a different set of mapped objects, so another aggregate digest.
     /// </summary>
     public const string App = """
@@ -115,7 +115,7 @@ internal static class SignatureScripts
         s = socket.socket(family, socket.SOCK_DGRAM)
         s.bind(('', 0))
         print('READY %d %d' % (os.getpid(), s.getsockname()[1]), flush=True)
-        end = time.time() + 30
+        end = time.time() + 120
         while not os.path.exists(gate) and time.time() < end:
             time.sleep(0.05)
         for i in range(count):
