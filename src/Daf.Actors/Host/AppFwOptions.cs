@@ -128,9 +128,10 @@ public sealed record AppFwOptions
               --signer-id N      the signer id in this host's tags (default: random at each start)
               --sig-mtu N        path MTU signed TCP must fit (default 1500): the MSS of SYNs sent, and of SYNs
                                  and SYN-ACKs received on the INPUT queue, is lowered to leave room for the tag
-                                 signing and verifying queues copy whole packets (-P does not apply to them)
-                                 and have GSO off: the kernel segments before queueing, each segment is signed
           -h, --help             show this help
+
+        Signing and verifying queues copy whole packets (-P does not apply to them) and have GSO off: the
+        kernel segments GSO packets before queueing them, so each segment is signed and verified on its own.
 
         Signals: SIGTERM/SIGINT stop cleanly; SIGUSR1 writes STATE_DIR/stats.json.
         Environment: BASE_FREQ=HZ overrides the calibrated TSC frequency.
