@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""An independent implementation of docs/signatures.md (signing side), written from the spec only.
+"""An independent implementation of docs/signatures.md, written from the spec only.
 
-Prints the test-vector section of docs/signatures.md; Daf.Actors.Tests (SignatureTestVectorTests) checks that
-the C# codec produces the same bytes and verifies them. Usage: scripts/signature-vectors.py > /tmp/vectors.md
+  scripts/signature-vectors.py            prints the test-vector section of docs/signatures.md
+  scripts/signature-vectors.py --verify   reads lines "KEYHEX PACKETHEX" on stdin, prints per line
+                                          "valid SIGNER COUNTER APPPREFIX|-" or "invalid REASON"
+Daf.Actors.Tests checks that the C# codec reproduces the vectors byte for byte (SignatureTestVectorTests)
+and that this verifier accepts what the C# signer produces (ThirdPartyVerifierTests).
 """
 import hashlib
 import hmac
 import struct
+import sys
 
 DOMAIN = b"DAF-SIG1"
 MAC_LEN = 12
@@ -149,7 +153,80 @@ VECTORS = [
     ("IPv4 TCP empty ACK (the original's replayable case), mode packet, L3", KEY, 42, 4, "l3", None, ipv4(6, tcp(0x10))),
 ]
 
-if __name__ == "__main__":
+def find_tag(p):
+    """(carrier, offset of the tag body, body length) of the first tag: IP layer first, then TCP; or None."""
+    version = p[0] >> 4
+
+    def scan(start, end, kind, carrier):
+        i = start
+        while i < end:
+            if p[i] == 0:
+                return None
+            if p[i] == 1:
+                i += 1
+                continue
+            if p[i] == kind:
+                return carrier, i + 2, p[i + 1] - 2
+            i += p[i + 1]
+        return None
+
+    if version == 4:
+        found = scan(20, (p[0] & 15) * 4, 0x5E, "ipv4")
+        if found:
+            return found
+    else:
+        off, nh = 40, p[6]
+        while nh in (0, 43, 60):
+            if nh == 60:
+                i, end = off + 2, off + (p[off + 1] + 1) * 8
+                while i < end:
+                    if p[i] == 0:
+                        i += 1
+                        continue
+                    if p[i] == 0x1E:
+                        return "ipv6", i + 2, p[i + 1]
+                    i += 2 + p[i + 1]
+            nh, off = p[off], off + (p[off + 1] + 1) * 8
+    off, proto, _ = upper_layer(p)
+    if proto == 6 and len(p) - off >= 20:
+        return scan(off + 20, off + (p[off + 12] >> 4) * 4, 253, "tcp")
+    return None
+
+
+def verify(packet, keys):
+    """Checks the MAC only (a real verifier also keeps the replay window per (key id, signer id))."""
+    p = bytes(packet)
+    version = p[0] >> 4
+    tag = find_tag(p)
+    if tag is None:
+        return "invalid unsigned"
+    carrier, at, length = tag
+    if (p[at], length) not in ((0x10, 26), (0x11, 34)):
+        return "invalid version"
+    fields, mac = p[at:at + length - MAC_LEN], p[at + length - MAC_LEN:at + length]
+    off, proto, _ = upper_layer(p)
+    seg = bytearray(p[off:])
+    f = checksum_field(proto, version)
+    if f >= 0 and len(seg) >= f + 2:
+        seg[f:f + 2] = b"\0\0"
+    if carrier == "tcp":
+        seg[at + len(fields) - off:at + length - off] = bytes(MAC_LEN)
+    ip = bytes([4]) + p[12:20] + bytes([proto]) + p[4:6] if version == 4 else bytes([6]) + p[8:40] + bytes([proto])
+    m = DOMAIN + fields + ip + struct.pack("!H", len(seg)) + bytes(seg)
+    candidates = [k for k in keys if key_id(k) == fields[1]]
+    if not candidates:
+        return "invalid unknown-key"
+    if not any(hmac.compare_digest(hmac.new(k, m, hashlib.sha256).digest()[:MAC_LEN], mac) for k in candidates):
+        return "invalid bad-tag"
+    signer, counter = struct.unpack("!IQ", fields[2:14])
+    return f"valid {signer} {counter} {fields[14:22].hex() if fields[0] == 0x11 else '-'}"
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--verify"]:
+    for line in sys.stdin:
+        key_hex, packet_hex = line.split()
+        print(verify(bytes.fromhex(packet_hex), [bytes.fromhex(key_hex)]), flush=True)
+elif __name__ == "__main__":
     for i, (title, key, signer, counter, loc, app, packet) in enumerate(VECTORS, 1):
         tag, out = sign(packet, key, signer, counter, loc, app)
         print(f"### Vector {i}: {title}\n")

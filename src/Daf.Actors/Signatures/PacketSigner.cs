@@ -54,7 +54,11 @@ public sealed class PacketSigner : IDisposable
     /// <summary>A random signer id, the default: two signers sharing a key must not share an id (docs/signatures.md).</summary>
     public static uint RandomSignerId() => BinaryPrimitives.ReadUInt32BigEndian(RandomNumberGenerator.GetBytes(4));
 
-    /// <summary>Signs <paramref name="packet"/> into <paramref name="output"/>.</summary>
+    /// <summary>
+    /// Signs <paramref name="packet"/> into <paramref name="output"/>, which needs <see cref="MaxGrowth"/> more bytes than
+    /// the packet. <paramref name="output"/> may be the packet's own buffer (signing in place) but must not overlap
+    /// it otherwise. On any outcome but <see cref="SignOutcome.Signed"/> nothing was written.
+    /// </summary>
     /// <param name="location">L3 (default) or L4; L4 falls back to L3 for non-TCP packets and when the TCP options are full.</param>
     /// <param name="appDigest">Empty (mode packet) or the sending application's aggregate digest (mode app; its first 8 bytes travel).</param>
     public SignOutcome TrySign(ReadOnlySpan<byte> packet, Span<byte> output, SignatureLocation location, ReadOnlySpan<byte> appDigest, out int written) =>

@@ -21,7 +21,7 @@ public static class SignatureTagWriter
     private const int MaxTcpHeaderLength = 60;
     private const int MaxIpLength = 65_535;
 
-    /// <summary>Whether a tag of <paramref name="bodyLength"/> fits <paramref name="carrier"/> in the packet <paramref name="layout"/> describes.</summary>
+    /// <summary>Whether a tag (packet or app mode) fits <paramref name="carrier"/> in the packet <paramref name="layout"/> describes.</summary>
     public static SignatureInsertStatus CanInsert(in SignedPacketLayout layout, int packetLength, SignatureCarrier carrier, bool appMode)
     {
         int growth = SignatureWire.Growth(carrier, appMode);
@@ -55,7 +55,8 @@ public static class SignatureTagWriter
 
     /// <summary>
     /// Copies <paramref name="packet"/> into <paramref name="output"/> with a tag inserted whose body is zero
-    /// except its version/mode byte. Checksums are left stale.
+    /// except its version/mode byte. Checksums are left stale. <paramref name="output"/> may start at the packet
+    /// itself (in-place insertion, the bytes after the insertion point move up) but may not overlap it otherwise.
     /// </summary>
     /// <param name="tagBodyOffset">Offset of the inserted body in <paramref name="output"/>.</param>
     public static SignatureInsertStatus TryInsert(ReadOnlySpan<byte> packet, in SignedPacketLayout layout, SignatureCarrier carrier, bool appMode,
@@ -70,8 +71,8 @@ public static class SignatureTagWriter
         int bodyLength = SignatureWire.BodyLength(appMode);
         if (output.Length < packet.Length + growth)
             return SignatureInsertStatus.OutputTooSmall;
-        if (output.Overlaps(packet))
-            throw new ArgumentException("output must not overlap the packet", nameof(output));
+        if (output.Overlaps(packet, out int shift) && shift != 0)
+            throw new ArgumentException("output must be the packet's own buffer or not overlap it", nameof(output));
 
         int at = carrier switch
         {

@@ -224,4 +224,51 @@ public sealed class PacketSignerTests
         Assert.True(ChecksumsValid(syn6));
         Assert.False(PacketSigner.ClampMss(syn4, 1500)); // already small enough
     }
+
+    [Theory]
+    [InlineData(4, SignatureLocation.L3)]
+    [InlineData(4, SignatureLocation.L4)]
+    [InlineData(6, SignatureLocation.L3)]
+    [InlineData(6, SignatureLocation.L4)]
+    public void Signing_in_place_gives_the_same_bytes_as_signing_into_another_buffer(int version, SignatureLocation location)
+    {
+        var keys = SigningKeys.FromBytes(KeyA);
+        using var copying = new PacketSigner(keys, 3, 50);
+        using var inPlace = new PacketSigner(keys, 3, 50);
+        byte[] packet = Build(version, Tcp, 700, new Random(12));
+        byte[] expected = Sign(copying, packet, location, AppDigest);
+        var buffer = new byte[packet.Length + PacketSigner.MaxGrowth];
+        packet.CopyTo(buffer, 0);
+
+        Assert.Equal(SignOutcome.Signed, inPlace.TrySign(buffer.AsSpan(0, packet.Length), buffer, location, AppDigest, out int written));
+
+        Assert.Equal(expected, buffer[..written]);
+        packet.CopyTo(buffer, 0);
+        Assert.Throws<ArgumentException>(() => inPlace.TrySign(buffer.AsSpan(0, packet.Length), buffer.AsSpan(1), location, [], out _));
+    }
+
+    [Fact]
+    public void Concurrent_signers_hand_out_each_counter_once()
+    {
+        var keys = SigningKeys.FromBytes(KeyA);
+        using var signer = new PacketSigner(keys, 4, 1);
+        using var verifier = new PacketVerifier(keys, replayWindow: 8192);
+        byte[] packet = Build(4, Udp, 200, new Random(13));
+        var signed = new System.Collections.Concurrent.ConcurrentBag<byte[]>();
+
+        Parallel.For(0, 4, _ =>
+        {
+            for (int i = 0; i < 1000; i++)
+                signed.Add(Sign(signer, packet));
+        });
+
+        var counters = new HashSet<ulong>();
+        foreach (byte[] s in signed)
+        {
+            Assert.Equal(VerifyOutcome.Valid, verifier.Verify(s, out _, out _, out ulong counter));
+            Assert.True(counters.Add(counter));
+        }
+        Assert.Equal(4000, counters.Count);
+        Assert.Equal(4000ul, counters.Max());
+    }
 }
