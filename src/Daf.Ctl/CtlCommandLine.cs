@@ -44,6 +44,7 @@ internal sealed record CtlCommandLine
         RULE: -c INPUT|OUTPUT|FORWARD -v ACCEPT|DROP and criteria, each negatable with '!' before it:
           -s/--src-ip ADDR[/LEN]  -d/--dst-ip ADDR[/LEN]  -p/--proto PROTO  --sport P[:P]  --dport P[:P]
           --sng-hash SHA256  --agg-hash SHA256  --unverifiable  -n/--namespace FILE  -l/--sig-loc l3|l4
+          --sig-app SHA256 (INPUT, FORWARD: the packet's verified tag attests this application's aggregate digest)
           Without -n a rule applies to the network namespace ctl-fw runs in.
 
         Options:

@@ -359,5 +359,56 @@ public sealed class NfQueueKernelTests
         Assert.Equal(0, queue.KernelErrorCount);
     }
 
+    [Fact]
+    public void Verdict_with_payload_delivers_the_replacement_in_order_with_other_verdicts()
+    {
+        using var bed = new QueueBed();
+        bed.Send("first");
+        bed.Send("plain");
+        bed.Send("third");
+        var packets = bed.ReceivePackets(3);
+        Assert.Equal(3, packets.Count);
+
+        var verdicts = new NfQueueVerdictBuffer(QueueBed.QueueNumber);
+        verdicts.AddVerdictWithPayload(packets[0].Packet.PacketId, NfVerdict.NF_ACCEPT, WithUdpText(packets[0].Payload, "first, but longer now"));
+        verdicts.AddVerdict(packets[1].Packet.PacketId, NfVerdict.NF_ACCEPT);
+        verdicts.AddVerdictWithPayload(packets[2].Packet.PacketId, NfVerdict.NF_ACCEPT, WithUdpText(packets[2].Payload, "3"));
+        Assert.Equal(3, verdicts.Count);
+        bed.Queue.Send(verdicts);
+
+        Assert.Equal(["first, but longer now", "plain", "3"], bed.Delivered());
+        Assert.Equal(0, bed.Queue.KernelErrorCount);
+    }
+
+    [Fact]
+    public void Verdict_buffer_makes_room_for_the_largest_payload_only_when_empty()
+    {
+        var verdicts = new NfQueueVerdictBuffer(QueueBed.QueueNumber);
+        Assert.True(verdicts.HasRoomFor(NfQueueVerdictBuffer.MaxPayloadBytes));
+        verdicts.AddVerdictWithPayload(1, NfVerdict.NF_ACCEPT, new byte[NfQueueVerdictBuffer.MaxPayloadBytes]);
+        Assert.False(verdicts.HasRoomFor(NfQueueVerdictBuffer.MaxPayloadBytes));
+        Assert.True(verdicts.HasRoomFor(1500));
+        Assert.Throws<ArgumentOutOfRangeException>(() => verdicts.AddVerdictWithPayload(2, NfVerdict.NF_ACCEPT, new byte[NfQueueVerdictBuffer.MaxPayloadBytes + 1]));
+    }
+
+    /// <summary>The IPv4/UDP packet with its data replaced: lengths and IP checksum fixed, UDP checksum 0 (none).</summary>
+    private static byte[] WithUdpText(byte[] packet, string text)
+    {
+        int headerLength = (packet[0] & 0x0F) * 4;
+        byte[] data = Encoding.ASCII.GetBytes(text);
+        byte[] result = new byte[headerLength + 8 + data.Length];
+        packet.AsSpan(0, headerLength + 8).CopyTo(result);
+        data.CopyTo(result, headerLength + 8);
+        BinaryPrimitives.WriteUInt16BigEndian(result.AsSpan(2), (ushort)result.Length);
+        BinaryPrimitives.WriteUInt16BigEndian(result.AsSpan(10), 0);
+        uint sum = 0;
+        for (int i = 0; i < headerLength; i += 2) sum += BinaryPrimitives.ReadUInt16BigEndian(result.AsSpan(i));
+        while (sum > 0xFFFF) sum = (sum & 0xFFFF) + (sum >> 16);
+        BinaryPrimitives.WriteUInt16BigEndian(result.AsSpan(10), (ushort)~sum);
+        BinaryPrimitives.WriteUInt16BigEndian(result.AsSpan(headerLength + 4), (ushort)(8 + data.Length));
+        BinaryPrimitives.WriteUInt16BigEndian(result.AsSpan(headerLength + 6), 0);
+        return result;
+    }
+
     private static uint GetUid() => (uint)Tmds.Linux.LibC.getuid();
 }

@@ -12,4 +12,11 @@ namespace Daf.Actors.Attribution;
 /// The headers are a copy: the packet's buffer is reused by the reader at once.
 /// </summary>
 /// <param name="Uid">NFQA_UID when the queue delivered it (rate-limits lookups per user).</param>
-public sealed record AttributePacket(Chain Chain, PacketHeaders Headers, uint? Uid, uint PacketId, IActorRef Batcher, QueueCounters Counters);
+public sealed record AttributePacket(Chain Chain, PacketHeaders Headers, uint? Uid, uint PacketId, IActorRef Batcher, QueueCounters Counters)
+{
+    /// <summary>What the packet's verified tag attests (<c>--sig-app</c>), judged with it again.</summary>
+    public AttestedApp App { get; init; }
+
+    /// <summary>On a signing queue: what is needed to sign the packet if it is accepted (null elsewhere).</summary>
+    public DeferredSigning? Signing { get; init; }
+}

@@ -90,7 +90,8 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
         }
 
         PacketIdentity identity = final ? _final : _trying;
-        Verdict verdict = _rules.Current.Judge(packet.Chain, packet.Headers, _counterSlot, identity, out bool deferred);
+        RuleSnapshot snapshot = _rules.Current;
+        Verdict verdict = snapshot.Judge(packet.Chain, packet.Headers, packet.App, _counterSlot, identity, out bool deferred, out int matched);
         if (deferred)
         {
             HolderImages images = identity.Images;
@@ -104,8 +105,16 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
             return false;
         }
 
-        packet.Batcher.Tell(new DeferredPacketJudged(packet.PacketId, verdict));
         var counters = packet.Counters;
+        byte[]? signed = null;
+        if (verdict == Verdict.Accept && packet.Signing is { } signing)
+        {
+            // Signed with the holders the judge found; what cannot be signed is dropped (every verifier would drop it).
+            var location = matched >= 0 ? snapshot.Rules[packet.Chain][matched].SignatureLocation : null;
+            signed = signing.Signatures.SignDeferred(signing.Packet, identity.Images, identity.AllHoldersKnown, location, counters);
+            if (signed is null) verdict = Verdict.Drop;
+        }
+        packet.Batcher.Tell(new DeferredPacketJudged(packet.PacketId, verdict) { Signed = signed });
         if (verdict == Verdict.Drop) Interlocked.Increment(ref counters.DeferredDropped);
         else Interlocked.Increment(ref counters.DeferredAccepted);
         if (identity.Unattributed)

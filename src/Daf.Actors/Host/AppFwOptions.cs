@@ -49,6 +49,41 @@ public sealed record AppFwOptions
     public bool LogAccept { get; init; }
     /// <summary>--log-rate: decision-log lines per second at most (also the burst); 0 turns the decision log off.</summary>
     public int LogRate { get; init; } = DefaultLogRate;
+    /// <summary>-t: sign accepted OUTPUT packets (needs <see cref="SecretFile"/>).</summary>
+    public SignatureMode Signing { get; init; } = SignatureMode.None;
+    /// <summary>-s: the key file (at least 32 bytes, readable by root only).</summary>
+    public string? SecretFile { get; init; }
+    /// <summary>--secret2: a second key accepted by verifiers during a rotation (the signer signs with <see cref="SecretFile"/>).</summary>
+    public string? SecondSecretFile { get; init; }
+    /// <summary>-i: drop INPUT packets without a valid tag before the rules.</summary>
+    public bool VerifyInput { get; init; }
+    /// <summary>-f: drop FORWARD packets without a valid tag before the rules.</summary>
+    public bool VerifyForward { get; init; }
+    /// <summary>--replay-window: how many counters behind the newest a verifier still accepts (once each).</summary>
+    public int ReplayWindow { get; init; } = DefaultReplayWindow;
+    /// <summary>--signer-id: the id this signer puts in its tags (verifiers keep one replay window per signer).</summary>
+    public uint? SignerId { get; init; }
+
+    /// <summary>--sig-mtu: the path MTU signed TCP segments must fit; the MSS of SYNs is lowered to leave room for the tag.</summary>
+    public int SignatureMtu { get; init; } = 1500;
+
+    public const int DefaultReplayWindow = Signatures.PacketVerifier.DefaultReplayWindow;
+
+    /// <summary>True when the chain's queue signs (OUTPUT with -t).</summary>
+    public bool Signs(Chain chain) => chain == Chain.Output && Signing != SignatureMode.None;
+
+    /// <summary>True when the chain's queue lowers the MSS of incoming SYNs (INPUT of a signing host).</summary>
+    public bool ClampsSyns(Chain chain) => chain == Chain.Input && Signing != SignatureMode.None;
+
+    /// <summary>True when the chain's queue signs, verifies or rewrites packets: it copies whole packets and has GSO off.</summary>
+    public bool HandlesSignatures(Chain chain) => Signs(chain) || Verifies(chain) || ClampsSyns(chain);
+
+    public bool Verifies(Chain chain) => chain switch
+    {
+        Chain.Input => VerifyInput,
+        Chain.Forward => VerifyForward,
+        _ => false,
+    };
 
     public const int DefaultBatchTimeoutMicroseconds = 50;
     public const int DefaultLogRate = 20;
@@ -96,7 +131,25 @@ public sealed record AppFwOptions
               --fail-closed      with --install-rules: no --queue-bypass (without app-fw, queued packets drop)
               --log-accept       log ACCEPT decisions too (the decision log has every DROP)
               --log-rate N       decision-log lines per second at most (default 20; 0: no decision log)
+          -t, --sig-type none|packet|app
+                                 sign accepted OUTPUT packets (default none): packet = the tag authenticates
+                                 the packet; app = it also binds the aggregate digest of the application
+                                 holding the socket (packet mode when that holder is not known or several
+                                 applications hold it). Where the tag travels: the matching rule's -l (l3 when
+                                 the rule has none or the policy decided; l4 is TCP only, other packets at l3)
+          -s, --secret FILE      key file: at least 32 bytes, owned by root, not readable by group or others
+              --secret2 FILE     second key for rotation: verifiers accept tags made with either
+          -i, --in-val           verify INPUT packets: unsigned, forged or replayed ones are dropped before the rules
+          -f, --fwd-val          verify FORWARD packets (queue --queue-fwd) the same way
+              --replay-window N  a verifier accepts each counter once, up to N behind the newest (multiple of 64,
+                                 default 1024)
+              --signer-id N      the signer id in this host's tags (default: random at each start)
+              --sig-mtu N        path MTU signed TCP must fit (default 1500): the MSS of SYNs sent, and of SYNs
+                                 and SYN-ACKs received on the INPUT queue, is lowered to leave room for the tag
           -h, --help             show this help
+
+        Signing and verifying queues copy whole packets (-P does not apply to them) and have GSO off: the
+        kernel segments GSO packets before queueing them, so each segment is signed and verified on its own.
 
         Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the rules file (--rules, else STATE_DIR/rules);
         SIGUSR1 writes STATE_DIR/stats.json.
@@ -156,12 +209,21 @@ public sealed record AppFwOptions
                     "--fail-closed" => options with { FailClosed = true },
                     "--log-accept" => options with { LogAccept = true },
                     "--log-rate" => options with { LogRate = ParseInt(arg, Value(), 0, 1_000_000) },
+                    "-t" or "--sig-type" => options with { Signing = ParseSignatureMode(arg, Value()) },
+                    "-s" or "--secret" => options with { SecretFile = NonEmpty(arg, Value()) },
+                    "--secret2" => options with { SecondSecretFile = NonEmpty(arg, Value()) },
+                    "-i" or "--in-val" => options with { VerifyInput = true },
+                    "-f" or "--fwd-val" => options with { VerifyForward = true },
+                    "--replay-window" => options with { ReplayWindow = ParseReplayWindow(arg, Value()) },
+                    "--sig-mtu" => options with { SignatureMtu = ParseInt(arg, Value(), 576, 65535) },
+                    "--signer-id" => options with { SignerId = (uint)ParseLong(arg, Value(), 1, uint.MaxValue) },
                     _ when inlineValue is null && arg.StartsWith('-') => throw new OptionException($"unknown option {arg}"),
                     _ when inlineValue is not null => throw new OptionException($"unknown option {arg}"),
                     _ => throw new OptionException($"unexpected argument '{arg}'"),
                 };
                 if (inlineValue is not null && arg is "-h" or "--help" or "-P" or "--partial-read" or "-R" or "--no-rescan"
-                    or "-r" or "--keep-unmapped" or "-S" or "--skip-ns-switch" or "--install-rules" or "--fail-closed" or "--log-accept")
+                    or "-r" or "--keep-unmapped" or "-S" or "--skip-ns-switch" or "--install-rules" or "--fail-closed" or "--log-accept"
+                    or "-i" or "--in-val" or "-f" or "--fwd-val")
                     throw new OptionException($"option {arg} takes no value");
             }
             catch (OptionException e)
@@ -187,7 +249,47 @@ public sealed record AppFwOptions
             error = "two chains name the same queue number";
             return null;
         }
-        return options;
+        error = CheckSignatures(options);
+        return error is null ? options : null;
+    }
+
+    private static string? CheckSignatures(AppFwOptions options)
+    {
+        bool usesKey = options.Signing != SignatureMode.None || options.VerifyInput || options.VerifyForward;
+        if (options.SecondSecretFile is not null && options.SecretFile is null)
+            return "--secret2 is the second key: give the first with -s/--secret";
+        if (usesKey && options.SecretFile is null)
+            return "-t, -i and -f need a key: -s/--secret FILE";
+        if (!usesKey && (options.SecretFile is not null || options.SecondSecretFile is not null))
+            return "-s/--secret given but nothing signs or verifies: add -t packet|app, -i or -f";
+        if (options.Signing != SignatureMode.None && options.QueueOut is null)
+            return "-t/--sig-type signs on the OUTPUT queue, which is off";
+        if (options.VerifyInput && options.QueueIn is null)
+            return "-i/--in-val verifies on the INPUT queue, which is off";
+        if (options.VerifyForward && options.QueueForward is null)
+            return "-f/--fwd-val verifies on the FORWARD queue, which is off";
+        return null;
+    }
+
+    private static SignatureMode ParseSignatureMode(string option, string value) => value.ToLowerInvariant() switch
+    {
+        "none" => SignatureMode.None,
+        "packet" => SignatureMode.Packet,
+        "app" => SignatureMode.App,
+        _ => throw new OptionException($"option {option}: '{value}' is not none, packet or app"),
+    };
+
+    private static int ParseReplayWindow(string option, string value)
+    {
+        int window = ParseInt(option, value, 64, 1 << 20);
+        return window % 64 == 0 ? window : throw new OptionException($"option {option}: '{value}' is not a multiple of 64");
+    }
+
+    private static long ParseLong(string option, string value, long min, long max)
+    {
+        if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
+            throw new OptionException($"option {option}: '{value}' is not a whole number from {min} to {max}");
+        return n;
     }
 
     private static ushort? ParseQueue(string option, string value)

@@ -15,6 +15,7 @@ using Daf.Actors.Identity;
 using Daf.Actors.Metrics;
 using Daf.Actors.Queue;
 using Daf.Actors.Rules;
+using Daf.Actors.Signatures;
 using Daf.Actors.Stats;
 using Daf.Actors.Supervision;
 using Daf.Actors.Tracking;
@@ -38,6 +39,8 @@ public sealed class DafDaemon
     private readonly TscClock _clock;
     private readonly SystemdNotifier _notifier;
     private readonly NfQueueJumps? _jumps;
+    private PacketSigner? _signer;
+    private PacketVerifier? _verifier;
 
     public DafDaemon(AppFwOptions options, RuleSet initialRules, TscClock clock)
     {
@@ -58,13 +61,20 @@ public sealed class DafDaemon
         return ConfigurationFactory.ParseString(reader.ReadToEnd());
     }
 
-    public NfQueueConfig QueueConfig(ushort queueNumber) => new()
+    /// <summary>
+    /// A queue that signs, verifies or rewrites packets copies them whole and has GSO off: the kernel then segments
+    /// GSO packets before queueing them (each segment is signed and verified on its own) and completes partial
+    /// checksums (the tag's MAC and the rewritten checksums need the real ones).
+    /// </summary>
+    public NfQueueConfig QueueConfig(Chain chain, ushort queueNumber) => new()
     {
         QueueNumber = queueNumber,
         CopyMode = NfqnlCopyMode.NFQNL_COPY_PACKET,
-        CopyRange = _options.PartialRead ? AppFwOptions.PartialReadBytes : 0xFFFFu,
+        CopyRange = _options.PartialRead && !_options.HandlesSignatures(chain) ? AppFwOptions.PartialReadBytes : 0xFFFFu,
         MaxQueueLength = 8192,
-        Flags = NfqaCfgFlags.NFQA_CFG_F_GSO | NfqaCfgFlags.NFQA_CFG_F_UID_GID,
+        Flags = _options.HandlesSignatures(chain)
+            ? NfqaCfgFlags.NFQA_CFG_F_UID_GID
+            : NfqaCfgFlags.NFQA_CFG_F_GSO | NfqaCfgFlags.NFQA_CFG_F_UID_GID,
         ReceiveBufferBytes = Math.Min(1 << 20, _options.MaxNetlinkBufferBytes),
         MaxReceiveBufferBytes = _options.MaxNetlinkBufferBytes,
         BatchDepth = _options.PacketPrefetch,
@@ -73,12 +83,30 @@ public sealed class DafDaemon
     public async Task<int> RunAsync()
     {
         var started = DateTime.UtcNow;
+        SigningKeys? keys = null;
+        try
+        {
+            if (_options.SecretFile is not null) keys = SigningKeys.Load(_options.SecretFile, _options.SecondSecretFile);
+        }
+        catch (Exception e) when (e is SigningKeyException or IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"app-fw: {e.Message}");
+            return 2;
+        }
+        using var signer = keys is not null && _options.Signing != SignatureMode.None
+            ? new PacketSigner(keys, _options.SignerId ?? PacketSigner.RandomSignerId())
+            : null;
+        using var verifier = keys is not null && (_options.VerifyInput || _options.VerifyForward)
+            ? new PacketVerifier(keys, _options.ReplayWindow)
+            : null;
+        _signer = signer;
+        _verifier = verifier;
         var queues = new List<BoundQueue>();
         try
         {
             foreach (var (chain, number) in _options.Queues())
             {
-                var config = QueueConfig(number);
+                var config = QueueConfig(chain, number);
                 var socket = NfQueueSocket.Open(config);
                 queues.Add(new BoundQueue(chain, config, socket, new QueueSignals(), new QueueCounters()));
             }
@@ -196,8 +224,10 @@ public sealed class DafDaemon
                 // The tracker subscribes itself to the eBPF reader (again after a restart). It runs only while some
                 // rule has identity criteria: with none, judging never asks for holders and following every process
                 // would be pure cost.
+                // App-mode signing needs the holders of every OUTPUT packet, identity rules or not.
                 var tracker = system.ActorOf(IdentityTrackingActor.Props(holder, images,
-                    () => SocketHolderTrackerActor.Props(holderTable, images, digestCache, tracking, ebpf)), "identity");
+                    () => SocketHolderTrackerActor.Props(holderTable, images, digestCache, tracking, ebpf),
+                    alwaysTrack: _options.Signing == SignatureMode.App), "identity");
                 QueueIdentity? identity = null;
                 if (locator is not null)
                 {
@@ -221,7 +251,12 @@ public sealed class DafDaemon
                     var queueIdentity = identity;
                     if (identity is not null && q.Chain != Chain.Forward && readerLocators.Count > slot && readerLocators[slot] is { } own)
                         queueIdentity = identity with { FirstLookup = own };
-                    critical.Add(system.ActorOf(QueueReaderActor.Props(settings, q.Socket, holder, q.Signals, q.Counters, _clock, queueIdentity),
+                    var signatures = _options.HandlesSignatures(q.Chain)
+                        ? new QueueSignatures(_options.Signs(q.Chain) ? _signer : null, _options.Signing,
+                            _options.Verifies(q.Chain) ? _verifier : null, _options.ClampsSyns(q.Chain), _options.SignatureMtu,
+                            identity?.Holders, queueIdentity?.FirstLookup)
+                        : null;
+                    critical.Add(system.ActorOf(QueueReaderActor.Props(settings, q.Socket, holder, q.Signals, q.Counters, _clock, queueIdentity, signatures),
                         $"queue-{q.Config.QueueNumber}"));
                 }
                 system.ActorOf(CriticalActorWatchdog.Props(critical, what => criticalFailure = what), "watchdog");

@@ -27,4 +27,18 @@ public sealed class QueueCounters
     public long Unattributed;
     /// <summary>Packets whose judging looked up their holders on the reader's hot path (reader).</summary>
     public long IdentityLookups;
+    /// <summary>Verdicts that replaced the packet (a signed packet; batcher).</summary>
+    public long PayloadVerdictMessages;
+    /// <summary>OUTPUT packets accepted and signed (reader; interlocked with the attribution actor for deferred ones).</summary>
+    public long Signed;
+    /// <summary>Of those, app mode signed in packet mode: the holder was not known, or several applications held the socket.</summary>
+    public long SignedWithoutApp;
+    /// <summary>Accepted packets dropped because they could not be signed (no room for the tag, malformed, fragment).</summary>
+    public long SignFailed;
+    /// <summary>Packets whose tag verified (INPUT/FORWARD with -i/-f; reader).</summary>
+    public long Verified;
+    /// <summary>Packets dropped before the rules: no tag / a tag that does not verify (wrong key, altered) / a replay.</summary>
+    public long Unsigned;
+    public long Forged;
+    public long Replayed;
 }

@@ -50,6 +50,7 @@ public sealed partial class QueueReaderActor : UntypedActor
     private readonly QueueIdentity? _queueIdentity;
     private readonly PacketIdentity? _identity;
     private readonly List<AttributePacket> _deferrals = [];
+    private readonly QueueSignatures? _signatures;
 
     public QueueReaderActor(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock)
         : this(settings, socket, rules, signals, counters, clock, null, new PacketBatchJudgedPool(settings.Queue.BatchDepth))
@@ -60,8 +61,16 @@ public sealed partial class QueueReaderActor : UntypedActor
     /// <param name="pool">Shared by the reader and its batcher, and kept across restarts of either.</param>
     public QueueReaderActor(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock,
         QueueIdentity? identity, PacketBatchJudgedPool pool)
+        : this(settings, socket, rules, signals, counters, clock, identity, pool, null)
+    {
+    }
+
+    /// <param name="signatures">Verification before the rules and signing of accepted packets (docs/signatures.md); null: neither.</param>
+    public QueueReaderActor(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock,
+        QueueIdentity? identity, PacketBatchJudgedPool pool, QueueSignatures? signatures)
     {
         _pool = pool;
+        _signatures = signatures;
         _queueIdentity = identity;
         _identity = identity is null ? null : new PacketIdentity(identity.Holders, final: false);
         _settings = settings;
@@ -78,12 +87,16 @@ public sealed partial class QueueReaderActor : UntypedActor
 
     public static Props Props(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock,
         QueueIdentity? identity) =>
-        Props(settings, socket, rules, signals, counters, clock, identity, new PacketBatchJudgedPool(settings.Queue.BatchDepth));
+        Props(settings, socket, rules, signals, counters, clock, identity, null);
+
+    public static Props Props(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock,
+        QueueIdentity? identity, QueueSignatures? signatures) =>
+        Props(settings, socket, rules, signals, counters, clock, identity, new PacketBatchJudgedPool(settings.Queue.BatchDepth), signatures);
 
     // The arguments are evaluated once: every incarnation of the reader shares the pool.
     private static Props Props(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters,
-        TscClock clock, QueueIdentity? identity, PacketBatchJudgedPool pool) =>
-        Akka.Actor.Props.Create(() => new QueueReaderActor(settings, socket, rules, signals, counters, clock, identity, pool))
+        TscClock clock, QueueIdentity? identity, PacketBatchJudgedPool pool, QueueSignatures? signatures) =>
+        Akka.Actor.Props.Create(() => new QueueReaderActor(settings, socket, rules, signals, counters, clock, identity, pool, signatures))
             .WithDispatcher(DafDispatchers.QueueReader);
 
     /// <summary>The batcher is restarted on any failure, also when killed: it keeps its planner (runs, deferred packets).</summary>
@@ -182,6 +195,7 @@ public sealed partial class QueueReaderActor : UntypedActor
         var identity = _identity;
         var decisions = _settings.Decisions;
         decisions?.Begin(snapshot.Version);
+        var signatures = _signatures;
         long accepted = 0, dropped = 0, malformed = 0, deferred = 0, unattributed = 0;
         for (var i = from; i < count; i++)
         {
@@ -189,24 +203,50 @@ public sealed partial class QueueReaderActor : UntypedActor
 #if DAF_FAULT_INJECTION
             if (from == 0) InjectedFaultPoint(i, count);
 #endif
-            var verdict = Judge(snapshot, chain, _settings.CounterSlot, batch.Payload(i), identity, out var headers, out var urgent,
-                out var isDeferred, out var matchedRule, ref malformed);
+            var payload = batch.Payload(i);
+            var app = AttestedApp.None;
+            if (signatures is { Verifies: true } && !signatures.Verify(payload, _counters, out app))
+            {
+                dropped++;
+                judged.Add(new JudgedPacket(packet.PacketId, Verdict.Drop, false));
+                continue;
+            }
+            var verdict = Judge(snapshot, chain, _settings.CounterSlot, payload, app, identity, out var headers, out var urgent,
+                out var isDeferred, out var matched, ref malformed);
             if (isDeferred && identity!.Images.MissingFlow && _queueIdentity!.FirstLookup is { } firstLookup
                 && LookUpFirst(firstLookup, chain, headers, packet.HasUid ? packet.Uid : null))
-                verdict = snapshot.Judge(chain, headers, _settings.CounterSlot, identity, out isDeferred, out matchedRule);
+                verdict = snapshot.Judge(chain, headers, app, _settings.CounterSlot, identity, out isDeferred, out matched);
             if (isDeferred)
             {
                 deferred++;
                 judged.Add(new JudgedPacket(packet.PacketId, verdict, urgent) { Deferred = true });
-                _deferrals.Add(new AttributePacket(chain, headers, packet.HasUid ? packet.Uid : null, packet.PacketId, _batcher, _counters));
+                _deferrals.Add(new AttributePacket(chain, headers, packet.HasUid ? packet.Uid : null, packet.PacketId, _batcher, _counters)
+                {
+                    App = app,
+                    Signing = signatures is { Signs: true } ? new DeferredSigning(signatures, payload.ToArray()) : null,
+                });
                 continue;
             }
             if (identity is { Unattributed: true }) unattributed++;
+            if (verdict == Verdict.Accept && signatures is { Rewrites: true })
+            {
+                var location = matched >= 0 ? snapshot.Rules[chain][matched].SignatureLocation : null;
+                var space = judged.SignedSpace(QueueSignatures.MaxRewrittenLength(payload.Length));
+                var written = signatures.TryRewrite(payload, headers, matched != MalformedPacket, packet.HasUid ? packet.Uid : null, location, space, _counters);
+                if (written > 0)
+                {
+                    accepted++;
+                    judged.Add(new JudgedPacket(packet.PacketId, verdict, urgent) { SignedOffset = judged.CommitSigned(written), SignedLength = written });
+                    continue;
+                }
+                // What cannot be signed is dropped: every verifier would drop it.
+                if (signatures.Signs) verdict = Verdict.Drop;
+            }
             if (verdict == Verdict.Accept) accepted++;
             else dropped++;
             judged.Add(new JudgedPacket(packet.PacketId, verdict, urgent));
-            if (decisions is not null && matchedRule != MalformedPacket)
-                decisions.Record(verdict, headers, matchedRule, packet.PacketId, packet.HasUid, packet.Uid);
+            if (decisions is not null && matched != MalformedPacket)
+                decisions.Record(verdict, headers, matched, packet.PacketId, packet.HasUid, packet.Uid);
         }
         decisions?.Flush();
         Volatile.Write(ref _counters.Received, _counters.Received + count - from);
@@ -244,22 +284,23 @@ public sealed partial class QueueReaderActor : UntypedActor
     /// <summary>
     /// A packet whose headers cannot be read cannot match any rule: it gets the chain's policy, and is counted.
     /// </summary>
-    /// <param name="matchedRule">0-based rule index, -1 for the policy, <see cref="MalformedPacket"/> when the headers could not be read.</param>
-    private static Verdict Judge(RuleSnapshot snapshot, Chain chain, int counterSlot, ReadOnlySpan<byte> payload, PacketIdentity? identity,
-        out PacketHeaders headers, out bool urgent, out bool deferred, out int matchedRule, ref long malformed)
+    /// <param name="matched">0-based rule index, -1 for the policy, <see cref="MalformedPacket"/> when the headers could not be read.</param>
+    private static Verdict Judge(RuleSnapshot snapshot, Chain chain, int counterSlot, ReadOnlySpan<byte> payload, in AttestedApp app, PacketIdentity? identity,
+        out PacketHeaders headers, out bool urgent, out bool deferred, out int matched, ref long malformed)
     {
         if (!PacketHeaderParser.TryParse(payload, out headers))
         {
             malformed++;
             urgent = false;
             deferred = false;
-            matchedRule = MalformedPacket;
+            matched = MalformedPacket;
             return snapshot.Policies[chain];
         }
         urgent = headers.Protocol == 6 && (headers.TcpFlags & (TcpFlagSyn | TcpFlagPsh)) != 0;
-        return snapshot.Judge(chain, headers, counterSlot, identity, out deferred, out matchedRule);
+        return snapshot.Judge(chain, headers, app, counterSlot, identity, out deferred, out matched);
     }
 
+    /// <summary>The "matched rule" of a packet whose headers could not be read (it got the policy).</summary>
     private const int MalformedPacket = -2;
 
     private const byte TcpFlagSyn = 0x02, TcpFlagPsh = 0x08;
@@ -336,6 +377,7 @@ public sealed partial class QueueReaderActor : UntypedActor
         try
         {
             var sink = new SocketVerdictSink(socket, _counters);
+            var rewritten = Array.Empty<byte>();
             for (var round = 0; round < 1024; round++)
             {
                 var count = socket.Receive(_batch);
@@ -345,8 +387,23 @@ public sealed partial class QueueReaderActor : UntypedActor
                 for (var i = 0; i < count; i++)
                 {
                     // No holder lookups here: the attribution actor may be gone; identity rules do not match.
-                    var verdict = Judge(snapshot, _settings.Chain, _settings.CounterSlot, _batch.Payload(i), null, out _, out _, out _, out _, ref malformed);
-                    sink.Verdict(_batch[i].PacketId, VerdictBatchPlanner.ToNf(verdict));
+                    var payload = _batch.Payload(i);
+                    var app = AttestedApp.None;
+                    var verdict = Verdict.Drop;
+                    var written = 0;
+                    if (_signatures is not { Verifies: true } || _signatures.Verify(payload, _counters, out app))
+                    {
+                        verdict = Judge(snapshot, _settings.Chain, _settings.CounterSlot, payload, app, null, out var headers, out _, out _, out var matched, ref malformed);
+                        if (verdict == Verdict.Accept && _signatures is { Rewrites: true })
+                        {
+                            Array.Resize(ref rewritten, Math.Max(rewritten.Length, QueueSignatures.MaxRewrittenLength(payload.Length)));
+                            var location = matched >= 0 ? snapshot.Rules[_settings.Chain][matched].SignatureLocation : null;
+                            written = _signatures.TryRewrite(payload, headers, matched != MalformedPacket, null, location, rewritten, _counters);
+                            if (written == 0 && _signatures.Signs) verdict = Verdict.Drop;
+                        }
+                    }
+                    if (written > 0) sink.VerdictWithPayload(_batch[i].PacketId, NfVerdict.NF_ACCEPT, rewritten.AsSpan(0, written));
+                    else sink.Verdict(_batch[i].PacketId, VerdictBatchPlanner.ToNf(verdict));
                     if (verdict == Verdict.Drop) dropped++;
                     else accepted++;
                 }

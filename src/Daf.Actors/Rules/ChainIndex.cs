@@ -172,14 +172,15 @@ internal sealed class ChainIndex
 
     /// <summary>The first matching rule's verdict and 0-based chain position; identity rules never match (no holder is known).</summary>
     public bool TryJudge(in PacketHeaders packet, out Verdict verdict, out int position) =>
-        TryJudge(packet, Chain.Input, null, out verdict, out position) == RuleMatch.Match;
+        TryJudge(packet, AttestedApp.None, Chain.Input, null, out verdict, out position) == RuleMatch.Match;
 
     /// <summary>
     /// The first matching rule's verdict and 0-based chain position. When a rule with identity criteria is reached
     /// the holders are resolved through <paramref name="identity"/> (null: none are known); Deferred when they are
     /// not all in memory and the caller may wait for them.
     /// </summary>
-    public RuleMatch TryJudge(in PacketHeaders packet, Chain chain, PacketIdentity? identity, out Verdict verdict, out int position)
+    /// <param name="app">What the packet's verified tag attests (<c>--sig-app</c>).</param>
+    public RuleMatch TryJudge(in PacketHeaders packet, in AttestedApp app, Chain chain, PacketIdentity? identity, out Verdict verdict, out int position)
     {
         ReadOnlySpan<int> candidates = _byProtocol[packet.Protocol];
         ReadOnlySpan<int> keyed = default;
@@ -193,7 +194,7 @@ internal sealed class ChainIndex
         {
             int slot = j == keyed.Length || (i < candidates.Length && candidates[i] < keyed[j]) ? candidates[i++] : keyed[j++];
             ref readonly CompiledRule rule = ref rules[slot];
-            if (!rule.Matches(packet))
+            if (!rule.Matches(packet, app))
                 continue;
             if (rule.IdentityIndex >= 0)
             {

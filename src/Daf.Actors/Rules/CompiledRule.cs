@@ -24,12 +24,15 @@ internal readonly struct CompiledRule
         SourcePortNegated = 1 << 7,
         DestinationPort = 1 << 8,
         DestinationPortNegated = 1 << 9,
+        SignedApp = 1 << 10,
+        SignedAppNegated = 1 << 11,
         AnyPort = SourcePort | DestinationPort,
     }
 
     // Prefixes as 64-bit halves: the JIT compares these in registers, which UInt128 operators do not guarantee.
     private readonly ulong _sourceNetworkHigh, _sourceNetworkLow, _sourceMaskHigh, _sourceMaskLow;
     private readonly ulong _destinationNetworkHigh, _destinationNetworkLow, _destinationMaskHigh, _destinationMaskLow;
+    private readonly Sha256Digest _signedApp;
     private readonly ushort _sourcePortFirst, _sourcePortLast, _destinationPortFirst, _destinationPortLast;
     private readonly Criteria _criteria;
     /// <summary>4 or 6 when an address criterion ties the rule to a family, else 0.</summary>
@@ -65,6 +68,11 @@ internal readonly struct CompiledRule
             _criteria |= Flag(Criteria.Protocol, Criteria.ProtocolNegated, protocol.Negated);
             _protocol = protocol.Value.Number;
         }
+        if (rule.SignedApp is { } signedApp)
+        {
+            _criteria |= Flag(Criteria.SignedApp, Criteria.SignedAppNegated, signedApp.Negated);
+            _signedApp = signedApp.Value;
+        }
         if (rule.SourcePort is { } sourcePort)
         {
             _criteria |= Flag(Criteria.SourcePort, Criteria.SourcePortNegated, sourcePort.Negated);
@@ -99,15 +107,19 @@ internal readonly struct CompiledRule
     public bool MatchesEveryPacket => _criteria == Criteria.None && _family == 0;
 
     /// <summary>
-    /// True when every criterion holds. A rule with an address criterion, negated or not, matches only
+    /// True when every criterion holds. <c>--sig-app H</c> holds when the packet's verified tag attests H;
+    /// <c>! --sig-app H</c> when it attests another application or none. A rule with an address criterion, negated or not, matches only
     /// packets of that address's family. A rule with a port criterion, negated or not, never matches a
     /// packet without ports (ICMP, a later fragment, a header cut off by the copy range).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Matches(in PacketHeaders packet)
+    public bool Matches(in PacketHeaders packet, in AttestedApp app)
     {
         Criteria criteria = _criteria;
         if (_family != 0 && _family != packet.IpVersion)
+            return false;
+        if ((criteria & Criteria.SignedApp) != 0
+            && app.Is(_signedApp) == ((criteria & Criteria.SignedAppNegated) != 0))
             return false;
         if ((criteria & Criteria.Protocol) != 0
             && (packet.Protocol == _protocol) == ((criteria & Criteria.ProtocolNegated) != 0))

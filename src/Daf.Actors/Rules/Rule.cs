@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+using Daf.Actors.Signatures;
+
 namespace Daf.Actors.Rules;
 
 /// <summary>
@@ -32,7 +34,9 @@ public sealed record Rule(Chain Chain, Verdict Verdict)
     public bool? Unverifiable { get; init; }
     /// <summary><c>-n/--namespace</c>: the namespace file path as given (bound to its namespace by <see cref="NamespaceBindings"/>).</summary>
     public Criterion<string>? Namespace { get; init; }
-    /// <summary><c>-l/--sig-loc</c>.</summary>
+    /// <summary><c>--sig-app</c>: the packet's verified tag attests the application with this aggregate digest (INPUT, FORWARD).</summary>
+    public Criterion<Sha256Digest>? SignedApp { get; init; }
+    /// <summary><c>-l/--sig-loc</c>: where the signer puts the tag of an OUTPUT packet this rule accepts.</summary>
     public SignatureLocation? SignatureLocation { get; init; }
 
     /// <summary>True when the rule names who holds the packet's socket.</summary>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+using Daf.Actors.Signatures;
 using System.Globalization;
 using Daf.Interop.Packets;
 
@@ -39,6 +40,7 @@ public static class RuleCommandParser
         new("--sng-hash", null, Kind.Criterion, "SHA256"),
         new("--agg-hash", null, Kind.Criterion, "SHA256"),
         new("--unverifiable", null, Kind.Criterion, null),
+        new("--sig-app", null, Kind.Criterion, "SHA256"),
         new("-n", "--namespace", Kind.Criterion, "FILE"),
         new("-l", "--sig-loc", Kind.RuleOption, "l3|l4"),
     ];
@@ -99,7 +101,7 @@ public static class RuleCommandParser
         private Criterion<IpPrefix>? _source, _destination;
         private Criterion<IpProtocol>? _protocol;
         private Criterion<PortRange>? _sourcePort, _destinationPort;
-        private Criterion<Sha256Digest>? _singleHash, _aggregateHash;
+        private Criterion<Sha256Digest>? _singleHash, _aggregateHash, _signedApp;
         private bool? _unverifiable;
         private Criterion<string>? _namespace;
         private SignatureLocation? _signatureLocation;
@@ -173,6 +175,9 @@ public static class RuleCommandParser
                 case "--agg-hash":
                     error = Parse<Sha256Digest>(Sha256Digest.TryParse, value!, negated, out _aggregateHash);
                     break;
+                case "--sig-app":
+                    error = Parse<Sha256Digest>(Sha256Digest.TryParse, value!, negated, out _signedApp);
+                    break;
                 case "--unverifiable":
                     _unverifiable = !negated;
                     break;
@@ -227,6 +232,9 @@ public static class RuleCommandParser
                 && !p.IsAll && !IpProtocolNumbers.CarriesPorts(p.Number))
                 return RuleParseResult.Fail($"--sport/--dport need a protocol with ports (tcp, udp, udplite, sctp, dccp), not {p}");
 
+            if (_signedApp is not null && _chain == Chain.Output)
+                return RuleParseResult.Fail("--sig-app matches what a verified tag attests: INPUT and FORWARD only");
+
             var rule = new Rule(_chain.Value, _verdict.Value)
             {
                 Source = _source,
@@ -237,6 +245,7 @@ public static class RuleCommandParser
                 SingleHash = _singleHash,
                 AggregateHash = _aggregateHash,
                 Unverifiable = _unverifiable,
+                SignedApp = _signedApp,
                 Namespace = _namespace,
                 SignatureLocation = _signatureLocation,
             };

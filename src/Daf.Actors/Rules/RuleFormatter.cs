@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+using Daf.Actors.Signatures;
 using System.Text;
 
 namespace Daf.Actors.Rules;
@@ -63,6 +64,7 @@ public static class RuleFormatter
         AppendCriterion(text, "--agg-hash", rule.AggregateHash);
         if (rule.Unverifiable is bool unverifiable)
             text.Append(unverifiable ? " --unverifiable" : " ! --unverifiable");
+        AppendCriterion(text, "--sig-app", rule.SignedApp);
         if (rule.SignatureLocation is { } location)
             text.Append(" -l ").Append(location == SignatureLocation.L3 ? "l3" : "l4");
     }

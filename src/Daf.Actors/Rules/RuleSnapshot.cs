@@ -96,7 +96,7 @@ public sealed class RuleSnapshot
     /// <param name="matchedRule">The 0-based index of the matching rule in its chain, or -1 for the policy.</param>
     public Verdict Judge(Chain chain, in PacketHeaders headers, out int matchedRule)
     {
-        if (_chains[(int)chain].TryJudge(headers, chain, null, out Verdict verdict, out matchedRule) == RuleMatch.Match)
+        if (_chains[(int)chain].TryJudge(headers, AttestedApp.None, chain, null, out Verdict verdict, out matchedRule) == RuleMatch.Match)
             return verdict;
         return _policies[(int)chain];
     }
@@ -120,10 +120,14 @@ public sealed class RuleSnapshot
         Judge(chain, headers, counterSlot, identity, out deferred, out _);
 
     /// <param name="matchedRule">The 0-based index of the matching rule in its chain, or -1 for the policy (or a deferral).</param>
-    public Verdict Judge(Chain chain, in PacketHeaders headers, int counterSlot, PacketIdentity? identity, out bool deferred, out int matchedRule)
+    public Verdict Judge(Chain chain, in PacketHeaders headers, int counterSlot, PacketIdentity? identity, out bool deferred, out int matchedRule) =>
+        Judge(chain, headers, AttestedApp.None, counterSlot, identity, out deferred, out matchedRule);
+
+    /// <param name="app">What the packet's verified tag attests: <c>--sig-app</c> criteria match against it.</param>
+    public Verdict Judge(Chain chain, in PacketHeaders headers, in AttestedApp app, int counterSlot, PacketIdentity? identity, out bool deferred, out int matchedRule)
     {
         identity?.Begin();
-        RuleMatch match = _chains[(int)chain].TryJudge(headers, chain, identity, out Verdict verdict, out int matched);
+        RuleMatch match = _chains[(int)chain].TryJudge(headers, app, chain, identity, out Verdict verdict, out int matched);
         deferred = match == RuleMatch.Deferred;
         matchedRule = matched;
         if (match != RuleMatch.Match)

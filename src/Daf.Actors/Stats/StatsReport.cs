@@ -41,6 +41,14 @@ public sealed class StatsReport(IReadOnlyList<(Chain Chain, ushort Queue, QueueC
                 json.WriteNumber("deferred", Volatile.Read(ref c.Deferred));
                 json.WriteNumber("unattributed", Volatile.Read(ref c.Unattributed));
                 json.WriteNumber("identityLookups", Volatile.Read(ref c.IdentityLookups));
+                json.WriteNumber("payloadVerdictMessages", Volatile.Read(ref c.PayloadVerdictMessages));
+                json.WriteNumber("signed", Volatile.Read(ref c.Signed));
+                json.WriteNumber("signedWithoutApp", Volatile.Read(ref c.SignedWithoutApp));
+                json.WriteNumber("signFailed", Volatile.Read(ref c.SignFailed));
+                json.WriteNumber("verified", Volatile.Read(ref c.Verified));
+                json.WriteNumber("unsigned", Volatile.Read(ref c.Unsigned));
+                json.WriteNumber("forged", Volatile.Read(ref c.Forged));
+                json.WriteNumber("replayed", Volatile.Read(ref c.Replayed));
                 json.WriteEndObject();
             }
             json.WriteEndArray();

@@ -22,9 +22,17 @@ public sealed partial class IdentityTrackingActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IActorRef? _tracker;
     private int _started;
+    private readonly bool _alwaysTrack;
 
     public IdentityTrackingActor(RuleSnapshotHolder rules, ProcessImageStore images, Func<Props> trackerProps)
+        : this(rules, images, trackerProps, alwaysTrack: false)
     {
+    }
+
+    /// <param name="alwaysTrack">Track holders whatever the rules (app-mode signing attests every OUTPUT packet's holder).</param>
+    public IdentityTrackingActor(RuleSnapshotHolder rules, ProcessImageStore images, Func<Props> trackerProps, bool alwaysTrack)
+    {
+        _alwaysTrack = alwaysTrack;
         _rules = rules;
         _images = images;
         _trackerProps = trackerProps;
@@ -38,7 +46,10 @@ public sealed partial class IdentityTrackingActor : ReceiveActor
     }
 
     public static Props Props(RuleSnapshotHolder rules, ProcessImageStore images, Func<Props> trackerProps) =>
-        Akka.Actor.Props.Create(() => new IdentityTrackingActor(rules, images, trackerProps));
+        Props(rules, images, trackerProps, alwaysTrack: false);
+
+    public static Props Props(RuleSnapshotHolder rules, ProcessImageStore images, Func<Props> trackerProps, bool alwaysTrack) =>
+        Akka.Actor.Props.Create(() => new IdentityTrackingActor(rules, images, trackerProps, alwaysTrack));
 
     /// <summary>True while a tracker runs (for tests and statistics).</summary>
     public bool Tracking => _tracker is not null;
@@ -66,7 +77,7 @@ public sealed partial class IdentityTrackingActor : ReceiveActor
 
     private void Reconcile()
     {
-        bool wanted = _rules.Current.IdentityRuleCount > 0;
+        bool wanted = _alwaysTrack || _rules.Current.IdentityRuleCount > 0;
         if (wanted && _tracker is null)
         {
             // Images of an earlier run may belong to pids reused since: start from nothing.

@@ -8,4 +8,10 @@ public readonly record struct JudgedPacket(uint PacketId, Verdict Verdict, bool 
 {
     /// <summary>Not decided yet: its verdict comes later as a <see cref="DeferredPacketJudged"/> (<see cref="Verdict"/> is meaningless).</summary>
     public bool Deferred { get; init; }
+
+    /// <summary>Bytes of the signed packet that replaces this one (in its <see cref="PacketBatchJudged"/>); 0 when it is not replaced.</summary>
+    public int SignedLength { get; init; }
+
+    /// <summary>Where the signed packet starts in its <see cref="PacketBatchJudged"/>'s signed-packet buffer.</summary>
+    public int SignedOffset { get; init; }
 }

@@ -9,6 +9,9 @@ namespace Daf.Actors.Verdicts;
 public sealed class PacketBatchJudged
 {
     private readonly JudgedPacket[] _packets;
+    /// <summary>Signed packets of this batch, back to back; allocated on a signing queue's first use, grown rarely, kept.</summary>
+    private byte[] _signed = [];
+    private int _signedLength;
 
     internal PacketBatchJudged(int capacity) => _packets = new JudgedPacket[capacity];
 
@@ -26,9 +29,29 @@ public sealed class PacketBatchJudged
 
     internal void Add(in JudgedPacket packet) => _packets[Count++] = packet;
 
+    /// <summary>The signed packet that replaces <paramref name="packet"/> (empty when it is not replaced).</summary>
+    public ReadOnlySpan<byte> Signed(in JudgedPacket packet) => _signed.AsSpan(packet.SignedOffset, packet.SignedLength);
+
+    /// <summary>Room for one more signed packet of up to <paramref name="length"/> bytes; <see cref="CommitSigned"/> keeps what was written.</summary>
+    internal Span<byte> SignedSpace(int length)
+    {
+        if (_signed.Length - _signedLength < length)
+            Array.Resize(ref _signed, Math.Max(_signedLength + length, Math.Max(_signed.Length * 2, Capacity * 1600)));
+        return _signed.AsSpan(_signedLength, length);
+    }
+
+    /// <summary>Keeps the <paramref name="written"/> bytes last written to <see cref="SignedSpace"/>; returns their offset.</summary>
+    internal int CommitSigned(int written)
+    {
+        int offset = _signedLength;
+        _signedLength += written;
+        return offset;
+    }
+
     internal void Clear()
     {
         Count = 0;
         EndOfBurst = false;
+        _signedLength = 0;
     }
 }

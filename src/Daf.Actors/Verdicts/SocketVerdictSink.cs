@@ -26,6 +26,14 @@ public sealed class SocketVerdictSink(NfQueueSocket socket, QueueCounters counte
         Volatile.Write(ref counters.BatchVerdictMessages, counters.BatchVerdictMessages + 1);
     }
 
+    public void VerdictWithPayload(uint packetId, NfVerdict verdict, ReadOnlySpan<byte> packet)
+    {
+        if (!_buffer.HasRoomFor(packet.Length)) Flush();
+        _buffer.AddVerdictWithPayload(packetId, verdict, packet);
+        Volatile.Write(ref counters.VerdictMessages, counters.VerdictMessages + 1);
+        Volatile.Write(ref counters.PayloadVerdictMessages, counters.PayloadVerdictMessages + 1);
+    }
+
     public void Flush()
     {
         if (_buffer.Count == 0) return;

@@ -21,6 +21,7 @@ public sealed class VerdictBatchPlanner
     private readonly SortedSet<uint> _deferred = [];
     /// <summary>Decisions that arrived before their packet was deferred (they travel by another actor).</summary>
     private readonly Dictionary<uint, Verdict> _early = [];
+    private readonly Dictionary<uint, byte[]> _earlyReplacements = [];
 
     private bool _pending;
     private uint _runLastId;
@@ -82,11 +83,35 @@ public sealed class VerdictBatchPlanner
         return started;
     }
 
+    /// <summary>
+    /// Accepts a packet replaced by <paramref name="packet"/> (signed): always its own verdict message, after the
+    /// pending run (a batch verdict cannot carry a payload), in queue order.
+    /// </summary>
+    public void AddReplaced(uint packetId, ReadOnlySpan<byte> packet)
+    {
+        Flush();
+        _sink.VerdictWithPayload(packetId, NfVerdict.NF_ACCEPT, packet);
+    }
+
+    /// <summary>The verdict of a deferred packet, replacing it by <paramref name="packet"/> when accepted (see <see cref="Decide"/>).</summary>
+    public void Decide(uint packetId, Verdict verdict, byte[]? packet)
+    {
+        if (packet is null || verdict != Verdict.Accept)
+        {
+            Decide(packetId, verdict);
+            return;
+        }
+        if (_deferred.Remove(packetId)) _sink.VerdictWithPayload(packetId, NfVerdict.NF_ACCEPT, packet);
+        else _earlyReplacements.TryAdd(packetId, packet);
+    }
+
     /// <summary>Holds a packet back: its verdict comes later through <see cref="Decide"/>.</summary>
     public void Defer(uint packetId)
     {
         Flush();
-        if (_early.Remove(packetId, out Verdict early))
+        if (_earlyReplacements.Remove(packetId, out byte[]? replacement))
+            _sink.VerdictWithPayload(packetId, NfVerdict.NF_ACCEPT, replacement);
+        else if (_early.Remove(packetId, out Verdict early))
             _sink.Verdict(packetId, ToNf(early));
         else
             _deferred.Add(packetId);

@@ -67,7 +67,7 @@ public sealed partial class VerdictBatcherActor : UntypedActor
                 _planner.FlushAll();
                 break;
             case DeferredPacketJudged decided:
-                _planner.Decide(decided.PacketId, decided.Verdict);
+                _planner.Decide(decided.PacketId, decided.Verdict, decided.Signed);
                 if (_drained && _planner.DeferredCount == 0) _signals.MarkDrained();
                 break;
             case QueueDrained:
@@ -97,6 +97,7 @@ public sealed partial class VerdictBatcherActor : UntypedActor
 #endif
             ref readonly var packet = ref packets[_planned];
             if (packet.Deferred) _planner.Defer(packet.PacketId);
+            else if (packet.SignedLength != 0) _planner.AddReplaced(packet.PacketId, batch.Signed(packet));
             else started |= _planner.Add(packet.PacketId, packet.Verdict, packet.Urgent, now);
         }
         _planning = null;

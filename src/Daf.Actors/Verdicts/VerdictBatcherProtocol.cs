@@ -25,4 +25,8 @@ public sealed class QueueIdle
 }
 
 /// <summary>The verdict of a packet that its reader handed over as deferred (<see cref="JudgedPacket.Deferred"/>).</summary>
-public sealed record DeferredPacketJudged(uint PacketId, Verdict Verdict);
+public sealed record DeferredPacketJudged(uint PacketId, Verdict Verdict)
+{
+    /// <summary>On a signing queue, the signed packet that replaces an accepted one (null: not replaced).</summary>
+    public byte[]? Signed { get; init; }
+}

@@ -183,6 +183,33 @@ public sealed class NfQueueSocket : IDisposable
         _socket.Send(buffer[..length], messageType == Nfqnl.NFQNL_MSG_VERDICT ? _verdictOperation : _verdictBatchOperation);
     }
 
+    /// <summary>NFQNL_MSG_VERDICT for one packet, replacing it by <paramref name="packet"/> (NFQA_PAYLOAD) first.</summary>
+    public void SetVerdict(uint packetId, NfVerdict verdict, ReadOnlySpan<byte> packet)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(packet.Length, NfQueueVerdictBuffer.MaxPayloadBytes);
+        var buffer = new byte[VerdictWithPayloadBytes(packet.Length)];
+        int length = WriteVerdictWithPayload(buffer, Config.QueueNumber, packetId, verdict, packet);
+        _socket.Send(buffer.AsSpan(0, length), _verdictOperation);
+    }
+
+    /// <summary>The length of an NFQNL_MSG_VERDICT carrying a packet of <paramref name="packetLength"/> bytes.</summary>
+    public static int VerdictWithPayloadBytes(int packetLength) =>
+        NlMsgHdr.Size + NfGenMsg.Size + NlAttr.HeaderSize + Nfqnl.VerdictHdrSize + NlAttr.HeaderSize + ((packetLength + 3) & ~3);
+
+    /// <summary>Writes NFQNL_MSG_VERDICT with NFQA_VERDICT_HDR and NFQA_PAYLOAD (no ack requested); returns its length.</summary>
+    internal static int WriteVerdictWithPayload(Span<byte> buffer, ushort queue, uint packetId, NfVerdict verdict, ReadOnlySpan<byte> packet)
+    {
+        var writer = new NetlinkMessageWriter(buffer);
+        writer.BeginMessage(NfGenMsg.MessageType(NfGenMsg.NFNL_SUBSYS_QUEUE, Nfqnl.NFQNL_MSG_VERDICT), NlMsgHdr.NLM_F_REQUEST, 0);
+        writer.AppendNfGenMsg(0, queue);
+        Span<byte> header = writer.AppendAttribute(Nfqnl.NFQA_VERDICT_HDR, Nfqnl.VerdictHdrSize);
+        BinaryPrimitives.WriteUInt32BigEndian(header, (uint)verdict);
+        BinaryPrimitives.WriteUInt32BigEndian(header[4..], packetId);
+        packet.CopyTo(writer.AppendAttribute(Nfqnl.NFQA_PAYLOAD, packet.Length));
+        writer.EndMessage();
+        return writer.Written.Length;
+    }
+
     /// <summary>Writes an NFQNL_MSG_VERDICT or NFQNL_MSG_VERDICT_BATCH message (no ack requested); returns its length.</summary>
     internal static int WriteVerdict(Span<byte> buffer, ushort queue, byte messageType, uint packetId, NfVerdict verdict, bool withMark, uint mark)
     {

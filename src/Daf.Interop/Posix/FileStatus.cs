@@ -9,9 +9,15 @@ public readonly record struct FileStatus(
 
     public bool IsRegularFile => (Mode & S_IFMT) == S_IFREG;
 
+    /// <summary>st_uid: the owner.</summary>
+    public uint OwnerUid { get; init; }
+
     internal static unsafe FileStatus From(in Tmds.Linux.stat status) => new(
         status.st_dev, status.st_ino, (uint)status.st_mode, status.st_nlink, status.st_size,
-        Nanoseconds(status.st_mtim), Nanoseconds(status.st_ctim));
+        Nanoseconds(status.st_mtim), Nanoseconds(status.st_ctim))
+    {
+        OwnerUid = status.st_uid,
+    };
 
     private static long Nanoseconds(in Tmds.Linux.timespec time) => (long)time.tv_sec * 1_000_000_000L + (long)time.tv_nsec;
 }

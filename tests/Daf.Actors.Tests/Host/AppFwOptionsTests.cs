@@ -142,4 +142,35 @@ public sealed class AppFwOptionsTests
     {
         Assert.Contains("--install-rules", Error("--fail-closed"));
     }
+
+    [Fact]
+    public void Signature_options_parse_with_the_originals_letters()
+    {
+        var defaults = Parse();
+        Assert.Equal((SignatureMode.None, false, false, (string?)null), (defaults.Signing, defaults.VerifyInput, defaults.VerifyForward, defaults.SecretFile));
+        var signer = Parse("-t", "app", "-s", "/k1", "--secret2", "/k2");
+        Assert.Equal((SignatureMode.App, "/k1", "/k2"), (signer.Signing, signer.SecretFile, signer.SecondSecretFile));
+        Assert.True(signer.Signs(Chain.Output));
+        Assert.False(signer.Verifies(Chain.Input));
+        var verifier = Parse("--in-val", "--fwd-val", "--secret=/k", "--replay-window", "128");
+        Assert.True(verifier.Verifies(Chain.Input) && verifier.Verifies(Chain.Forward));
+        Assert.False(verifier.Signs(Chain.Output));
+        Assert.Equal(128, verifier.ReplayWindow);
+        Assert.Equal(SignatureMode.Packet, Parse("--sig-type", "PACKET", "-s", "k").Signing);
+        Assert.Equal(SignatureMode.None, Parse("-t", "none").Signing);
+    }
+
+    [Theory]
+    [InlineData("need a key", "-t", "packet")]
+    [InlineData("need a key", "-i")]
+    [InlineData("need a key", "-f")]
+    [InlineData("nothing signs or verifies", "-s", "/k")]
+    [InlineData("give the first", "-i", "--secret2", "/k")]
+    [InlineData("'hmac' is not none, packet or app", "-t", "hmac", "-s", "/k")]
+    [InlineData("OUTPUT queue, which is off", "-t", "packet", "-s", "/k", "--queue-out", "off")]
+    [InlineData("INPUT queue, which is off", "-i", "-s", "/k", "--queue-in", "off")]
+    [InlineData("FORWARD queue, which is off", "-f", "-s", "/k", "--queue-fwd", "off")]
+    [InlineData("takes no value", "--in-val=1", "-s", "/k")]
+    [InlineData("not a multiple of 64", "-i", "-s", "/k", "--replay-window", "100")]
+    public void Signature_option_mistakes_are_usage_errors(string reason, params string[] args) => Assert.Contains(reason, Error(args));
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 using Daf.Actors.Rules;
+using Daf.Actors.Signatures;
 
 namespace Daf.Actors.Tests.Rules;
 
@@ -208,6 +209,8 @@ public class RuleCommandParserTests
     [InlineData("-A ! -c OUTPUT -v DROP", "'!' cannot negate -c/--chain")]
     [InlineData("! -A -c OUTPUT -v DROP", "'!' cannot negate -A/--append")]
     [InlineData("-A -c OUTPUT -v DROP -! -l l3", "'-!' cannot negate -l/--sig-loc")]
+    [InlineData("-A -c OUTPUT -v ACCEPT --sig-app 6a3cf1c479f446eb0ef266a2607cd4f6751a655937a7103f7657db6cb6b3f49a", "INPUT and FORWARD only")]
+    [InlineData("-A -c INPUT -v ACCEPT --sig-app 6a3c", "bad SHA-256 digest")]
     [InlineData("-A -v DROP", "-A/--append needs -c/--chain")]
     [InlineData("-A -c OUTPUT", "-A/--append needs -v/--vrdct")]
     [InlineData("-I 2 -c OUTPUT", "-I/--insert needs -v/--vrdct")]

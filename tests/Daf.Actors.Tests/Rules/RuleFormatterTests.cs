@@ -37,6 +37,8 @@ public class RuleFormatterTests
             "-A -c INPUT --unverifiable ! -n '/run/netns/with space' -l L4 -v ACCEPT",
             "-A -c INPUT -n \"/run/netns/it's\" -v ACCEPT",
             "-A -c FORWARD -p 99 -v ACCEPT",
+            "-A -c FORWARD --sig-app " + Hash + " -v ACCEPT",
+            "-A -c INPUT -p tcp ! --sig-app " + Hash + " -v DROP",
             "-A -c FORWARD --sport :80 --dport 1024: -v ACCEPT",
             "-A -c FORWARD -p all -s 0.0.0.0/0 -d 0.0.0.0/0 -v DROP",
             "-A -c FORWARD -d ::/0 -v DROP",

@@ -342,4 +342,26 @@ public class RuleSnapshotTests
         Assert.InRange(allocated, 0, Allocations.StrayBytes);
         Assert.Equal(30_000 / 2, drops);
     }
+
+    [Fact]
+    public void Sig_app_matches_only_the_attested_application_and_its_negation_everything_else()
+    {
+        const string Other = "0000000000000000000000000000000000000000000000000000000000000001";
+        RuleSnapshot snapshot = Compile(new ChainPolicies(Verdict.Accept, Verdict.Accept, Verdict.Drop),
+            $"-A -c FORWARD --sig-app {Hash} -p udp -v ACCEPT",
+            $"-A -c FORWARD ! --sig-app {Other} -p tcp -v ACCEPT");
+        PacketHeaders udp = Udp("10.0.0.1", "10.0.0.2", 1, 2);
+        PacketHeaders tcp = Tcp("10.0.0.1", "10.0.0.2", 1, 2);
+        AttestedApp attested = AttestedApp.Of(0x6a3cf1c479f446ebUL);
+        AttestedApp other = AttestedApp.Of(Sha256Digest.FromBytes(Convert.FromHexString(Other)).Word0);
+
+        Verdict Judge(in PacketHeaders packet, AttestedApp app) => snapshot.Judge(Chain.Forward, packet, app, 0, null, out _, out _);
+
+        Assert.Equal(Verdict.Accept, Judge(udp, attested));
+        Assert.Equal(Verdict.Drop, Judge(udp, other));
+        Assert.Equal(Verdict.Drop, Judge(udp, AttestedApp.None));
+        Assert.Equal(Verdict.Accept, Judge(tcp, attested));
+        Assert.Equal(Verdict.Accept, Judge(tcp, AttestedApp.None));
+        Assert.Equal(Verdict.Drop, Judge(tcp, other));
+    }
 }

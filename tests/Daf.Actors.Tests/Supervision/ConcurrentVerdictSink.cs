@@ -35,6 +35,11 @@ internal sealed class ConcurrentVerdictSink : IVerdictSink
         lock (_lock) Decide(packetId, verdict);
     }
 
+    public void VerdictWithPayload(uint packetId, NfVerdict verdict, ReadOnlySpan<byte> packet)
+    {
+        lock (_lock) Decide(packetId, verdict);
+    }
+
     public void BatchVerdict(uint maxPacketId, NfVerdict verdict)
     {
         lock (_lock)

@@ -25,6 +25,12 @@ internal sealed class RecordingVerdictSink : IVerdictSink
         foreach (var id in _queued.Where(i => i <= maxPacketId).ToList()) Decide(id, verdict);
     }
 
+    public void VerdictWithPayload(uint packetId, NfVerdict verdict, ReadOnlySpan<byte> packet)
+    {
+        Messages.Add($"P {packetId} {verdict} {Convert.ToHexString(packet)}");
+        Decide(packetId, verdict);
+    }
+
     public void Flush() => Messages.Add("F");
 
     private void Decide(uint id, NfVerdict verdict)

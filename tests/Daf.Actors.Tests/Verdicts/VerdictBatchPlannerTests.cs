@@ -146,4 +146,35 @@ public sealed class VerdictBatchPlannerTests
         Assert.Equal(NfVerdict.NF_DROP, _sink.Decided[1]);
         Assert.Equal(3, _sink.Decided.Count);
     }
+
+    [Fact]
+    public void A_signed_packet_gets_its_own_payload_verdict_after_the_run_before_it_and_batching_goes_on()
+    {
+        var planner = new VerdictBatchPlanner(64, 100, _sink);
+        Add(planner, 1, Verdict.Drop);
+        Add(planner, 2, Verdict.Drop);
+        _sink.Enqueue(3);
+        planner.AddReplaced(3, [0xAB, 0xCD]);
+        Add(planner, 4, Verdict.Drop);
+        Add(planner, 5, Verdict.Drop);
+        planner.FlushAll();
+        Assert.Equal(["B 2 NF_DROP", "P 3 NF_ACCEPT ABCD", "B 5 NF_DROP"], _sink.Messages);
+    }
+
+    [Fact]
+    public void A_deferred_packet_decided_with_a_signed_replacement_is_sent_with_it_whatever_the_order()
+    {
+        var planner = new VerdictBatchPlanner(64, 100, _sink);
+        _sink.Enqueue(1);
+        planner.Defer(1);
+        planner.Decide(1, Verdict.Accept, [0x01]);
+        _sink.Enqueue(2);
+        planner.Decide(2, Verdict.Accept, [0x02]);
+        planner.Defer(2);
+        _sink.Enqueue(3);
+        planner.Defer(3);
+        planner.Decide(3, Verdict.Drop, [0x03]);
+        Assert.Equal(["P 1 NF_ACCEPT 01", "P 2 NF_ACCEPT 02", "V 3 NF_DROP"], _sink.Messages);
+        Assert.Equal(0, planner.DeferredCount);
+    }
 }

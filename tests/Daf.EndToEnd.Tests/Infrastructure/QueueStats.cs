@@ -12,6 +12,14 @@ public sealed record QueueStats
     public long Enobufs { get; init; }
     public long VerdictMessages { get; init; }
     public long BatchVerdictMessages { get; init; }
+    public long PayloadVerdictMessages { get; init; }
+    public long Signed { get; init; }
+    public long SignedWithoutApp { get; init; }
+    public long SignFailed { get; init; }
+    public long Verified { get; init; }
+    public long Unsigned { get; init; }
+    public long Forged { get; init; }
+    public long Replayed { get; init; }
 
     /// <summary>Every packet read has been given a verdict.</summary>
     public bool AllDecided => Received == Accepted + Dropped;
