@@ -86,6 +86,10 @@ public static class NfQueueJumpScript
         return any ? script.Append("COMMIT\n").ToString() : null;
     }
 
+    /// <summary>The lines <c>iptables -S</c> shows for app-fw's chains and jumps right after <see cref="Install"/>.</summary>
+    public static string Installed(IEnumerable<(Chain Chain, ushort Queue)> queues, bool failClosed) =>
+        string.Concat(queues.Select(q => $"-N {OwnChain(q.Chain)}\n{Jump(q.Chain)}\n{QueueRule(q.Chain, q.Queue, failClosed)}\n"));
+
     /// <summary>What an <c>iptables -S</c> listing of the filter table says about app-fw's chains.</summary>
     private sealed class Listing
     {

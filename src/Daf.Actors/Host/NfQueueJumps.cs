@@ -56,19 +56,31 @@ public sealed class NfQueueJumps(IReadOnlyList<(Chain Chain, ushort Queue)> queu
         }
     }
 
+    /// <summary>
+    /// Both families at once, each with the script for exactly what was installed (one process each, SIGTERM has
+    /// 2 s); when that fails (someone changed the chains meanwhile), from a fresh listing.
+    /// </summary>
     private void RemoveLocked()
     {
-        foreach (var family in _installed)
+        string expected = NfQueueJumpScript.Installed(queues, failClosed);
+        Task.WaitAll(_installed.Select(family => Task.Run(() =>
         {
             try
             {
-                if (NfQueueJumpScript.Remove(List(family.List)) is { } script) Restore(family.Restore, script);
+                try
+                {
+                    Restore(family.Restore, NfQueueJumpScript.Remove(expected)!);
+                }
+                catch (InvalidOperationException)
+                {
+                    if (NfQueueJumpScript.Remove(List(family.List)) is { } script) Restore(family.Restore, script);
+                }
             }
             catch (InvalidOperationException e)
             {
                 log($"warning: cannot remove the NFQUEUE jumps ({family.List}): {e.Message}");
             }
-        }
+        })).ToArray());
         _installed.Clear();
     }
 

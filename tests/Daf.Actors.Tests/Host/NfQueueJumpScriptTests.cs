@@ -94,4 +94,19 @@ public sealed class NfQueueJumpScriptTests
         Assert.DoesNotContain("-X DAF-OUTPUT", lines);
         Assert.DoesNotContain(lines, l => l.Contains("-p udp"));
     }
+
+    [Fact]
+    public void The_listing_right_after_install_removes_to_exactly_what_install_added()
+    {
+        var queues = new[] { (Chain.Output, (ushort)0), (Chain.Forward, (ushort)2) };
+        string installed = NfQueueJumpScript.Installed(queues, failClosed: true);
+
+        var removal = Lines(NfQueueJumpScript.Remove(Clean + installed)!);
+
+        Assert.Equal(
+            ["*filter", ":DAF-OUTPUT - [0:0]", ":DAF-FORWARD - [0:0]", "-D OUTPUT -j DAF-OUTPUT", "-X DAF-OUTPUT", "-D FORWARD -j DAF-FORWARD", "-X DAF-FORWARD", "COMMIT"],
+            removal);
+        Assert.Contains("-A DAF-FORWARD -j NFQUEUE --queue-num 2\n", installed);
+    }
 }
+
