@@ -138,7 +138,7 @@ public sealed class QueueSignatures
 
     private int Sign(ReadOnlySpan<byte> packet, SignatureLocation? location, ReadOnlySpan<byte> app, Span<byte> output, QueueCounters counters)
     {
-        var where = location ?? SignatureLocation.L3;
+        var where = location ?? PacketSigner.DefaultLocation;
         if (_signer!.TrySign(packet, output, where, app, out int written) != SignOutcome.Signed)
         {
             Interlocked.Increment(ref counters.SignFailed);

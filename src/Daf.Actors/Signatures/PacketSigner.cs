@@ -16,6 +16,9 @@ public sealed class PacketSigner : IDisposable
     /// <summary>Bytes a signed packet may grow: an app-mode tag in an IPv6 destination-options header.</summary>
     public const int MaxGrowth = SignatureWire.MaxGrowth;
 
+    /// <summary>Where tags go when a rule has no <c>-l</c>: L3 fits every protocol and every TCP segment.</summary>
+    public const SignatureLocation DefaultLocation = SignatureLocation.L3;
+
     private readonly SigningKey _key;
     private readonly IncrementalHash _hmac;
     private readonly Lock _hmacLock = new();

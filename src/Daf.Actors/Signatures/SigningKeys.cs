@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.Security.Cryptography;
 using Daf.Interop.Posix;
-using Daf.Interop.Signatures;
 
 namespace Daf.Actors.Signatures;
 
@@ -13,7 +12,7 @@ namespace Daf.Actors.Signatures;
 /// </summary>
 public sealed class SigningKeys
 {
-    /// <summary>Shortest key accepted: the HMAC-SHA256 block security level.</summary>
+    /// <summary>Shortest key accepted: 256 bits, the HMAC-SHA256 output length (RFC 2104 advises keys of at least that).</summary>
     public const int MinimumLength = 32;
     /// <summary>Longest key file read; longer files are refused as not being a key.</summary>
     public const int MaximumLength = 4096;
