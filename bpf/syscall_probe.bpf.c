@@ -24,6 +24,39 @@ struct {
 	__type(value, __u64);
 } dropped SEC(".maps");
 
+/*
+ * Per-process generation counters, read by user space through a read-only mmap (docs/tracking.md, "Generations"):
+ * bumped synchronously in the process's own context, before the syscall returns, whenever its identity may have
+ * changed. An image read after reading generation G is stale once the process's counter differs from G. Indexed by
+ * tgid, two u32 per 8-byte element (the kernel pads array elements to 8 bytes), so the mmapped area is a plain u32
+ * array. User space creates the map sized from /proc/sys/kernel/pid_max and hands it to libbpf (bpf_map__reuse_fd)
+ * before load; the size here only serves loads that do not.
+ * Fields (each wraps into the one above it, which only costs a needless re-read):
+ *   bits 20..31  exec or a new thread group with this pid (fork): the image is replaced;
+ *   bits  8..19  executable memory mapped (mmap/mprotect with PROT_EXEC);
+ *   bits  0..7   executable memory unmapped (munmap over a VM_EXEC mapping).
+ */
+#define DAF_GENERATION_EXEC     (1U << 20)
+#define DAF_GENERATION_MAPPED   (1U << 8)
+#define DAF_GENERATION_UNMAPPED 1U
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} generations SEC(".maps");
+
+static __always_inline void bump_generation(__u32 tgid, __u32 amount)
+{
+	__u32 key = tgid >> 1;
+	__u64 *slot = bpf_map_lookup_elem(&generations, &key);
+
+	if (slot)
+		__sync_fetch_and_add((__u32 *)slot + (tgid & 1), amount);
+}
+
 static __always_inline void count_drop(void)
 {
 	__u32 key = 0;
@@ -70,12 +103,16 @@ int BPF_PROG(daf_process_fork, struct task_struct *parent, struct task_struct *c
 	/* Threads share their process's descriptors and maps: only new thread groups matter. */
 	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
 		return 0;
+	/* A reused pid: whatever image user space still keeps under it is another process's. */
+	bump_generation(BPF_CORE_READ(child, tgid), DAF_GENERATION_EXEC);
 	return emit(DAF_EVENT_PROCESS_FORK, child, BPF_CORE_READ(parent, pid), 0);
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(daf_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
+	/* The new mm is installed: an image read after this bump shows the new program. */
+	bump_generation(BPF_CORE_READ(task, tgid), DAF_GENERATION_EXEC);
 	return emit(DAF_EVENT_PROCESS_EXEC, task, (__u32)old_pid, 0);
 }
 
@@ -129,6 +166,7 @@ int BPF_PROG(daf_process_exit, struct task_struct *task)
 #define F_DUPFD_CLOEXEC    1030
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #define PROT_EXEC          0x4
+#define VM_EXEC            0x4
 #define MAP_ANONYMOUS      0x20
 #define S_IFMT             00170000
 #define S_IFSOCK           0140000
@@ -136,6 +174,7 @@ int BPF_PROG(daf_process_exit, struct task_struct *task)
 #define AF_UNIX            1
 #define TS_COMPAT          0x0002
 #define EBADF              9
+#define EBUSY              16
 #define RECVMMSG_SCAN      16
 
 /* What close/dup2/dup3 found at the target descriptor on entry; keyed by pid_tgid (one syscall per thread). */
@@ -291,6 +330,17 @@ static long identify_vma_file(struct task_struct *task, struct vm_area_struct *v
 	return 0;
 }
 
+struct unmap_range {
+	__u64 end;
+	bool executable;
+};
+
+static long find_executable(struct task_struct *task, struct vm_area_struct *vma, struct unmap_range *range)
+{
+	range->executable = BPF_CORE_READ(vma, vm_start) < range->end && (BPF_CORE_READ(vma, vm_flags) & VM_EXEC);
+	return 0;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(daf_sys_enter, struct pt_regs *regs, long id)
 {
@@ -299,6 +349,27 @@ int BPF_PROG(daf_sys_enter, struct pt_regs *regs, long id)
 	__u64 pid_tgid, inode = 0;
 	int fd;
 
+	if (id == NR_munmap) {
+		/*
+		 * Whether executable memory goes away is known only before the call. The first VMA of the range decides
+		 * (as for mprotect); when mmap_lock is contended (-EBUSY) we assume it was executable.
+		 */
+		struct unmap_range range = { .end = regs->di + regs->si, .executable = false };
+
+		task = bpf_get_current_task_btf();
+		if (is_compat(task))
+			return 0;
+		if (bpf_find_vma(task, regs->di, find_executable, &range, 0) == -EBUSY)
+			range.executable = true;
+		if (!range.executable)
+			return 0;
+		pid_tgid = bpf_get_current_pid_tgid();
+		stash.inode = 0;
+		stash.fd = -1;
+		stash.nr = id;
+		bpf_map_update_elem(&pending, &pid_tgid, &stash, BPF_ANY);
+		return 0;
+	}
 	if (id == NR_close)
 		fd = regs->di;
 	else if (id == NR_dup2 || id == NR_dup3)
@@ -334,7 +405,14 @@ int BPF_PROG(daf_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	}
 	pid_tgid = bpf_get_current_pid_tgid();
-	if (id == NR_close || id == NR_dup2 || id == NR_dup3) {
+	if (id == NR_munmap) {
+		stash = bpf_map_lookup_elem(&pending, &pid_tgid);
+		if (stash) {
+			if (stash->nr == id && ret == 0)
+				bump_generation(pid_tgid >> 32, DAF_GENERATION_UNMAPPED);
+			bpf_map_delete_elem(&pending, &pid_tgid);
+		}
+	} else if (id == NR_close || id == NR_dup2 || id == NR_dup3) {
 		stash = bpf_map_lookup_elem(&pending, &pid_tgid);
 		if (stash) {
 			if (stash->nr == id)
@@ -393,6 +471,7 @@ int BPF_PROG(daf_sys_exit, struct pt_regs *regs, long ret)
 
 		if (!(prot & PROT_EXEC))
 			return 0;
+		bump_generation(pid_tgid >> 32, DAF_GENERATION_MAPPED);
 		if (!(regs->r10 & MAP_ANONYMOUS) && identify_file(file_at(task, regs->r8), &file))
 			flags = DAF_MAPPING_FILE;
 		return emit_mapping(DAF_EVENT_EXEC_MAPPED, pid_tgid, ret, regs->si, prot, file.inode, file.device, flags);
@@ -403,6 +482,7 @@ int BPF_PROG(daf_sys_exit, struct pt_regs *regs, long ret)
 
 		if (!(prot & PROT_EXEC))
 			return 0;
+		bump_generation(pid_tgid >> 32, DAF_GENERATION_MAPPED);
 		/* find_vma under a trylock of mmap_lock: on contention (-EBUSY) the file stays unknown (0). */
 		bpf_find_vma(task, regs->di, identify_vma_file, &file, 0);
 		return emit_mapping(DAF_EVENT_EXEC_MAPPED, pid_tgid, regs->di, regs->si, prot, file.inode, file.device,

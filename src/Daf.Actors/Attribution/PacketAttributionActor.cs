@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 using Akka.Actor;
 using Akka.Event;
+using Daf.Actors.Identity;
 using Daf.Actors.Rules;
 using Daf.Actors.Tracking;
 using Daf.Actors.Verdicts;
@@ -98,6 +99,12 @@ public sealed class PacketAttributionActor : ReceiveActor, IWithTimers
                 waiting.AskedTrackerFor = images.MissingHoldersOf;
                 _tracker.Tell(new FindSocketHolders(images.MissingHoldersOf));
             }
+            if (images.StaleImage is { } stale && !ReferenceEquals(waiting.RefreshAskedFor, stale))
+            {
+                // Its events may still be on their way, or lost: make sure the scanner reads it again.
+                waiting.RefreshAskedFor = stale;
+                _tracker.Tell(new RefreshProcessImage(stale.Pid));
+            }
             if (images.MissingFlow)
                 waiting.SocketFound = false; // the socket closed meanwhile and its flow was forgotten: look again
             return false;
@@ -162,6 +169,7 @@ public sealed class PacketAttributionActor : ReceiveActor, IWithTimers
         public long Deadline { get; } = deadline;
         public bool SocketFound { get; set; }
         public ulong AskedTrackerFor { get; set; }
+        public ProcessImage? RefreshAskedFor { get; set; }
         public SocketLookupStatus? LastLookup { get; set; }
     }
 

@@ -40,6 +40,7 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
         _options = options;
         Receive<ProcessExeced>(_ => OnExec());
         Receive<ProcessMappingsChanged>(OnMappingsChanged);
+        Receive<RefreshProcessImage>(_ => OnRefresh());
         Receive<ImageRead>(OnImageRead);
         Receive<ProcessExited>(_ => OnExit());
         Receive<ExitGraceElapsed>(_ => Context.Stop(Self));
@@ -84,6 +85,17 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
         Read();
     }
 
+    /// <summary>
+    /// The packet path saw the image stale (its generation moved): read unless it is current again. With <c>-R</c>
+    /// only an exec makes it stale (<see cref="ProcessGenerations.StalenessMask"/>), whose event reads anyway.
+    /// </summary>
+    private void OnRefresh()
+    {
+        if (_exited || (_image != null && _store.Generations.IsCurrent(_image)))
+            return;
+        Read();
+    }
+
     private void OnMappingsChanged(ProcessMappingsChanged changed)
     {
         if (_exited || (_options.ReadMapsOnce && _readThisExec) || (changed.Unmapped && _options.KeepUnmapped))
@@ -104,7 +116,9 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
         _reads++;
         int generation = _generation, tgid = _tgid;
         ProcessIdentityReader reader = _reader;
-        Task.Run(() => new ImageRead(generation, reader.Read(tgid))).PipeTo(Self);
+        ProcessGenerations generations = _store.Generations;
+        // The counter first: a change after this read makes the image stale; one before it is in the maps.
+        Task.Run(() => new ImageRead(generation, reader.Read(tgid, generations.Current(tgid)))).PipeTo(Self);
     }
 
     private void OnImageRead(ImageRead read)
@@ -114,7 +128,10 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
         switch (read.Result.Outcome)
         {
             case ProcessReadOutcome.Read when current:
-                ProcessImage image = _options.KeepUnmapped && _image != null ? Union(_image, read.Result.Image!) : read.Result.Image!;
+                // -r unites reads of one exec only: the counter tells an exec whose event has not arrived yet.
+                ProcessImage image = _options.KeepUnmapped && _image != null && ProcessGenerations.SameExec(_image.Generation, read.Result.Image!.Generation)
+                    ? Union(_image, read.Result.Image!)
+                    : read.Result.Image!;
                 _image = image;
                 _readThisExec = true;
                 _lastError = null;
@@ -156,7 +173,7 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
                 objects.Add(mapped);
         }
         return new ProcessImage(current.Pid, objects, Math.Max(previous.MalformedMapsLines, current.MalformedMapsLines),
-            previous.MapsTruncated || current.MapsTruncated, current.IsKernelThread);
+            previous.MapsTruncated || current.MapsTruncated, current.IsKernelThread) { Generation = current.Generation };
     }
 
     private sealed record ImageRead(int Generation, ProcessReadResult Result);
