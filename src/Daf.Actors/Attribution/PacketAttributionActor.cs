@@ -127,7 +127,7 @@ public sealed class PacketAttributionActor : ReceiveActor, IWithTimers
                 long waited = now - (waiting.Deadline - (long)_options.Wait.TotalMilliseconds);
                 _log.Warning($"{packet.Chain.ToString().ToUpperInvariant()} packet {packet.PacketId} judged without all its holders after {waited} ms: " +
                     $"flow {(missing.MissingFlow ? "not found" : "found")} (lookup: {waiting.LastLookup?.ToString() ?? "none"}), no holders known for socket {missing.MissingHoldersOf}, " +
-                    $"no image of process {missing.MissingImageOf} ({_timedOut} at the bound so far); packet: IPv{packet.Headers.IpVersion} proto {packet.Headers.Protocol} " +
+                    $"no image of process {missing.MissingImageOf}, stale image of process {missing.StaleImage?.Pid ?? 0} ({_timedOut} at the bound so far); packet: IPv{packet.Headers.IpVersion} proto {packet.Headers.Protocol} " +
                     $"{new System.Net.IPAddress(Bytes(packet.Headers.Source))}.{packet.Headers.SourcePort} > {new System.Net.IPAddress(Bytes(packet.Headers.Destination))}.{packet.Headers.DestinationPort}");
             }
         }

@@ -14,13 +14,16 @@ namespace Daf.Actors.Identity;
 /// events have not caught up with yet. Without the probe every counter reads 0 and every image is current.
 /// </summary>
 /// <remarks>
-/// Counter layout (bpf/syscall_probe.bpf.c): bits 20-31 count execs (and forks of a new thread group under the pid),
-/// bits 8-19 executable mappings, bits 0-7 unmappings of executable memory. What makes an image stale depends on
-/// how images are kept: <c>-R</c> (one read per exec) only an exec; <c>-r</c> (unmapped objects stay) not an unmapping.
+/// Counter layout (bpf/syscall_probe.bpf.c), four 16-bit fields: bits 0-15 unmappings of executable memory, 16-31
+/// file code mapped, 32-47 execs (and forks of a new thread group under the pid), 48-63 anonymous or in-memory
+/// (memfd) code mapped. What makes an image stale depends on how images are kept: <c>-R</c> (one read per exec) only
+/// an exec; <c>-r</c> (unmapped objects stay) not an unmapping. Anonymous code only ever makes a process
+/// unverifiable, so it does not make an image stale that is unverifiable already: a JIT compiler mapping code all
+/// the time does not make every packet of its process wait.
 /// </remarks>
 public sealed class ProcessGenerations
 {
-    public const uint ExecBits = 0xFFF0_0000, MappedBits = 0x000F_FF00, UnmappedBits = 0x0000_00FF;
+    public const ulong UnmappedBits = 0xFFFF, FileCodeBits = 0xFFFF_0000, ExecBits = 0xFFFF_0000_0000, AnonymousCodeBits = 0xFFFF_0000_0000_0000;
 
     private readonly BpfCounterArray? _counters;
 
@@ -32,24 +35,28 @@ public sealed class ProcessGenerations
         ArgumentNullException.ThrowIfNull(options);
         _counters = counters;
         StalenessMask = options.ReadMapsOnce ? ExecBits
-            : options.KeepUnmapped ? ExecBits | MappedBits
-            : uint.MaxValue;
+            : options.KeepUnmapped ? ExecBits | FileCodeBits | AnonymousCodeBits
+            : ulong.MaxValue;
+        _unverifiableMask = StalenessMask & ~AnonymousCodeBits;
     }
 
-    /// <summary>The bits of a counter whose change makes an image stale.</summary>
-    public uint StalenessMask { get; }
+    private readonly ulong _unverifiableMask;
+
+    /// <summary>The bits of a counter whose change makes a verifiable image stale.</summary>
+    public ulong StalenessMask { get; }
 
     /// <summary>Whether counters are read from the probe (false: all read 0).</summary>
     public bool Tracking => _counters is not null;
 
     /// <summary>The process's counter now (0 without the probe or outside the map).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint Current(int tgid) => _counters is { } counters ? counters.Read(tgid) : 0;
+    public ulong Current(int tgid) => _counters is { } counters ? counters.Read(tgid) : 0;
 
     /// <summary>Nothing that changes the image happened to the process since <paramref name="image"/> was read.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool IsCurrent(ProcessImage image) => ((Current(image.Pid) ^ image.Generation) & StalenessMask) == 0;
+    public bool IsCurrent(ProcessImage image) =>
+        ((Current(image.Pid) ^ image.Generation) & (image.Unverifiable ? _unverifiableMask : StalenessMask)) == 0;
 
     /// <summary>No exec (nor pid reuse) between two stamps: images read at both may be united (<c>-r</c>).</summary>
-    public static bool SameExec(uint earlier, uint later) => ((earlier ^ later) & ExecBits) == 0;
+    public static bool SameExec(ulong earlier, ulong later) => ((earlier ^ later) & ExecBits) == 0;
 }

@@ -30,7 +30,7 @@ public sealed class ProcessIdentityReader(ObjectDigestCache cache, ProcessIdenti
 
     /// <summary>The process's image, or <see cref="ProcessReadOutcome.Gone"/> when it does not exist or exits meanwhile. Never throws for what /proc says.</summary>
     /// <param name="generation">The process's generation counter, read before this call: stamped on the image.</param>
-    public ProcessReadResult Read(int pid, uint generation = 0)
+    public ProcessReadResult Read(int pid, ulong generation = 0)
     {
         if (pid <= 0)
             return ProcessReadResult.Failed(pid, $"{pid} is not a process id");
@@ -48,7 +48,7 @@ public sealed class ProcessIdentityReader(ObjectDigestCache cache, ProcessIdenti
     }
 
     /// <summary>One pass; null when a mapping vanished between reading the maps and opening it (read again).</summary>
-    private ProcessReadResult? TryRead(ProcessDirectory directory, uint generation, bool lastAttempt)
+    private ProcessReadResult? TryRead(ProcessDirectory directory, ulong generation, bool lastAttempt)
     {
         int pid = directory.Pid;
         List<Candidate> candidates;

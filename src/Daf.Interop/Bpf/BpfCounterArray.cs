@@ -5,19 +5,18 @@ using Tmds.Linux;
 namespace Daf.Interop.Bpf;
 
 /// <summary>
-/// An array map of u32 counters that eBPF programs update and user space reads through a read-only shared mapping
-/// (BPF_F_MMAPABLE): a read is one volatile load, no syscall. The kernel pads array elements to 8 bytes, so the map
-/// holds two counters per u64 element (counter i is the low half of element i/2 when i is even, the high half when
-/// odd) and the mapping is a plain u32 array. Programs that use it declare a BPF_F_MMAPABLE array with __u64 values
-/// and get it through <see cref="BpfObject.Load(string, IReadOnlyDictionary{string, int})"/>; the map lives as long
-/// as this object, whatever objects come and go.
+/// An array map of u64 counters that eBPF programs update (atomically) and user space reads through a read-only
+/// shared mapping (BPF_F_MMAPABLE): a read is one volatile load, no syscall. Programs that use it declare a
+/// BPF_F_MMAPABLE array with __u32 keys and __u64 values and get it through
+/// <see cref="BpfObject.Load(string, IReadOnlyDictionary{string, int})"/>; the map lives as long as this object,
+/// whatever objects come and go. The kernel allocates it whole: 8 bytes a counter.
 /// </summary>
 public sealed unsafe class BpfCounterArray : IDisposable
 {
-    private uint* _counters;
+    private ulong* _counters;
     private readonly nuint _mappedBytes;
 
-    private BpfCounterArray(int fd, uint* counters, nuint mappedBytes, int count)
+    private BpfCounterArray(int fd, ulong* counters, nuint mappedBytes, int count)
     {
         FileDescriptor = fd;
         _counters = counters;
@@ -35,8 +34,8 @@ public sealed unsafe class BpfCounterArray : IDisposable
     public static BpfCounterArray Create(string name, int count)
     {
         ArgumentNullException.ThrowIfNull(name);
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 2);
-        uint elements = (uint)((count + 1) / 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        uint elements = (uint)count;
         var opts = new LibBpf.bpf_map_create_opts { sz = (nuint)sizeof(LibBpf.bpf_map_create_opts), map_flags = LibBpf.BPF_F_MMAPABLE };
         int fd = LibBpf.bpf_map_create(LibBpf.BPF_MAP_TYPE_ARRAY, name, sizeof(uint), sizeof(ulong), elements, &opts);
         if (fd < 0)
@@ -50,15 +49,30 @@ public sealed unsafe class BpfCounterArray : IDisposable
             LibC.close(fd);
             throw new BpfException($"mmap(bpf map {name}, {bytes} bytes, PROT_READ, MAP_SHARED)", errno);
         }
-        return new BpfCounterArray(fd, (uint*)mapped, bytes, 2 * (int)elements);
+        return new BpfCounterArray(fd, (ulong*)mapped, bytes, count);
     }
 
     /// <summary>Counter <paramref name="index"/> as the kernel last wrote it; 0 outside the array or once disposed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint Read(int index)
+    public ulong Read(int index)
     {
-        uint* counters = _counters;
+        ulong* counters = _counters;
         return (uint)index < (uint)Count && counters != null ? Volatile.Read(ref counters[index]) : 0;
+    }
+
+    /// <summary>
+    /// Sets counter <paramref name="index"/> through the map's descriptor (a syscall): for tests and tools, never for
+    /// the packet path.
+    /// </summary>
+    public void Write(int index, ulong value)
+    {
+        ObjectDisposedException.ThrowIf(FileDescriptor < 0, this);
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+        uint key = (uint)index;
+        int result = LibBpf.bpf_map_update_elem(FileDescriptor, &key, &value, LibBpf.BPF_ANY);
+        if (result < 0)
+            throw new BpfException($"bpf_map_update_elem(counter array [{key}])", -result);
     }
 
     /// <summary>
@@ -67,7 +81,7 @@ public sealed unsafe class BpfCounterArray : IDisposable
     /// </summary>
     public void Dispose()
     {
-        uint* counters = _counters;
+        ulong* counters = _counters;
         _counters = null;
         if (counters != null)
             LibC.munmap(counters, (size_t)(ulong)_mappedBytes);

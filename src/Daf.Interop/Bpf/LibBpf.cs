@@ -80,6 +80,11 @@ internal static unsafe partial class LibBpf
     [LibraryImport(Library)]
     public static partial int bpf_map_lookup_elem(int fd, void* key, void* value);
 
+    public const ulong BPF_ANY = 0;
+
+    [LibraryImport(Library)]
+    public static partial int bpf_map_update_elem(int fd, void* key, void* value, ulong flags);
+
     [LibraryImport(Library, SetLastError = true)]
     public static partial nint ring_buffer__new(int mapFd, delegate* unmanaged<nint, nint, nuint, int> sampleCallback,
         nint context, nint opts);
