@@ -101,9 +101,15 @@ public sealed class PacketAttributionActor : ReceiveActor, IWithTimers
             }
             if (images.StaleImage is { } stale && !ReferenceEquals(waiting.RefreshAskedFor, stale))
             {
-                // Its events may still be on their way, or lost: make sure the scanner reads it again.
+                // Its events may still be on their way, or lost: make sure the scanner reads it again, urgently.
                 waiting.RefreshAskedFor = stale;
                 _tracker.Tell(new RefreshProcessImage(stale.Pid));
+            }
+            if (images.MissingImageOf != 0 && waiting.ReadAskedFor != images.MissingImageOf)
+            {
+                // Its scanner's first read may be queued behind those of every process that just started.
+                waiting.ReadAskedFor = images.MissingImageOf;
+                _tracker.Tell(new RefreshProcessImage(images.MissingImageOf));
             }
             if (images.MissingFlow)
                 waiting.SocketFound = false; // the socket closed meanwhile and its flow was forgotten: look again
@@ -170,6 +176,7 @@ public sealed class PacketAttributionActor : ReceiveActor, IWithTimers
         public bool SocketFound { get; set; }
         public ulong AskedTrackerFor { get; set; }
         public ProcessImage? RefreshAskedFor { get; set; }
+        public int ReadAskedFor { get; set; }
         public SocketLookupStatus? LastLookup { get; set; }
     }
 

@@ -28,7 +28,7 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private int _generation, _reads;
-    private bool _reading, _readAgain, _readThisExec, _exited;
+    private bool _reading, _readAgain, _readThisExec, _exited, _urgentReading, _urgentAgain;
     private ProcessImage? _image;
     private string? _lastError;
 
@@ -86,14 +86,21 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>
-    /// The packet path saw the image stale (its generation moved): read unless it is current again. With <c>-R</c>
-    /// only an exec makes it stale (<see cref="ProcessGenerations.StalenessMask"/>), whose event reads anyway.
+    /// A packet waits for this image: it is stale (its generation moved) or not read yet. Read it on the urgent lane
+    /// (<see cref="UrgentReads"/>) unless it is current again: on a busy machine the thread pool may hold the reads of
+    /// every process that exec'd or mapped code, and the packet's wait is bounded. With <c>-R</c> only an exec makes
+    /// an image stale (<see cref="ProcessGenerations.StalenessMask"/>).
     /// </summary>
     private void OnRefresh()
     {
         if (_exited || (_image != null && _store.Generations.IsCurrent(_image)))
             return;
-        Read();
+        if (_urgentReading)
+        {
+            _urgentAgain = true;
+            return;
+        }
+        StartRead(urgent: true);
     }
 
     private void OnMappingsChanged(ProcessMappingsChanged changed)
@@ -112,22 +119,31 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
             _readAgain = true;
             return;
         }
-        _reading = true;
+        StartRead(urgent: false);
+    }
+
+    private void StartRead(bool urgent)
+    {
+        if (urgent) _urgentReading = true;
+        else _reading = true;
         _reads++;
         int generation = _generation, tgid = _tgid;
         ProcessIdentityReader reader = _reader;
         ProcessGenerations generations = _store.Generations;
         // The counter first: a change after this read makes the image stale; one before it is in the maps.
-        Task.Run(() => new ImageRead(generation, reader.Read(tgid, generations.Current(tgid)))).PipeTo(Self);
+        Func<ImageRead> read = () => new ImageRead(generation, reader.Read(tgid, generations.Current(tgid)), urgent);
+        (urgent ? UrgentReads.Run(read) : Task.Run(read)).PipeTo(Self);
     }
 
     private void OnImageRead(ImageRead read)
     {
-        _reading = false;
+        if (read.Urgent) _urgentReading = false;
+        else _reading = false;
         bool current = read.Generation == _generation;
         switch (read.Result.Outcome)
         {
-            case ProcessReadOutcome.Read when current:
+            // Two reads (normal and urgent) may overlap: never replace an image by one read before it.
+            case ProcessReadOutcome.Read when current && (_image is null || read.Result.Image!.Generation >= _image.Generation):
                 // -r unites reads of one exec only: the counter tells an exec whose event has not arrived yet.
                 ProcessImage image = _options.KeepUnmapped && _image != null && ProcessGenerations.SameExec(_image.Generation, read.Result.Image!.Generation)
                     ? Union(_image, read.Result.Image!)
@@ -147,7 +163,13 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
                 break;
         }
         // A read that straddled an exec may show either image: read the new one.
-        if (_readAgain || !current)
+        if (read.Urgent)
+        {
+            if ((_urgentAgain || !current) && !_exited && (_image is null || !_store.Generations.IsCurrent(_image)))
+                StartRead(urgent: true);
+            _urgentAgain = false;
+        }
+        else if (_readAgain || !current)
         {
             _readAgain = false;
             Read();
@@ -176,7 +198,7 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
             previous.MapsTruncated || current.MapsTruncated, current.IsKernelThread) { Generation = current.Generation };
     }
 
-    private sealed record ImageRead(int Generation, ProcessReadResult Result);
+    private sealed record ImageRead(int Generation, ProcessReadResult Result, bool Urgent);
 
     private sealed record ExitGraceElapsed
     {

@@ -13,6 +13,7 @@ internal sealed class FakeHolderImages : IHolderImageSource
     public HolderResolution Resolution { get; set; } = HolderResolution.Complete;
     public ulong MissingHoldersOf { get; set; }
     public ProcessImage? StaleImage { get; set; }
+    public int MissingImageOf { get; set; }
     public int Calls;
 
     public HolderResolution Resolve(Chain chain, in PacketHeaders headers, HolderImages images)
@@ -23,6 +24,7 @@ internal sealed class FakeHolderImages : IHolderImageSource
             images.Add(image);
         images.MissingHoldersOf = MissingHoldersOf;
         images.StaleImage = StaleImage;
+        images.MissingImageOf = MissingImageOf;
         return Resolution;
     }
 

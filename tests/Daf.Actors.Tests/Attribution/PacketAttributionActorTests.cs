@@ -123,6 +123,23 @@ public sealed class PacketAttributionActorTests : TestKit
     }
 
     [Fact]
+    public void A_holder_without_an_image_yet_asks_once_for_its_read()
+    {
+        var batcher = CreateTestProbe();
+        var tracker = CreateTestProbe();
+        _holders.MissingImageOf = 11;
+        var attributor = Attributor(tracker, TimeSpan.FromSeconds(10));
+        attributor.Tell(Deferred(13, batcher));
+        Assert.Equal(new RefreshProcessImage(11), tracker.ExpectMsg<RefreshProcessImage>(TimeSpan.FromSeconds(2)));
+        tracker.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+
+        _holders.MissingImageOf = 0;
+        _holders.Holders = [Image(11, Wget)];
+        _holders.Resolution = HolderResolution.Complete;
+        Assert.Equal(new DeferredPacketJudged(13, Verdict.Accept), batcher.ExpectMsg<DeferredPacketJudged>(TimeSpan.FromSeconds(3)));
+    }
+
+    [Fact]
     public void Many_deferred_packets_are_each_decided_once_and_none_waits_for_another()
     {
         var batcher = CreateTestProbe();
