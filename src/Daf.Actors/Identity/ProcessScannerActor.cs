@@ -28,7 +28,8 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private int _generation, _reads;
-    private bool _reading, _readAgain, _readThisExec, _exited, _urgentReading, _urgentAgain;
+    private bool _reading, _readAgain, _readThisExec, _exited, _urgentReading, _urgentAgain, _urgentWanted;
+    private ReadStart? _normalRead;
     private ProcessImage? _image;
     private string? _lastError;
 
@@ -100,6 +101,12 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
             _urgentAgain = true;
             return;
         }
+        if (_reading && _normalRead!.Started)
+        {
+            // Already reading (it would hash the same files twice): go urgent after it, if still needed.
+            _urgentWanted = true;
+            return;
+        }
         StartRead(urgent: true);
     }
 
@@ -130,8 +137,15 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
         int generation = _generation, tgid = _tgid;
         ProcessIdentityReader reader = _reader;
         ProcessGenerations generations = _store.Generations;
+        var start = new ReadStart();
+        if (!urgent)
+            _normalRead = start;
         // The counter first: a change after this read makes the image stale; one before it is in the maps.
-        Func<ImageRead> read = () => new ImageRead(generation, reader.Read(tgid, generations.Current(tgid)), urgent);
+        Func<ImageRead> read = () =>
+        {
+            start.Started = true;
+            return new ImageRead(generation, reader.Read(tgid, generations.Current(tgid)), urgent);
+        };
         (urgent ? UrgentReads.Run(read) : Task.Run(read)).PipeTo(Self);
     }
 
@@ -163,16 +177,21 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
                 break;
         }
         // A read that straddled an exec may show either image: read the new one.
+        bool stillNeeded = !_exited && (_image is null || !_store.Generations.IsCurrent(_image));
         if (read.Urgent)
         {
-            if ((_urgentAgain || !current) && !_exited && (_image is null || !_store.Generations.IsCurrent(_image)))
+            if ((_urgentAgain || !current) && stillNeeded)
                 StartRead(urgent: true);
             _urgentAgain = false;
         }
-        else if (_readAgain || !current)
+        else
         {
+            if (_urgentWanted && stillNeeded && !_urgentReading)
+                StartRead(urgent: true);
+            else if (_readAgain || !current)
+                Read();
+            _urgentWanted = false;
             _readAgain = false;
-            Read();
         }
     }
 
@@ -199,6 +218,12 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
     }
 
     private sealed record ImageRead(int Generation, ProcessReadResult Result, bool Urgent);
+
+    /// <summary>Set by a normal read when it leaves the thread pool's queue.</summary>
+    private sealed class ReadStart
+    {
+        public volatile bool Started;
+    }
 
     private sealed record ExitGraceElapsed
     {
