@@ -13,7 +13,8 @@ namespace Daf.Actors.Identity;
 /// mapping changes are ignored. <c>-r</c> (<see cref="TrackingOptions.KeepUnmapped"/>): unmapping never removes an
 /// object, each read is united with the previous image of the same exec. After exit the last image stays for the
 /// grace delay, so the packets a process sent just before exiting are still judged by it.
-/// Reads run on the thread pool (they hash files), never on a packet thread.
+/// Reads run on the dedicated threads of <see cref="ImageReadLane"/> (they hash files), never on a packet thread nor
+/// on the thread pool the actors run on.
 /// </summary>
 /// <remarks>
 /// Supervision: the parent (<see cref="SocketHolderTrackerActor"/>) restarts a failed scanner with the default
@@ -88,7 +89,7 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
 
     /// <summary>
     /// A packet waits for this image: it is stale (its generation moved) or not read yet. Read it on the urgent lane
-    /// (<see cref="UrgentReads"/>) unless it is current again: on a busy machine the thread pool may hold the reads of
+    /// (<see cref="ImageReadLane.Urgent"/>) unless it is current again: on a busy machine the normal lane may hold the reads of
     /// every process that exec'd or mapped code, and the packet's wait is bounded. With <c>-R</c> only an exec makes
     /// an image stale (<see cref="ProcessGenerations.StalenessMask"/>).
     /// </summary>
@@ -146,7 +147,7 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
             start.Started = true;
             return new ImageRead(generation, reader.Read(tgid, generations.Current(tgid)), urgent);
         };
-        (urgent ? UrgentReads.Run(read) : Task.Run(read)).PipeTo(Self);
+        (urgent ? ImageReadLane.Urgent : ImageReadLane.Normal).Run(read).PipeTo(Self);
     }
 
     private void OnImageRead(ImageRead read)
@@ -219,7 +220,7 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
 
     private sealed record ImageRead(int Generation, ProcessReadResult Result, bool Urgent);
 
-    /// <summary>Set by a normal read when it leaves the thread pool's queue.</summary>
+    /// <summary>Set by a normal read when it leaves its lane's queue.</summary>
     private sealed class ReadStart
     {
         public volatile bool Started;
