@@ -24,6 +24,41 @@ struct {
 	__type(value, __u64);
 } dropped SEC(".maps");
 
+/*
+ * Per-process generation counters, read by user space through a read-only mmap (docs/tracking.md, "Generations"):
+ * bumped synchronously in the process's own context, before the syscall returns, whenever its identity may have
+ * changed. An image read after reading generation G is stale once the process's counter differs from G (in the
+ * fields user space compares). Indexed by tgid. User space creates the map sized from /proc/sys/kernel/pid_max and
+ * hands it to libbpf (bpf_map__reuse_fd) before load; the size here only serves loads that do not.
+ * Four 16-bit fields (a field that wraps carries into the next one up, which only costs a needless re-read; the top
+ * one's carry is lost):
+ *   bits  0..15  executable memory unmapped (munmap over a VM_EXEC mapping);
+ *   bits 16..31  file code mapped (mmap/mprotect with PROT_EXEC of a file that is not in-memory);
+ *   bits 32..47  exec, or a new thread group under this pid (fork): the image is replaced;
+ *   bits 48..63  anonymous or in-memory (memfd, SysV shm) code mapped: it only ever makes a process unverifiable,
+ *                so user space ignores it for an image that is unverifiable already (JIT compilers map code all the time).
+ */
+#define DAF_GENERATION_UNMAPPED  (1ULL << 0)
+#define DAF_GENERATION_FILE_CODE (1ULL << 16)
+#define DAF_GENERATION_EXEC      (1ULL << 32)
+#define DAF_GENERATION_ANON_CODE (1ULL << 48)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} generations SEC(".maps");
+
+static __always_inline void bump_generation(__u32 tgid, __u64 amount)
+{
+	__u64 *generation = bpf_map_lookup_elem(&generations, &tgid);
+
+	if (generation)
+		__sync_fetch_and_add(generation, amount);
+}
+
 static __always_inline void count_drop(void)
 {
 	__u32 key = 0;
@@ -70,12 +105,16 @@ int BPF_PROG(daf_process_fork, struct task_struct *parent, struct task_struct *c
 	/* Threads share their process's descriptors and maps: only new thread groups matter. */
 	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
 		return 0;
+	/* A reused pid: whatever image user space still keeps under it is another process's. */
+	bump_generation(BPF_CORE_READ(child, tgid), DAF_GENERATION_EXEC);
 	return emit(DAF_EVENT_PROCESS_FORK, child, BPF_CORE_READ(parent, pid), 0);
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(daf_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
+	/* The new mm is installed: an image read after this bump shows the new program. */
+	bump_generation(BPF_CORE_READ(task, tgid), DAF_GENERATION_EXEC);
 	return emit(DAF_EVENT_PROCESS_EXEC, task, (__u32)old_pid, 0);
 }
 
@@ -129,13 +168,17 @@ int BPF_PROG(daf_process_exit, struct task_struct *task)
 #define F_DUPFD_CLOEXEC    1030
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #define PROT_EXEC          0x4
+#define VM_EXEC            0x4
 #define MAP_ANONYMOUS      0x20
 #define S_IFMT             00170000
 #define S_IFSOCK           0140000
 #define SOCKFS_MAGIC       0x534F434B
+#define TMPFS_MAGIC        0x01021994
+#define HUGETLBFS_MAGIC    0x958458f6
 #define AF_UNIX            1
 #define TS_COMPAT          0x0002
 #define EBADF              9
+#define EBUSY              16
 #define RECVMMSG_SCAN      16
 
 /* What close/dup2/dup3 found at the target descriptor on entry; keyed by pid_tgid (one syscall per thread). */
@@ -271,7 +314,28 @@ static __always_inline __u32 user_dev(dev_t dev)
 struct file_identity {
 	__u64 inode;
 	__u32 device;
+	bool in_memory;
 };
+
+/*
+ * memfd and SysV shared memory: unlinked shmem (or hugetlbfs) files named "memfd:..." or "SYSV...", as user space
+ * classifies them from /proc/PID/maps (they cannot be hashed: the process is unverifiable). Anything else, even on
+ * tmpfs, is a file that user space hashes.
+ */
+static __always_inline bool is_in_memory_file(struct file *file, struct inode *node)
+{
+	unsigned long magic = BPF_CORE_READ(node, i_sb, s_magic);
+	const unsigned char *name;
+	char prefix[6] = {};
+
+	if ((magic != TMPFS_MAGIC && magic != HUGETLBFS_MAGIC) || BPF_CORE_READ(node, __i_nlink) != 0)
+		return false;
+	name = BPF_CORE_READ(file, f_path.dentry, d_name.name);
+	if (bpf_probe_read_kernel(prefix, sizeof(prefix), name))
+		return false;
+	return (prefix[0] == 'm' && prefix[1] == 'e' && prefix[2] == 'm' && prefix[3] == 'f' && prefix[4] == 'd' && prefix[5] == ':')
+	       || (prefix[0] == 'S' && prefix[1] == 'Y' && prefix[2] == 'S' && prefix[3] == 'V');
+}
 
 /* Fills `out` from the file's inode; false (and `out` untouched) when there is no file. */
 static __always_inline bool identify_file(struct file *file, struct file_identity *out)
@@ -282,12 +346,37 @@ static __always_inline bool identify_file(struct file *file, struct file_identit
 		return false;
 	out->inode = BPF_CORE_READ(node, i_ino);
 	out->device = user_dev(BPF_CORE_READ(node, i_sb, s_dev));
+	out->in_memory = is_in_memory_file(file, node);
 	return true;
 }
 
-static long identify_vma_file(struct task_struct *task, struct vm_area_struct *vma, struct file_identity *out)
+/* What mapping code of this kind changes in the process's identity (see `generations`). */
+static __always_inline __u64 code_generation(bool file_backed, const struct file_identity *file)
 {
-	identify_file(BPF_CORE_READ(vma, vm_file), out);
+	return file_backed && !file->in_memory ? DAF_GENERATION_FILE_CODE : DAF_GENERATION_ANON_CODE;
+}
+
+struct vma_file {
+	struct file_identity file;
+	bool found;     /* the VMA was found (bpf_find_vma got mmap_lock) */
+	bool has_file;  /* it maps a file */
+};
+
+static long identify_vma_file(struct task_struct *task, struct vm_area_struct *vma, struct vma_file *out)
+{
+	out->found = true;
+	out->has_file = identify_file(BPF_CORE_READ(vma, vm_file), &out->file);
+	return 0;
+}
+
+struct unmap_range {
+	__u64 end;
+	bool executable;
+};
+
+static long find_executable(struct task_struct *task, struct vm_area_struct *vma, struct unmap_range *range)
+{
+	range->executable = BPF_CORE_READ(vma, vm_start) < range->end && (BPF_CORE_READ(vma, vm_flags) & VM_EXEC);
 	return 0;
 }
 
@@ -299,6 +388,27 @@ int BPF_PROG(daf_sys_enter, struct pt_regs *regs, long id)
 	__u64 pid_tgid, inode = 0;
 	int fd;
 
+	if (id == NR_munmap) {
+		/*
+		 * Whether executable memory goes away is known only before the call. The first VMA of the range decides
+		 * (as for mprotect); when mmap_lock is contended (-EBUSY) we assume it was executable.
+		 */
+		struct unmap_range range = { .end = regs->di + regs->si, .executable = false };
+
+		task = bpf_get_current_task_btf();
+		if (is_compat(task))
+			return 0;
+		if (bpf_find_vma(task, regs->di, find_executable, &range, 0) == -EBUSY)
+			range.executable = true;
+		if (!range.executable)
+			return 0;
+		pid_tgid = bpf_get_current_pid_tgid();
+		stash.inode = 0;
+		stash.fd = -1;
+		stash.nr = id;
+		bpf_map_update_elem(&pending, &pid_tgid, &stash, BPF_ANY);
+		return 0;
+	}
 	if (id == NR_close)
 		fd = regs->di;
 	else if (id == NR_dup2 || id == NR_dup3)
@@ -334,7 +444,14 @@ int BPF_PROG(daf_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	}
 	pid_tgid = bpf_get_current_pid_tgid();
-	if (id == NR_close || id == NR_dup2 || id == NR_dup3) {
+	if (id == NR_munmap) {
+		stash = bpf_map_lookup_elem(&pending, &pid_tgid);
+		if (stash) {
+			if (stash->nr == id && ret == 0)
+				bump_generation(pid_tgid >> 32, DAF_GENERATION_UNMAPPED);
+			bpf_map_delete_elem(&pending, &pid_tgid);
+		}
+	} else if (id == NR_close || id == NR_dup2 || id == NR_dup3) {
 		stash = bpf_map_lookup_elem(&pending, &pid_tgid);
 		if (stash) {
 			if (stash->nr == id)
@@ -395,18 +512,23 @@ int BPF_PROG(daf_sys_exit, struct pt_regs *regs, long ret)
 			return 0;
 		if (!(regs->r10 & MAP_ANONYMOUS) && identify_file(file_at(task, regs->r8), &file))
 			flags = DAF_MAPPING_FILE;
+		bump_generation(pid_tgid >> 32, code_generation(flags & DAF_MAPPING_FILE, &file));
 		return emit_mapping(DAF_EVENT_EXEC_MAPPED, pid_tgid, ret, regs->si, prot, file.inode, file.device, flags);
 	}
 	case NR_mprotect: case NR_pkey_mprotect: {
 		__u32 prot = regs->dx;
-		struct file_identity file = {};
+		struct vma_file vma = {};
 
 		if (!(prot & PROT_EXEC))
 			return 0;
-		/* find_vma under a trylock of mmap_lock: on contention (-EBUSY) the file stays unknown (0). */
-		bpf_find_vma(task, regs->di, identify_vma_file, &file, 0);
-		return emit_mapping(DAF_EVENT_EXEC_MAPPED, pid_tgid, regs->di, regs->si, prot, file.inode, file.device,
-				    DAF_MAPPING_MPROTECT | (file.inode ? DAF_MAPPING_FILE : 0));
+		/*
+		 * find_vma under a trylock of mmap_lock: on contention (-EBUSY) the file stays unknown (0), and the change
+		 * counts as file code (the field user space always compares).
+		 */
+		bpf_find_vma(task, regs->di, identify_vma_file, &vma, 0);
+		bump_generation(pid_tgid >> 32, vma.found ? code_generation(vma.has_file, &vma.file) : DAF_GENERATION_FILE_CODE);
+		return emit_mapping(DAF_EVENT_EXEC_MAPPED, pid_tgid, regs->di, regs->si, prot, vma.file.inode, vma.file.device,
+				    DAF_MAPPING_MPROTECT | (vma.file.inode ? DAF_MAPPING_FILE : 0));
 	}
 	case NR_munmap:
 		return emit_mapping(DAF_EVENT_UNMAPPED, pid_tgid, regs->di, regs->si, 0, 0, 0, 0);

@@ -26,6 +26,12 @@ public sealed class HolderImages
     /// <summary>A holder whose image has not been read yet (0 when none is missing).</summary>
     public int MissingImageOf { get; set; }
 
+    /// <summary>
+    /// An image older than its process's generation counter (the process exec'd or mapped code since it was read):
+    /// included in <see cref="Images"/> but not enough to judge by, null when none was.
+    /// </summary>
+    public ProcessImage? StaleImage { get; set; }
+
     public void Add(ProcessImage image)
     {
         if (Count == _images.Length)
@@ -40,5 +46,6 @@ public sealed class HolderImages
         MissingFlow = false;
         MissingHoldersOf = 0;
         MissingImageOf = 0;
+        StaleImage = null;
     }
 }

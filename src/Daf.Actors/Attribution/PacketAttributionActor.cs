@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 using Akka.Actor;
 using Akka.Event;
+using Daf.Actors.Identity;
 using Daf.Actors.Supervision;
 using Daf.Actors.Rules;
 using Daf.Actors.Tracking;
@@ -100,6 +101,18 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
                 waiting.AskedTrackerFor = images.MissingHoldersOf;
                 _tracker.Tell(new FindSocketHolders(images.MissingHoldersOf));
             }
+            if (images.StaleImage is { } stale && !ReferenceEquals(waiting.RefreshAskedFor, stale))
+            {
+                // Its events may still be on their way, or lost: make sure the scanner reads it again, urgently.
+                waiting.RefreshAskedFor = stale;
+                _tracker.Tell(new RefreshProcessImage(stale.Pid));
+            }
+            if (images.MissingImageOf != 0 && waiting.ReadAskedFor != images.MissingImageOf)
+            {
+                // Its scanner's first read may be queued behind those of every process that just started.
+                waiting.ReadAskedFor = images.MissingImageOf;
+                _tracker.Tell(new RefreshProcessImage(images.MissingImageOf));
+            }
             if (images.MissingFlow)
                 waiting.SocketFound = false; // the socket closed meanwhile and its flow was forgotten: look again
             return false;
@@ -130,7 +143,7 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
                 long waited = now - (waiting.Deadline - (long)_options.Wait.TotalMilliseconds);
                 _log.Warning($"{packet.Chain.ToString().ToUpperInvariant()} packet {packet.PacketId} judged without all its holders after {waited} ms: " +
                     $"flow {(missing.MissingFlow ? "not found" : "found")} (lookup: {waiting.LastLookup?.ToString() ?? "none"}), no holders known for socket {missing.MissingHoldersOf}, " +
-                    $"no image of process {missing.MissingImageOf} ({_timedOut} at the bound so far); packet: IPv{packet.Headers.IpVersion} proto {packet.Headers.Protocol} " +
+                    $"no image of process {missing.MissingImageOf}, stale image of process {missing.StaleImage?.Pid ?? 0} ({_timedOut} at the bound so far); packet: IPv{packet.Headers.IpVersion} proto {packet.Headers.Protocol} " +
                     $"{new System.Net.IPAddress(Bytes(packet.Headers.Source))}.{packet.Headers.SourcePort} > {new System.Net.IPAddress(Bytes(packet.Headers.Destination))}.{packet.Headers.DestinationPort}");
             }
         }
@@ -186,6 +199,8 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
         public long Deadline { get; } = deadline;
         public bool SocketFound { get; set; }
         public ulong AskedTrackerFor { get; set; }
+        public ProcessImage? RefreshAskedFor { get; set; }
+        public int ReadAskedFor { get; set; }
         public SocketLookupStatus? LastLookup { get; set; }
     }
 

@@ -50,6 +50,12 @@ public sealed class SocketHolderImages(SocketLocator locator, SocketHolderTable 
             if (store.TryGetImage(tgid, out ProcessImage image))
             {
                 images.Add(image);
+                if (!store.Generations.IsCurrent(image))
+                {
+                    // Changed since it was read (exec, dlopen): a final judge may still drop by it, never accept.
+                    images.StaleImage = image;
+                    complete = false;
+                }
             }
             else
             {

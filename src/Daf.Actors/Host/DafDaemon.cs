@@ -19,6 +19,7 @@ using Daf.Actors.Signatures;
 using Daf.Actors.Stats;
 using Daf.Actors.Supervision;
 using Daf.Actors.Tracking;
+using Daf.Interop.Bpf;
 using Daf.Interop.NfQueue;
 using Daf.Interop.Time;
 using Microsoft.Extensions.DependencyInjection;
@@ -142,7 +143,20 @@ public sealed class DafDaemon
         };
         var tracking = new TrackingOptions(TimeSpan.FromMilliseconds(_options.GraceDelayMilliseconds), _options.NoRescan, _options.KeepUnmapped);
         var holderTable = new SocketHolderTable(tracking.GraceDelay);
-        var images = new ProcessImageStore();
+        // The probe's per-process generation counters, created here so that they live as long as the daemon (the eBPF
+        // reader may reload its object) and packet threads may read them without any lifetime check.
+        BpfCounterArray? generationCounters = null;
+        try
+        {
+            generationCounters = BpfCounterArray.Create("generations", PidMax());
+        }
+        catch (Exception e) when (e is BpfException or DllNotFoundException or EntryPointNotFoundException or IOException or FormatException)
+        {
+            await Console.Error.WriteLineAsync($"app-fw: warning: no per-process generation counters ({e.Message}): " +
+                "a packet sent right after an exec or dlopen may be judged by the image from before it");
+        }
+        using var generationLifetime = generationCounters;
+        var images = new ProcessImageStore(new ProcessGenerations(generationCounters, tracking));
         SocketLocator? locator = null;
         var readerLocators = new List<SocketLocator>();
         try
@@ -214,7 +228,7 @@ public sealed class DafDaemon
             akka.WithActors((system, registry) =>
             {
                 var ebpfObject = _options.EbpfObjectPath ?? Path.Combine(AppContext.BaseDirectory, "syscall_probe.o");
-                var ebpf = system.ActorOf(EbpfEventReaderActor.Props(ebpfObject), "ebpf-events");
+                var ebpf = system.ActorOf(EbpfEventReaderActor.Props(ebpfObject, generationCounters), "ebpf-events");
                 var store = system.ActorOf(RuleStoreActor.Props(holder, cell, storeSettings), "rules");
                 registry.Register<RuleStoreActor>(store);
                 var control = system.ActorOf(ControlEndpointActor.Props(store, controlTimeout).WithDispatcher(DafDispatchers.Control), ControlRemoting.EndpointName);
@@ -361,6 +375,9 @@ public sealed class DafDaemon
     }
 
     private const int SIGUSR1 = 10;
+
+    /// <summary>Pids are below /proc/sys/kernel/pid_max (raising it later leaves higher pids without counters: never stale).</summary>
+    private static int PidMax() => Math.Max(2, int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim(), System.Globalization.CultureInfo.InvariantCulture));
 
     private static SocketException? SocketErrorIn(Exception e)
     {

@@ -29,7 +29,8 @@ public sealed class ProcessIdentityReader(ObjectDigestCache cache, ProcessIdenti
     public ObjectDigestCache Cache => _cache;
 
     /// <summary>The process's image, or <see cref="ProcessReadOutcome.Gone"/> when it does not exist or exits meanwhile. Never throws for what /proc says.</summary>
-    public ProcessReadResult Read(int pid)
+    /// <param name="generation">The process's generation counter, read before this call: stamped on the image.</param>
+    public ProcessReadResult Read(int pid, ulong generation = 0)
     {
         if (pid <= 0)
             return ProcessReadResult.Failed(pid, $"{pid} is not a process id");
@@ -39,7 +40,7 @@ public sealed class ProcessIdentityReader(ObjectDigestCache cache, ProcessIdenti
         {
             for (int attempt = 1; ; attempt++)
             {
-                ProcessReadResult? result = TryRead(directory!, lastAttempt: attempt >= Options.MaxAttempts);
+                ProcessReadResult? result = TryRead(directory!, generation, lastAttempt: attempt >= Options.MaxAttempts);
                 if (result != null)
                     return result;
             }
@@ -47,7 +48,7 @@ public sealed class ProcessIdentityReader(ObjectDigestCache cache, ProcessIdenti
     }
 
     /// <summary>One pass; null when a mapping vanished between reading the maps and opening it (read again).</summary>
-    private ProcessReadResult? TryRead(ProcessDirectory directory, bool lastAttempt)
+    private ProcessReadResult? TryRead(ProcessDirectory directory, ulong generation, bool lastAttempt)
     {
         int pid = directory.Pid;
         List<Candidate> candidates;
@@ -75,7 +76,7 @@ public sealed class ProcessIdentityReader(ObjectDigestCache cache, ProcessIdenti
             if (!directory.TryReadStatus(out ProcessStatus status, out PosixError statusError))
                 return statusError.IsNoSuchProcessOrFile ? ProcessReadResult.Gone(pid) : ProcessReadResult.Failed(pid, statusError.ToString());
             if (status.IsKernelThread)
-                return ProcessReadResult.Success(new ProcessImage(pid, [], isKernelThread: true));
+                return ProcessReadResult.Success(new ProcessImage(pid, [], isKernelThread: true) { Generation = generation });
             if (status.HasExited)
                 return ProcessReadResult.Gone(pid);
             return lastAttempt ? ProcessReadResult.Failed(pid, $"/proc/{pid}/maps is empty for a live process") : null;
@@ -121,7 +122,7 @@ public sealed class ProcessIdentityReader(ObjectDigestCache cache, ProcessIdenti
         // A process that exits while its maps are read yields a cut-short list without any error.
         if (!directory.IsAlive())
             return ProcessReadResult.Gone(pid);
-        return ProcessReadResult.Success(new ProcessImage(pid, objects, malformed, truncated));
+        return ProcessReadResult.Success(new ProcessImage(pid, objects, malformed, truncated) { Generation = generation });
     }
 
     private List<Candidate> Collect(ProcMapsReader reader)

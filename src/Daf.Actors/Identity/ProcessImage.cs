@@ -31,6 +31,12 @@ public sealed class ProcessImage
     }
 
     public int Pid { get; }
+
+    /// <summary>
+    /// The process's generation counter read before its maps were (<see cref="ProcessGenerations"/>): the image is
+    /// stale once the counter moved past it. 0 without the eBPF probe.
+    /// </summary>
+    public ulong Generation { get; init; }
     public IReadOnlyList<MappedObject> Objects { get; }
 
     /// <summary>The distinct digests of the objects, sorted by byte value.</summary>

@@ -7,9 +7,12 @@ namespace Daf.Actors.Identity;
 /// The latest image of each tracked process, published by its <see cref="ProcessScannerActor"/> and read by packet
 /// threads without locks. An image is replaced whole (after exec: a fresh image, never merged with the old one).
 /// </summary>
-public sealed class ProcessImageStore
+public sealed class ProcessImageStore(ProcessGenerations? generations = null)
 {
     private readonly ConcurrentDictionary<int, ProcessImage> _images = new();
+
+    /// <summary>The probe's generation counters: scanners stamp images with them, packet threads check them.</summary>
+    public ProcessGenerations Generations { get; } = generations ?? ProcessGenerations.None;
 
     public int Count => _images.Count;
 

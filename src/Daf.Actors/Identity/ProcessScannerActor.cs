@@ -13,7 +13,8 @@ namespace Daf.Actors.Identity;
 /// mapping changes are ignored. <c>-r</c> (<see cref="TrackingOptions.KeepUnmapped"/>): unmapping never removes an
 /// object, each read is united with the previous image of the same exec. After exit the last image stays for the
 /// grace delay, so the packets a process sent just before exiting are still judged by it.
-/// Reads run on the thread pool (they hash files), never on a packet thread.
+/// Reads run on the dedicated threads of <see cref="ImageReadLane"/> (they hash files), never on a packet thread nor
+/// on the thread pool the actors run on.
 /// </summary>
 /// <remarks>
 /// Supervision: the parent (<see cref="SocketHolderTrackerActor"/>) restarts a failed scanner with the default
@@ -28,7 +29,8 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private int _generation, _reads;
-    private bool _reading, _readAgain, _readThisExec, _exited;
+    private bool _reading, _readAgain, _readThisExec, _exited, _urgentReading, _urgentAgain, _urgentWanted;
+    private ReadStart? _normalRead;
     private ProcessImage? _image;
     private string? _lastError;
 
@@ -40,6 +42,7 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
         _options = options;
         Receive<ProcessExeced>(_ => OnExec());
         Receive<ProcessMappingsChanged>(OnMappingsChanged);
+        Receive<RefreshProcessImage>(_ => OnRefresh());
         Receive<ImageRead>(OnImageRead);
         Receive<ProcessExited>(_ => OnExit());
         Receive<ExitGraceElapsed>(_ => Context.Stop(Self));
@@ -84,6 +87,30 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
         Read();
     }
 
+    /// <summary>
+    /// A packet waits for this image: it is stale (its generation moved) or not read yet. Read it on the urgent lane
+    /// (<see cref="ImageReadLane.Urgent"/>) unless it is current again: on a busy machine the normal lane may hold the reads of
+    /// every process that exec'd or mapped code, and the packet's wait is bounded. With <c>-R</c> only an exec makes
+    /// an image stale (<see cref="ProcessGenerations.StalenessMask"/>).
+    /// </summary>
+    private void OnRefresh()
+    {
+        if (_exited || (_image != null && _store.Generations.IsCurrent(_image)))
+            return;
+        if (_urgentReading)
+        {
+            _urgentAgain = true;
+            return;
+        }
+        if (_reading && _normalRead!.Started)
+        {
+            // Already reading (it would hash the same files twice): go urgent after it, if still needed.
+            _urgentWanted = true;
+            return;
+        }
+        StartRead(urgent: true);
+    }
+
     private void OnMappingsChanged(ProcessMappingsChanged changed)
     {
         if (_exited || (_options.ReadMapsOnce && _readThisExec) || (changed.Unmapped && _options.KeepUnmapped))
@@ -100,21 +127,42 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
             _readAgain = true;
             return;
         }
-        _reading = true;
+        StartRead(urgent: false);
+    }
+
+    private void StartRead(bool urgent)
+    {
+        if (urgent) _urgentReading = true;
+        else _reading = true;
         _reads++;
         int generation = _generation, tgid = _tgid;
         ProcessIdentityReader reader = _reader;
-        Task.Run(() => new ImageRead(generation, reader.Read(tgid))).PipeTo(Self);
+        ProcessGenerations generations = _store.Generations;
+        var start = new ReadStart();
+        if (!urgent)
+            _normalRead = start;
+        // The counter first: a change after this read makes the image stale; one before it is in the maps.
+        Func<ImageRead> read = () =>
+        {
+            start.Started = true;
+            return new ImageRead(generation, reader.Read(tgid, generations.Current(tgid)), urgent);
+        };
+        (urgent ? ImageReadLane.Urgent : ImageReadLane.Normal).Run(read).PipeTo(Self);
     }
 
     private void OnImageRead(ImageRead read)
     {
-        _reading = false;
+        if (read.Urgent) _urgentReading = false;
+        else _reading = false;
         bool current = read.Generation == _generation;
         switch (read.Result.Outcome)
         {
-            case ProcessReadOutcome.Read when current:
-                ProcessImage image = _options.KeepUnmapped && _image != null ? Union(_image, read.Result.Image!) : read.Result.Image!;
+            // Two reads (normal and urgent) may overlap: never replace an image by one read before it.
+            case ProcessReadOutcome.Read when current && (_image is null || read.Result.Image!.Generation >= _image.Generation):
+                // -r unites reads of one exec only: the counter tells an exec whose event has not arrived yet.
+                ProcessImage image = _options.KeepUnmapped && _image != null && ProcessGenerations.SameExec(_image.Generation, read.Result.Image!.Generation)
+                    ? Union(_image, read.Result.Image!)
+                    : read.Result.Image!;
                 _image = image;
                 _readThisExec = true;
                 _lastError = null;
@@ -130,10 +178,21 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
                 break;
         }
         // A read that straddled an exec may show either image: read the new one.
-        if (_readAgain || !current)
+        bool stillNeeded = !_exited && (_image is null || !_store.Generations.IsCurrent(_image));
+        if (read.Urgent)
         {
+            if ((_urgentAgain || !current) && stillNeeded)
+                StartRead(urgent: true);
+            _urgentAgain = false;
+        }
+        else
+        {
+            if (_urgentWanted && stillNeeded && !_urgentReading)
+                StartRead(urgent: true);
+            else if (_readAgain || !current)
+                Read();
+            _urgentWanted = false;
             _readAgain = false;
-            Read();
         }
     }
 
@@ -156,10 +215,16 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
                 objects.Add(mapped);
         }
         return new ProcessImage(current.Pid, objects, Math.Max(previous.MalformedMapsLines, current.MalformedMapsLines),
-            previous.MapsTruncated || current.MapsTruncated, current.IsKernelThread);
+            previous.MapsTruncated || current.MapsTruncated, current.IsKernelThread) { Generation = current.Generation };
     }
 
-    private sealed record ImageRead(int Generation, ProcessReadResult Result);
+    private sealed record ImageRead(int Generation, ProcessReadResult Result, bool Urgent);
+
+    /// <summary>Set by a normal read when it leaves its lane's queue.</summary>
+    private sealed class ReadStart
+    {
+        public volatile bool Started;
+    }
 
     private sealed record ExitGraceElapsed
     {

@@ -14,6 +14,13 @@ public sealed record ProcessMappingsChanged(bool Unmapped)
     public static readonly ProcessMappingsChanged Unmapping = new(true);
 }
 
+/// <summary>
+/// A packet found the published image of process <paramref name="Tgid"/> older than its generation counter (the
+/// events announcing the change are still on their way, or were lost): read it again unless already current.
+/// To the tracker, which forwards it to the process's scanner.
+/// </summary>
+public sealed record RefreshProcessImage(int Tgid);
+
 /// <summary>The process exited: the scanner keeps its last image for the grace delay, then removes it and stops.</summary>
 public sealed record ProcessExited
 {

@@ -26,6 +26,7 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(2);
 
     private readonly string _objectPath;
+    private readonly BpfCounterArray? _generations;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ProcessEventCounters _counters = new();
     private TrackingEventPublisher _publisher = new(null);
@@ -36,9 +37,10 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
     private EbpfReaderThread? _thread;
     private string? _loadError;
 
-    public EbpfEventReaderActor(string objectPath)
+    public EbpfEventReaderActor(string objectPath, BpfCounterArray? generations = null)
     {
         _objectPath = objectPath;
+        _generations = generations;
         Receive<GetTrackerStats>(_ => Sender.Tell(Stats()));
         Receive<SubscribeTrackingEvents>(subscribe =>
         {
@@ -53,14 +55,19 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
     }
 
     /// <param name="objectPath">The eBPF object to load, e.g. bin/syscall_probe.o beside app-fw.</param>
-    public static Props Props(string objectPath) =>
-        Akka.Actor.Props.Create(() => new EbpfEventReaderActor(objectPath));
+    /// <param name="generations">The per-process generation counters the object's `generations` map becomes
+    /// (<see cref="Identity.ProcessGenerations"/>); owned by the caller, so they outlive restarts of this actor. Null:
+    /// the object keeps its own (unused) map.</param>
+    public static Props Props(string objectPath, BpfCounterArray? generations = null) =>
+        Akka.Actor.Props.Create(() => new EbpfEventReaderActor(objectPath, generations));
 
     protected override void PreStart()
     {
         try
         {
-            _object = BpfObject.Load(_objectPath);
+            _object = BpfObject.Load(_objectPath, _generations is { } counters
+                ? new Dictionary<string, int> { ["generations"] = counters.FileDescriptor }
+                : null);
             _publisher = new TrackingEventPublisher(DroppedCounter(_object));
             _ring = BpfRingBuffer.Create(_object, "events", OnRecord);
         }

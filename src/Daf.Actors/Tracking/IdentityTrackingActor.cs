@@ -38,6 +38,7 @@ public sealed partial class IdentityTrackingActor : ReceiveActor
         _trackerProps = trackerProps;
         Receive<RulesChanged>(_ => Reconcile());
         Receive<FindSocketHolders>(request => _tracker?.Forward(request));
+        Receive<RefreshProcessImage>(request => _tracker?.Forward(request));
         Receive<GetHolderTrackerStats>(request =>
         {
             if (_tracker is null) Sender.Tell(new Status.Failure(new InvalidOperationException("no identity rule: holders are not tracked")));

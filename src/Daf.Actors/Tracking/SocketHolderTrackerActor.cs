@@ -83,6 +83,11 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         });
         Receive<TrackingSubscribed>(OnSubscribed);
         Receive<FindSocketHolders>(OnFindSocketHolders);
+        Receive<RefreshProcessImage>(refresh =>
+        {
+            if (_scanners.TryGetValue(refresh.Tgid, out IActorRef? scanner))
+                scanner.Tell(refresh);
+        });
         Receive<ExpireHolders>(_ => ScheduleExpiry());
         Receive<ReadPendingDescriptors>(_ => ReadPendingDescriptorTables());
         Receive<FallbackScanDue>(_ => RunFallbackScan());

@@ -29,7 +29,14 @@ public sealed unsafe class BpfObject : IDisposable
     public IReadOnlyList<uint> ProgramIds => _programIds;
 
     /// <summary>Opens, loads (verifier) and attaches every program of <paramref name="path"/>.</summary>
-    public static BpfObject Load(string path)
+    public static BpfObject Load(string path) => Load(path, null);
+
+    /// <summary>
+    /// Same, with the maps named in <paramref name="reusedMaps"/> taken from existing descriptors (bpf_map__reuse_fd)
+    /// instead of created: a map that must outlive this object, or be sized at run time. The descriptors stay the
+    /// caller's.
+    /// </summary>
+    public static BpfObject Load(string path, IReadOnlyDictionary<string, int>? reusedMaps)
     {
         ArgumentNullException.ThrowIfNull(path);
         nint obj = LibBpf.bpf_object__open_file(path, 0);
@@ -39,6 +46,15 @@ public sealed unsafe class BpfObject : IDisposable
         var loaded = new BpfObject(path, obj);
         try
         {
+            foreach ((string name, int fd) in reusedMaps ?? new Dictionary<string, int>())
+            {
+                nint map = LibBpf.bpf_object__find_map_by_name(obj, name);
+                if (map == 0)
+                    throw new BpfException($"bpf_object__find_map_by_name({path}, {name})", Errno.ENOENT);
+                int reused = LibBpf.bpf_map__reuse_fd(map, fd);
+                if (reused < 0)
+                    throw new BpfException($"bpf_map__reuse_fd({name}, {fd})", -reused);
+            }
             int result = LibBpf.bpf_object__load(obj);
             if (result < 0)
                 throw new BpfException($"bpf_object__load({path})", -result);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.Runtime.InteropServices;
 
+#pragma warning disable CS8981 // libbpf's struct names
+
 namespace Daf.Interop.Bpf;
 
 /// <summary>
@@ -47,8 +49,41 @@ internal static unsafe partial class LibBpf
     [LibraryImport(Library)]
     public static partial int bpf_map__fd(nint map);
 
+    /// <summary>Makes the (not yet loaded) object use the existing map <paramref name="fd"/> instead of creating its own.</summary>
+    [LibraryImport(Library)]
+    public static partial int bpf_map__reuse_fd(nint map, int fd);
+
+    public const int BPF_MAP_TYPE_ARRAY = 2;
+    public const uint BPF_F_MMAPABLE = 1u << 10;
+
+    /// <summary>Returns the new map's descriptor or a negative errno.</summary>
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int bpf_map_create(int mapType, string mapName, uint keySize, uint valueSize, uint maxEntries,
+        bpf_map_create_opts* opts);
+
+    /// <summary>struct bpf_map_create_opts of libbpf 1.x (sz first: libbpf accepts older and newer sizes).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct bpf_map_create_opts
+    {
+        public nuint sz;
+        public uint btf_fd;
+        public uint btf_key_type_id;
+        public uint btf_value_type_id;
+        public uint btf_vmlinux_value_type_id;
+        public uint inner_map_fd;
+        public uint map_flags;
+        public ulong map_extra;
+        public uint numa_node;
+        public uint map_ifindex;
+    }
+
     [LibraryImport(Library)]
     public static partial int bpf_map_lookup_elem(int fd, void* key, void* value);
+
+    public const ulong BPF_ANY = 0;
+
+    [LibraryImport(Library)]
+    public static partial int bpf_map_update_elem(int fd, void* key, void* value, ulong flags);
 
     [LibraryImport(Library, SetLastError = true)]
     public static partial nint ring_buffer__new(int mapFd, delegate* unmanaged<nint, nint, nuint, int> sampleCallback,

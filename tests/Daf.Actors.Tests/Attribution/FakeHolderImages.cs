@@ -12,6 +12,8 @@ internal sealed class FakeHolderImages : IHolderImageSource
     public ProcessImage[] Holders { get; set; } = [];
     public HolderResolution Resolution { get; set; } = HolderResolution.Complete;
     public ulong MissingHoldersOf { get; set; }
+    public ProcessImage? StaleImage { get; set; }
+    public int MissingImageOf { get; set; }
     public int Calls;
 
     public HolderResolution Resolve(Chain chain, in PacketHeaders headers, HolderImages images)
@@ -21,6 +23,8 @@ internal sealed class FakeHolderImages : IHolderImageSource
         foreach (ProcessImage image in Holders)
             images.Add(image);
         images.MissingHoldersOf = MissingHoldersOf;
+        images.StaleImage = StaleImage;
+        images.MissingImageOf = MissingImageOf;
         return Resolution;
     }
 

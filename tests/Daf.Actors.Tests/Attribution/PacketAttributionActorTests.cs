@@ -2,6 +2,7 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Daf.Actors.Attribution;
+using Daf.Actors.Identity;
 using Daf.Actors.Queue;
 using Daf.Actors.Rules;
 using Daf.Actors.Tests.Rules;
@@ -94,6 +95,48 @@ public sealed class PacketAttributionActorTests : TestKit
         Assert.Equal(new FindSocketHolders(77), tracker.ExpectMsg<FindSocketHolders>(TimeSpan.FromSeconds(2)));
         batcher.ExpectMsg<DeferredPacketJudged>(TimeSpan.FromSeconds(3));
         tracker.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+    }
+
+    /// <summary>
+    /// The holder's image is older than its generation counter (it exec'd or mapped code since): the packet waits, the
+    /// tracker is asked once per stale image to have it read again, and the fresh image judges the packet.
+    /// </summary>
+    [Fact]
+    public void A_stale_holder_image_asks_for_one_refresh_and_the_fresh_image_judges_the_packet()
+    {
+        var batcher = CreateTestProbe();
+        var tracker = CreateTestProbe();
+        ProcessImage stale = Image(10, Wget);
+        _holders.Holders = [stale];
+        _holders.StaleImage = stale;
+        var attributor = Attributor(tracker, TimeSpan.FromSeconds(10));
+        attributor.Tell(Deferred(12, batcher));
+        Assert.Equal(new RefreshProcessImage(10), tracker.ExpectMsg<RefreshProcessImage>(TimeSpan.FromSeconds(2)));
+        tracker.ExpectNoMsg(TimeSpan.FromMilliseconds(50)); // retried every 2 ms, asked once
+        batcher.ExpectNoMsg(TimeSpan.FromMilliseconds(10));
+
+        _holders.StaleImage = null;
+        _holders.Holders = [Image(10, Curl)]; // after the dlopen
+        _holders.Resolution = HolderResolution.Complete;
+        Assert.Equal(new DeferredPacketJudged(12, Verdict.Drop), batcher.ExpectMsg<DeferredPacketJudged>(TimeSpan.FromSeconds(3)));
+        Assert.Equal(0L, Volatile.Read(ref _counters.Unattributed));
+    }
+
+    [Fact]
+    public void A_holder_without_an_image_yet_asks_once_for_its_read()
+    {
+        var batcher = CreateTestProbe();
+        var tracker = CreateTestProbe();
+        _holders.MissingImageOf = 11;
+        var attributor = Attributor(tracker, TimeSpan.FromSeconds(10));
+        attributor.Tell(Deferred(13, batcher));
+        Assert.Equal(new RefreshProcessImage(11), tracker.ExpectMsg<RefreshProcessImage>(TimeSpan.FromSeconds(2)));
+        tracker.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+
+        _holders.MissingImageOf = 0;
+        _holders.Holders = [Image(11, Wget)];
+        _holders.Resolution = HolderResolution.Complete;
+        Assert.Equal(new DeferredPacketJudged(13, Verdict.Accept), batcher.ExpectMsg<DeferredPacketJudged>(TimeSpan.FromSeconds(3)));
     }
 
     [Fact]

@@ -177,4 +177,57 @@ public sealed class ProcessScannerActorTests : TestKit
         AwaitImage(child.Pid, i => i.Maps(digest));
         Assert.Equal(2, (await StateOf(scanner)).Reads);
     }
+
+    [Fact]
+    public async Task A_refresh_reads_again_only_when_the_image_is_older_than_the_processs_counter_and_stamps_it()
+    {
+        using var counters = Daf.Interop.Bpf.BpfCounterArray.Create("daf_test_scan", PidMax());
+        var store = new ProcessImageStore(new ProcessGenerations(counters, TrackingOptions.Default));
+        using var child = ChildProcess.Start("/bin/sleep", "30");
+        child.WaitUntilMaps("/libc.so.6");
+        counters.Write(child.Pid, 0x0003_0005_0000);
+        IActorRef scanner = Sys.ActorOf(ProcessScannerActor.Props(child.Pid, _reader, store, TrackingOptions.Default));
+        ProcessImage first = AwaitImageIn(store, child.Pid, _ => true);
+        Assert.Equal(0x0003_0005_0000UL, first.Generation);
+
+        scanner.Tell(new RefreshProcessImage(child.Pid));
+        Assert.Equal(1, (await StateOf(scanner)).Reads);
+
+        counters.Write(child.Pid, 0x0003_0006_0000); // file code was mapped since the read
+        scanner.Tell(new RefreshProcessImage(child.Pid));
+        ProcessImage second = AwaitImageIn(store, child.Pid, i => !ReferenceEquals(i, first));
+        Assert.Equal(0x0003_0006_0000UL, second.Generation);
+        Assert.Equal(2, (await StateOf(scanner)).Reads);
+    }
+
+    [Fact]
+    public void Keeping_unmapped_objects_never_unites_images_across_an_exec_the_counter_shows_before_its_event()
+    {
+        using var counters = Daf.Interop.Bpf.BpfCounterArray.Create("daf_test_scan", PidMax());
+        var options = TrackingOptions.Default with { KeepUnmapped = true };
+        var store = new ProcessImageStore(new ProcessGenerations(counters, options));
+        Sha256Digest python = Tools.Sha256Sum(Python);
+        Sha256Digest sleep = Tools.Sha256Sum("/bin/sleep");
+        using ChildProcess child = StartLoader();
+        counters.Write(child.Pid, 0x0001_0000_0000);
+        IActorRef scanner = Sys.ActorOf(ProcessScannerActor.Props(child.Pid, _reader, store, options));
+        AwaitImageIn(store, child.Pid, i => i.Maps(python));
+
+        child.Input.WriteLine("exec /bin/sleep");
+        child.Input.Flush();
+        child.WaitUntilMaps("/bin/sleep");
+        counters.Write(child.Pid, 0x0002_0000_0000); // the exec; its event has not reached the scanner
+        scanner.Tell(new RefreshProcessImage(child.Pid));
+        ProcessImage image = AwaitImageIn(store, child.Pid, i => i.Maps(sleep));
+        Assert.False(image.Maps(python));
+    }
+
+    private static int PidMax() => int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim());
+
+    private ProcessImage AwaitImageIn(ProcessImageStore store, int pid, Func<ProcessImage, bool> condition)
+    {
+        ProcessImage? found = null;
+        AwaitCondition(() => store.TryGetImage(pid, out found!) && condition(found), Wait, TimeSpan.FromMilliseconds(10));
+        return found!;
+    }
 }

@@ -277,7 +277,6 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
         stats = await StatsOf(tracker);
         output.WriteLine($"re-read of its descriptor table (round trip): {clock.Elapsed.TotalMilliseconds:F1} ms");
         Assert.Equal(1, stats.DescriptorRereads);
-        Assert.True(stats.LastFullScan < TimeSpan.FromSeconds(2), $"{stats.LastFullScan}");
         Assert.All(inodes, inode => Assert.True(Holds(inode, child.Pid), $"socket:[{inode}]"));
     }
 

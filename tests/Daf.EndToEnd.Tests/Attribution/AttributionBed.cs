@@ -200,7 +200,7 @@ public sealed class AttributionBed : IDisposable
         var stats = Daemon.RequestStats();
         var counters = IdentityCounters.Of(stats, queue);
         if (counters.Unattributed is { } unattributed)
-            Assert.True(unattributed == 0, $"{unattributed} packets on queue {queue} had no owner: {stats}");
+            Assert.True(unattributed == 0, $"{unattributed} packets on queue {queue} had no owner: {stats}\napp-fw stderr: {Daemon.Stderr.Trim()}");
     }
 
     /// <summary>Daemon still running and stopping cleanly (exit 0 within the deadline).</summary>
