@@ -12,4 +12,11 @@ namespace Daf.Actors.Attribution;
 /// The headers are a copy: the packet's buffer is reused by the reader at once.
 /// </summary>
 /// <param name="Uid">NFQA_UID when the queue delivered it (rate-limits lookups per user).</param>
-public sealed record AttributePacket(Chain Chain, PacketHeaders Headers, uint? Uid, uint PacketId, IActorRef Batcher, QueueCounters Counters);
+public sealed record AttributePacket(Chain Chain, PacketHeaders Headers, uint? Uid, uint PacketId, IActorRef Batcher, QueueCounters Counters)
+{
+    /// <summary>For a packet of another namespace: which side of it is local there (null: the chain's side in the daemon's).</summary>
+    public LocalSide? Side { get; init; }
+
+    /// <summary>A forwarded packet whose namespace is still being searched for (null once known, or for the daemon's).</summary>
+    public NamespaceSearch? Search { get; init; }
+}

@@ -44,6 +44,9 @@ public sealed class QueueReaderActor : UntypedActor
     private readonly QueueIdentity? _queueIdentity;
     private readonly PacketIdentity? _identity;
     private readonly List<AttributePacket> _deferrals = [];
+    private readonly ForeignHolderImages _foreignHolders = new();
+    private readonly PacketIdentity? _foreignIdentity;
+    private readonly List<(IActorRef To, AttributePacket Packet)> _foreignDeferrals = [];
 
     public QueueReaderActor(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock)
         : this(settings, socket, rules, signals, counters, clock, null)
@@ -56,6 +59,7 @@ public sealed class QueueReaderActor : UntypedActor
     {
         _queueIdentity = identity;
         _identity = identity is null ? null : new PacketIdentity(identity.Holders, final: false);
+        _foreignIdentity = identity?.Foreign is null ? null : new PacketIdentity(_foreignHolders, final: false);
         _settings = settings;
         _socket = socket;
         _rules = rules;
@@ -147,7 +151,7 @@ public sealed class QueueReaderActor : UntypedActor
             judged.EndOfBurst = lastWasEndOfBurst = count < batch.Capacity;
             _batcher.Tell(judged);
             // After the batch: the batcher learns of the deferral before the attribution actor can decide it.
-            if (_deferrals.Count != 0) HandOverDeferrals();
+            if (_deferrals.Count != 0 || _foreignDeferrals.Count != 0) HandOverDeferrals();
         }
     }
 
@@ -157,9 +161,14 @@ public sealed class QueueReaderActor : UntypedActor
         var chain = _settings.Chain;
         var identity = _identity;
         long accepted = 0, dropped = 0, malformed = 0, deferred = 0, unattributed = 0;
+        // Forwarded packets are judged in the namespace of their socket when rules name other namespaces.
+        var routes = _foreignIdentity is not null && snapshot.ForeignNamespaces.Count != 0 ? _queueIdentity!.Foreign!.Current : null;
         for (var i = 0; i < count; i++)
         {
             ref readonly var packet = ref batch[i];
+            if (routes is { Length: > 0 } && packet.Hook == NF_INET_FORWARD
+                && TryJudgeForwarded(snapshot, routes, chain, batch, i, judged, ref accepted, ref dropped, ref deferred, ref unattributed))
+                continue;
             var verdict = Judge(snapshot, chain, _settings.CounterSlot, batch.Payload(i), identity, out var headers, out var urgent,
                 out var isDeferred, ref malformed);
             if (isDeferred && identity!.Images.MissingFlow && _queueIdentity!.FirstLookup is { } firstLookup
@@ -183,10 +192,74 @@ public sealed class QueueReaderActor : UntypedActor
         if (malformed != 0) Volatile.Write(ref _counters.Malformed, _counters.Malformed + malformed);
         if (identity is not null)
         {
-            Volatile.Write(ref _counters.IdentityLookups, identity.Lookups);
+            Volatile.Write(ref _counters.IdentityLookups, identity.Lookups + (_foreignIdentity?.Lookups ?? 0));
             if (deferred != 0) Volatile.Write(ref _counters.Deferred, _counters.Deferred + deferred);
             if (unattributed != 0) Interlocked.Add(ref _counters.Unattributed, unattributed);
         }
+    }
+
+    private const byte NF_INET_FORWARD = 2;
+
+    /// <summary>
+    /// A forwarded packet, when rules name other namespaces: it has no socket in the daemon's namespace, so it is judged by
+    /// the snapshot of the namespace whose locator's flow cache knows its socket (the side local there by the queue's
+    /// chain, <see cref="SocketLocator.ForeignSidesOf"/>), with that namespace's holders; unknown flows are deferred to
+    /// a search of the namespaces whose rules of this chain could judge it (their attributors, off the hot path). False
+    /// when no such namespace has rules for the chain, or the headers cannot be read: the daemon's rules judge it.
+    /// </summary>
+    private bool TryJudgeForwarded(RuleSnapshot snapshot, NamespaceRoute[] routes, Chain chain, NfQueuePacketBatch batch, int index,
+        PacketBatchJudged judged, ref long accepted, ref long dropped, ref long deferred, ref long unattributed)
+    {
+        if (!PacketHeaderParser.TryParse(batch.Payload(index), out var headers))
+            return false;
+        ref readonly var packet = ref batch[index];
+        var urgent = headers.Protocol == 6 && (headers.TcpFlags & (TcpFlagSyn | TcpFlagPsh)) != 0;
+        var sides = SocketLocator.ForeignSidesOf(chain);
+        var candidates = 0;
+        foreach (var route in routes)
+        {
+            if (snapshot.ForNamespace(route.Inode) is not { } rules || !rules.JudgesAnything(chain))
+                continue;
+            candidates++;
+            foreach (var side in sides)
+            {
+                if (!route.Holders.Locator.TryGetCached(headers, side, out LocatedSocket _))
+                    continue;
+                _foreignHolders.Target = route.Holders;
+                _foreignHolders.Side = side;
+                var verdict = rules.Judge(chain, headers, _settings.CounterSlot, _foreignIdentity, out var isDeferred);
+                if (isDeferred)
+                {
+                    deferred++;
+                    judged.Add(new JudgedPacket(packet.PacketId, verdict, urgent) { Deferred = true });
+                    _foreignDeferrals.Add((route.Attributor,
+                        new AttributePacket(chain, headers, packet.HasUid ? packet.Uid : null, packet.PacketId, _batcher, _counters) { Side = side }));
+                    return true;
+                }
+                if (_foreignIdentity!.Unattributed) unattributed++;
+                if (verdict == Verdict.Accept) accepted++;
+                else dropped++;
+                judged.Add(new JudgedPacket(packet.PacketId, verdict, urgent));
+                return true;
+            }
+        }
+        if (candidates == 0)
+            return false;
+        var searched = new NamespaceRoute[candidates];
+        candidates = 0;
+        foreach (var route in routes)
+        {
+            if (snapshot.ForNamespace(route.Inode) is { } rules && rules.JudgesAnything(chain))
+                searched[candidates++] = route;
+        }
+        deferred++;
+        judged.Add(new JudgedPacket(packet.PacketId, snapshot.Policies[chain], urgent) { Deferred = true });
+        _foreignDeferrals.Add((searched[0].Attributor,
+            new AttributePacket(chain, headers, packet.HasUid ? packet.Uid : null, packet.PacketId, _batcher, _counters)
+            {
+                Search = new NamespaceSearch(searched, 0, _queueIdentity!.Foreign!.Fallback),
+            }));
+        return true;
     }
 
     /// <summary>The slow socket lookup for a flow seen for the first time; true when it found (and cached) the socket.</summary>
@@ -207,6 +280,8 @@ public sealed class QueueReaderActor : UntypedActor
     {
         foreach (var deferral in _deferrals) _queueIdentity!.Attributor.Tell(deferral);
         _deferrals.Clear();
+        foreach (var (to, deferral) in _foreignDeferrals) to.Tell(deferral);
+        _foreignDeferrals.Clear();
     }
 
     /// <summary>

@@ -130,6 +130,9 @@ internal sealed class ChainIndex
         _byAggregateHash = byAggregateHash.ToFrozenDictionary(pair => pair.Key, pair => pair.Value.ToArray());
     }
 
+    /// <summary>How many rules can match here (those left out are not counted).</summary>
+    public int CompiledCount => _rules.Length;
+
     /// <summary>How many rules the chain has (including those left out).</summary>
     public int Length => _slotOfPosition.Length;
 

@@ -52,7 +52,7 @@ public sealed class IdentityTrackingActor : ReceiveActor
 
     private void Reconcile()
     {
-        bool wanted = _rules.Current.IdentityRuleCount > 0;
+        bool wanted = _rules.Current.IdentityRuleCountAnywhere > 0;
         if (wanted && _tracker is null)
         {
             // Images of an earlier run may belong to pids reused since: start from nothing.
