@@ -6,12 +6,12 @@ namespace Daf.Actors.Attribution;
 
 /// <summary>
 /// The holder source of a packet whose socket lives in another namespace than the daemon's: the caller points it at
-/// that namespace's <see cref="SocketHolderImages"/> and the packet's local side there before judging. One per
+/// that namespace's holder source (<see cref="SocketHolderImages"/>) and the packet's local side there before judging. One per
 /// judging thread (mutable, reused packet after packet, no allocation).
 /// </summary>
 public sealed class ForeignHolderImages : IHolderImageSource
 {
-    public SocketHolderImages? Target { get; set; }
+    public ISidedHolderImageSource? Target { get; set; }
 
     public LocalSide Side { get; set; }
 

@@ -90,7 +90,7 @@ public sealed class ForeignNamespacesActor : ReceiveActor
             }
             var holders = new SocketHolderImages(locator, _holders, _images);
             IActorRef attributor = Context.ActorOf(
-                PacketAttributionActor.PropsForNamespace(ns.Inode, holders, _tracker, _rules, _counterSlot, _options, _routes.Fallback),
+                PacketAttributionActor.PropsForNamespace(ns.Inode, locator, holders, _tracker, _rules, _counterSlot, _options, _routes.Fallback),
                 $"ns-{ns.Inode}");
             Context.Watch(attributor);
             _served[ns.Inode] = new Served(new NamespaceRoute(ns.Inode, holders, attributor), locator);

@@ -59,9 +59,11 @@ public sealed class PacketAttributionActor : ReceiveActor, IWithTimers
 
     /// <summary>The attributor of the namespace <paramref name="inode"/> (not the daemon's), whose locator was made inside it.</summary>
     /// <param name="fallback">The daemon namespace's attributor: takes the packets this one cannot judge in its namespace.</param>
-    public PacketAttributionActor(ulong inode, SocketHolderImages holders, IActorRef tracker, RuleSnapshotHolder rules,
+    /// <param name="lookup">The slow path of the locator made inside that namespace.</param>
+    /// <param name="holders">The holders of a packet from that locator's flow cache.</param>
+    public PacketAttributionActor(ulong inode, ISocketLookup lookup, ISidedHolderImageSource holders, IActorRef tracker, RuleSnapshotHolder rules,
         int counterSlot, AttributionOptions options, IActorRef fallback)
-        : this(holders.Locator, new ForeignHolderImages { Target = holders }, tracker, rules, counterSlot, options)
+        : this(lookup, new ForeignHolderImages { Target = holders }, tracker, rules, counterSlot, options)
     {
         _namespace = inode;
         _foreign = new ForeignHolderImages { Target = holders };
@@ -70,9 +72,9 @@ public sealed class PacketAttributionActor : ReceiveActor, IWithTimers
         _fallback = fallback;
     }
 
-    public static Props PropsForNamespace(ulong inode, SocketHolderImages holders, IActorRef tracker, RuleSnapshotHolder rules,
-        int counterSlot, AttributionOptions options, IActorRef fallback) =>
-        Akka.Actor.Props.Create(() => new PacketAttributionActor(inode, holders, tracker, rules, counterSlot, options, fallback));
+    public static Props PropsForNamespace(ulong inode, ISocketLookup lookup, ISidedHolderImageSource holders, IActorRef tracker,
+        RuleSnapshotHolder rules, int counterSlot, AttributionOptions options, IActorRef fallback) =>
+        Akka.Actor.Props.Create(() => new PacketAttributionActor(inode, lookup, holders, tracker, rules, counterSlot, options, fallback));
 
     public ITimerScheduler Timers { get; set; } = null!;
 

@@ -13,7 +13,7 @@ namespace Daf.Actors.Attribution;
 /// Lock-free and allocation-free; any thread. Raw sockets may have several candidate sockets: the holders of all of
 /// them are the packet's holders.
 /// </summary>
-public sealed class SocketHolderImages(SocketLocator locator, SocketHolderTable holders, ProcessImageStore store) : IHolderImageSource
+public sealed class SocketHolderImages(SocketLocator locator, SocketHolderTable holders, ProcessImageStore store) : IHolderImageSource, ISidedHolderImageSource
 {
     public HolderResolution Resolve(Chain chain, in PacketHeaders headers, HolderImages images)
     {
