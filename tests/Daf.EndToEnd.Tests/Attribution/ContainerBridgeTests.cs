@@ -33,4 +33,34 @@ public sealed class ContainerBridgeTests
 
         bed.AssertJudged(2, delivered: ["container-python"], dropped: ["container-blocked"]);
     }
+
+    /// <summary>
+    /// The other direction, like `iptables -I FORWARD -o docker0 -j NFQUEUE --queue-num 1`: what R forwards to X is
+    /// queued to the INPUT queue (here numbered 0, the only one bound) and judged by X's receiving socket, its
+    /// destination there. A rule naming the sender's namespace B never applies: the socket is not B's.
+    /// </summary>
+    [Theory]
+    [InlineData("receiver", false)]
+    [InlineData("sender", true)]
+    public void Traffic_to_the_container_queued_to_the_input_queue_is_judged_by_the_container_socket_that_receives_it(string named, bool delivered)
+    {
+        using var bed = new AttributionBed(routed: true);
+        var net = bed.Net;
+        string sender = bed.Files.BuildSender("bridge-sender");
+        string senderDigest = ProgramCopies.DigestOf(sender);
+        string toX = $"daf{net.Id}ra"; // R's end of the link to A
+        NfQueueRule.Insert(net, net.R!, "FORWARD", 0, bypass: false, "-o", toX, "-p", "udp");
+        string digest = named == "receiver" ? AttributionBed.Python3Digest : senderDigest;
+        bed.StartFirewall(net.R!, "FORWARD", 0, [], $"""
+            -A -c INPUT -n /var/run/netns/{net.B} --sng-hash {senderDigest} -v DROP
+            -A -c INPUT -n /var/run/netns/{net.A} --sng-hash {digest} -v DROP
+            """, "--queue-in", "0", "--queue-out", "off", "--queue-fwd", "off",
+            // Where the socket is found is the point here, not how fast a loaded machine reads the receiver's image.
+            "--attrib-wait", "2000");
+        bed.StartReceiver(4, net.A);
+
+        bed.RunHeld(1, net.B, sender, bed.Receiver.SenderTarget, bed.Files.Gates, "to-container", "@" + AttributionBed.ReleasePlaceholder);
+
+        bed.AssertJudged(1, delivered: delivered ? ["to-container"] : [], dropped: delivered ? [] : ["to-container"]);
+    }
 }
