@@ -31,6 +31,8 @@ public sealed class ForeignNamespacesActor : ReceiveActor
     private readonly SocketLocatorOptions _locatorOptions;
     private readonly Dictionary<ulong, Served> _served = [];
     private readonly Dictionary<IActorRef, SocketLocator> _stopping = [];
+    /// <summary>Namespaces whose locator could not be made, not tried again before the next rule change.</summary>
+    private readonly HashSet<ulong> _unavailable = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private static readonly TimeSpan RetireAfter = TimeSpan.FromSeconds(1);
 
@@ -45,7 +47,12 @@ public sealed class ForeignNamespacesActor : ReceiveActor
         _counterSlot = counterSlot;
         _options = options;
         _locatorOptions = locatorOptions;
-        Receive<RulesChanged>(_ => Reconcile());
+        Receive<RulesChanged>(_ =>
+        {
+            _unavailable.Clear(); // try those again
+            Reconcile();
+        });
+        Receive<AttributePacket>(StartSearch);
         Receive<Terminated>(OnTerminated);
     }
 
@@ -56,7 +63,26 @@ public sealed class ForeignNamespacesActor : ReceiveActor
     protected override void PreStart()
     {
         Context.System.EventStream.Subscribe(Self, typeof(RulesChanged));
+        _routes.Router = Self;
         Reconcile();
+    }
+
+    /// <summary>
+    /// A forwarded packet a reader could not route: a rule named a namespace a moment ago and the
+    /// <see cref="RulesChanged"/> that makes its locator has not been handled yet. Make it now, then search the
+    /// namespaces whose rules could judge the packet; none: the daemon's attributor judges it.
+    /// </summary>
+    private void StartSearch(AttributePacket packet)
+    {
+        Reconcile();
+        RuleSnapshot snapshot = _rules.Current;
+        NamespaceRoute[] searched = _served.Values.Select(s => s.Route)
+            .Where(route => snapshot.ForNamespace(route.Inode) is { } rules && rules.JudgesAnything(packet.Chain))
+            .ToArray();
+        if (searched.Length == 0)
+            _routes.Fallback.Tell(packet with { Search = null, Side = null });
+        else
+            searched[0].Attributor.Tell(packet with { Search = new NamespaceSearch(searched, 0, _routes.Fallback) });
     }
 
     private void Reconcile()
@@ -76,7 +102,7 @@ public sealed class ForeignNamespacesActor : ReceiveActor
         }
         foreach (NamespaceRuleSnapshot ns in wanted)
         {
-            if (_served.ContainsKey(ns.Inode) || ns.File is not { } file)
+            if (_served.ContainsKey(ns.Inode) || ns.File is not { } file || _unavailable.Contains(ns.Inode))
                 continue;
             SocketLocator locator;
             try
@@ -85,7 +111,8 @@ public sealed class ForeignNamespacesActor : ReceiveActor
             }
             catch (Exception e) when (e is PosixException or NetlinkException or IOException)
             {
-                _log.Warning("namespace {0}: cannot make a socket lookup inside it ({1}): its identity rules do not match", ns.Inode, e.Message);
+                _log.Warning("namespace {0}: cannot make a socket lookup inside it ({1}): its rules do not match", ns.Inode, e.Message);
+                _unavailable.Add(ns.Inode);
                 continue;
             }
             var holders = new SocketHolderImages(locator, _holders, _images);

@@ -16,6 +16,15 @@ public sealed class NamespaceRoutes
 
     public IActorRef Fallback { get; }
 
+    /// <summary>The <see cref="ForeignNamespacesActor"/>: takes forwarded packets of a namespace whose route is not made yet.</summary>
+    public IActorRef Router
+    {
+        get => Volatile.Read(ref _router);
+        internal set => Volatile.Write(ref _router, value);
+    }
+
+    private IActorRef _router = ActorRefs.Nobody;
+
     public NamespaceRoute[] Current => Volatile.Read(ref _current);
 
     internal void Publish(NamespaceRoute[] routes) => Volatile.Write(ref _current, routes);

@@ -166,7 +166,7 @@ public sealed class QueueReaderActor : UntypedActor
         for (var i = 0; i < count; i++)
         {
             ref readonly var packet = ref batch[i];
-            if (routes is { Length: > 0 } && packet.Hook == NF_INET_FORWARD
+            if (routes is not null && packet.Hook == NF_INET_FORWARD
                 && TryJudgeForwarded(snapshot, routes, chain, batch, i, judged, ref accepted, ref dropped, ref deferred, ref unattributed))
                 continue;
             var verdict = Judge(snapshot, chain, _settings.CounterSlot, batch.Payload(i), identity, out var headers, out var urgent,
@@ -204,8 +204,9 @@ public sealed class QueueReaderActor : UntypedActor
     /// A forwarded packet, when rules name other namespaces: it has no socket in the daemon's namespace, so it is judged by
     /// the snapshot of the namespace whose locator's flow cache knows its socket (the side local there by the queue's
     /// chain, <see cref="SocketLocator.ForeignSidesOf"/>), with that namespace's holders; unknown flows are deferred to
-    /// a search of the namespaces whose rules of this chain could judge it (their attributors, off the hot path). False
-    /// when no such namespace has rules for the chain, or the headers cannot be read: the daemon's rules judge it.
+    /// a search of the namespaces whose rules of this chain could judge it (their attributors, off the hot path), or to
+    /// the <see cref="ForeignNamespacesActor"/> when a namespace a rule names has no locator yet. False when no other
+    /// namespace has rules for the chain, or the headers cannot be read: the daemon's rules judge it.
     /// </summary>
     private bool TryJudgeForwarded(RuleSnapshot snapshot, NamespaceRoute[] routes, Chain chain, NfQueuePacketBatch batch, int index,
         PacketBatchJudged judged, ref long accepted, ref long dropped, ref long deferred, ref long unattributed)
@@ -215,11 +216,18 @@ public sealed class QueueReaderActor : UntypedActor
         ref readonly var packet = ref batch[index];
         var urgent = headers.Protocol == 6 && (headers.TcpFlags & (TcpFlagSyn | TcpFlagPsh)) != 0;
         var sides = SocketLocator.ForeignSidesOf(chain);
-        var candidates = 0;
-        foreach (var route in routes)
+        int candidates = 0;
+        var missingRoute = false;
+        foreach (var ns in snapshot.ForeignNamespaces)
         {
-            if (snapshot.ForNamespace(route.Inode) is not { } rules || !rules.JudgesAnything(chain))
+            var rules = ns.Rules;
+            if (!rules.JudgesAnything(chain))
                 continue;
+            if (RouteOf(routes, ns.Inode) is not { } route)
+            {
+                missingRoute = true; // named by a rule change a moment ago: its locator is being made
+                continue;
+            }
             candidates++;
             foreach (var side in sides)
             {
@@ -243,23 +251,41 @@ public sealed class QueueReaderActor : UntypedActor
                 return true;
             }
         }
-        if (candidates == 0)
+        if (candidates == 0 && !missingRoute)
             return false;
-        var searched = new NamespaceRoute[candidates];
-        candidates = 0;
-        foreach (var route in routes)
+        var foreign = _queueIdentity!.Foreign!;
+        var search = new AttributePacket(chain, headers, packet.HasUid ? packet.Uid : null, packet.PacketId, _batcher, _counters);
+        IActorRef to;
+        if (missingRoute)
         {
-            if (snapshot.ForNamespace(route.Inode) is { } rules && rules.JudgesAnything(chain))
-                searched[candidates++] = route;
+            to = foreign.Router; // it makes the missing locators first, then starts the search
+        }
+        else
+        {
+            var searched = new NamespaceRoute[candidates];
+            candidates = 0;
+            foreach (var ns in snapshot.ForeignNamespaces)
+            {
+                if (ns.Rules.JudgesAnything(chain) && RouteOf(routes, ns.Inode) is { } route)
+                    searched[candidates++] = route;
+            }
+            to = searched[0].Attributor;
+            search = search with { Search = new NamespaceSearch(searched, 0, foreign.Fallback) };
         }
         deferred++;
         judged.Add(new JudgedPacket(packet.PacketId, snapshot.Policies[chain], urgent) { Deferred = true });
-        _foreignDeferrals.Add((searched[0].Attributor,
-            new AttributePacket(chain, headers, packet.HasUid ? packet.Uid : null, packet.PacketId, _batcher, _counters)
-            {
-                Search = new NamespaceSearch(searched, 0, _queueIdentity!.Foreign!.Fallback),
-            }));
+        _foreignDeferrals.Add((to, search));
         return true;
+    }
+
+    private static NamespaceRoute? RouteOf(NamespaceRoute[] routes, ulong inode)
+    {
+        foreach (var route in routes)
+        {
+            if (route.Inode == inode)
+                return route;
+        }
+        return null;
     }
 
     /// <summary>The slow socket lookup for a flow seen for the first time; true when it found (and cached) the socket.</summary>

@@ -76,7 +76,8 @@ public sealed class RuleSnapshot
 
     private NamespaceRuleSnapshot[] _foreign = [];
 
-    private RuleSnapshot(RuleSet rules, long version, Func<Rule, bool> appliesHere, int counterSlots, long[][]? carried)
+    private RuleSnapshot(RuleSet rules, long version, Func<Rule, bool> appliesHere, int counterSlots, long[][]? carried,
+        bool otherNamespace = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(counterSlots, 1);
         Version = version;
@@ -92,7 +93,7 @@ public sealed class RuleSnapshot
         {
             int c = (int)chain;
             int length = rules[chain].Length;
-            _chains[c] = new ChainIndex(rules[chain], chain, appliesHere, out int chainIdentityRules);
+            _chains[c] = new ChainIndex(rules[chain], chain, appliesHere, out int chainIdentityRules, otherNamespace);
             identityRules += chainIdentityRules;
             _hits[c] = new long[counterSlots][];
             for (int slot = 0; slot < counterSlots; slot++)
@@ -124,7 +125,7 @@ public sealed class RuleSnapshot
         var snapshot = new RuleSnapshot(rules, version, rule => appliesIn(rule, ownNamespace), counterSlots, carried);
         snapshot._foreign = foreign
             .Select(ns => new NamespaceRuleSnapshot(ns.Inode, ns.File,
-                new RuleSnapshot(rules, version, rule => appliesIn(rule, ns.Inode), counterSlots, null)))
+                new RuleSnapshot(rules, version, rule => appliesIn(rule, ns.Inode), counterSlots, null, otherNamespace: true)))
             .ToArray();
         return snapshot;
     }

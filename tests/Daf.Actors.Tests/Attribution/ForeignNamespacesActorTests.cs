@@ -75,4 +75,29 @@ public sealed class ForeignNamespacesActorTests : TestKit
         ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         Assert.Empty(routes.Current);
     }
+
+    [Fact]
+    public void A_packet_sent_to_the_router_is_searched_in_the_namespaces_and_ends_with_the_daemons_attributor_when_not_found()
+    {
+        using NamespaceFile file = NamespaceFile.Open(_bed.Path);
+        ulong own = NetworkNamespace.GetInode("/proc/self/ns/net");
+        var holder = new RuleSnapshotHolder(Compile(1, own, [$"-A -c OUTPUT -n {_bed.Path} -p udp -v DROP"], new NamespaceHandle(file.Inode, file)));
+        var fallback = CreateTestProbe();
+        var batcher = CreateTestProbe();
+        var routes = new NamespaceRoutes(fallback);
+        var router = Sys.ActorOf(ForeignNamespacesActor.Props(holder, routes, new SocketHolderTable(TimeSpan.FromMilliseconds(50)), new ProcessImageStore(),
+            ActorRefs.Nobody, 1, new AttributionOptions(), new SocketLocatorOptions()));
+        var packet = SocketLocatorKernelTests.Packet(IPPROTO_UDP, new IPEndPoint(IPAddress.Parse("10.9.9.1"), 4000), new IPEndPoint(IPAddress.Parse("10.9.9.2"), 53));
+        var counters = new Daf.Actors.Queue.QueueCounters();
+
+        router.Tell(new AttributePacket(Chain.Output, packet, null, 21, batcher, counters));
+        router.Tell(new AttributePacket(Chain.Input, packet, null, 22, batcher, counters));
+
+        // OUTPUT: searched in the namespace (no such socket there), then handed on; INPUT: no rule of that namespace, at once.
+        var handed = new[] { fallback.ExpectMsg<AttributePacket>(TimeSpan.FromSeconds(10)), fallback.ExpectMsg<AttributePacket>(TimeSpan.FromSeconds(10)) };
+        Assert.Equal([21u, 22u], handed.Select(p => p.PacketId).Order());
+        Assert.All(handed, p => Assert.Null(p.Search));
+        Assert.Equal(router, routes.Router);
+        batcher.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+    }
 }

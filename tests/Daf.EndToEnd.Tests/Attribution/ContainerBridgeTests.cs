@@ -63,4 +63,37 @@ public sealed class ContainerBridgeTests
 
         bed.AssertJudged(1, delivered: delivered ? ["to-container"] : [], dropped: delivered ? [] : ["to-container"]);
     }
+
+    /// <summary>
+    /// A rule naming the container's namespace added with ctl-fw while app-fw runs makes the socket lookups inside
+    /// that namespace; deleting it ends them, and X's traffic is judged by the daemon's (now empty) rules again.
+    /// </summary>
+    [Fact]
+    public void A_container_rule_added_and_deleted_with_ctl_fw_applies_exactly_while_it_exists()
+    {
+        using var bed = new AttributionBed(routed: true);
+        var net = bed.Net;
+        string sender = bed.Files.BuildSender("container-sender");
+        string fromX = $"daf{net.Id}ra";
+        NfQueueRule.Insert(net, net.R!, "FORWARD", 0, bypass: false, "-i", fromX, "-p", "udp");
+        var daemon = bed.StartFirewall(net.R!, "FORWARD", 0, [], "# no rules: ctl-fw adds the container's",
+            "--attrib-wait", "2000");
+        bed.StartReceiver(4);
+        string ctlFw = Path.Combine(RepoRoot.Path, "bin", "ctl-fw");
+        ExecResult CtlFw(params string[] args)
+        {
+            var result = net.Exec(net.R!, TimeSpan.FromSeconds(40), [ctlFw, "--state-dir", daemon.StateDir, .. args]);
+            Assert.True(result.Succeeded, $"{result.Describe()}\napp-fw: {daemon.Stderr}");
+            return result;
+        }
+
+        CtlFw("-A", "-c", "OUTPUT", "-n", $"/var/run/netns/{net.A}", "--sng-hash", ProgramCopies.DigestOf(sender), "-v", "DROP");
+        bed.RunHeld(1, net.A, sender, bed.Receiver.SenderTarget, bed.Files.Gates, "while-named", "@" + AttributionBed.ReleasePlaceholder);
+        CtlFw("-D", "1", "-c", "OUTPUT");
+        bed.RunHeld(1, net.A, sender, bed.Receiver.SenderTarget, bed.Files.Gates, "after-delete", "@" + AttributionBed.ReleasePlaceholder);
+
+        bed.AssertDelivery(bed.Delivered(2), delivered: ["after-delete"], dropped: ["while-named"]);
+        Assert.Contains("no rule names it any more", daemon.Stderr);
+        bed.StopDaemonCleanly();
+    }
 }
