@@ -162,7 +162,7 @@ public sealed class QueueReaderActor : UntypedActor
         var identity = _identity;
         long accepted = 0, dropped = 0, malformed = 0, deferred = 0, unattributed = 0;
         // Forwarded packets are judged in the namespace of their socket when rules name other namespaces.
-        var routes = _foreignIdentity is not null && snapshot.ForeignNamespaces.Count != 0 ? _queueIdentity!.Foreign!.Current : null;
+        var routes = _foreignIdentity is not null && snapshot.ForeignNamespaceSpan.Length != 0 ? _queueIdentity!.Foreign!.Current : null;
         for (var i = 0; i < count; i++)
         {
             ref readonly var packet = ref batch[i];
@@ -218,7 +218,7 @@ public sealed class QueueReaderActor : UntypedActor
         var sides = SocketLocator.ForeignSidesOf(chain);
         int candidates = 0;
         var missingRoute = false;
-        foreach (var ns in snapshot.ForeignNamespaces)
+        foreach (var ns in snapshot.ForeignNamespaceSpan)
         {
             var rules = ns.Rules;
             if (!rules.JudgesAnything(chain))
@@ -264,7 +264,7 @@ public sealed class QueueReaderActor : UntypedActor
         {
             var searched = new NamespaceRoute[candidates];
             candidates = 0;
-            foreach (var ns in snapshot.ForeignNamespaces)
+            foreach (var ns in snapshot.ForeignNamespaceSpan)
             {
                 if (ns.Rules.JudgesAnything(chain) && RouteOf(routes, ns.Inode) is { } route)
                     searched[candidates++] = route;

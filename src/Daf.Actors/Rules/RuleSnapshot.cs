@@ -62,6 +62,9 @@ public sealed class RuleSnapshot
     /// </summary>
     public IReadOnlyList<NamespaceRuleSnapshot> ForeignNamespaces => _foreign;
 
+    /// <summary><see cref="ForeignNamespaces"/> for the hot path (no enumerator allocated).</summary>
+    internal ReadOnlySpan<NamespaceRuleSnapshot> ForeignNamespaceSpan => _foreign;
+
     /// <summary>Rules with identity criteria in this snapshot and those of <see cref="ForeignNamespaces"/>.</summary>
     public int IdentityRuleCountAnywhere
     {
