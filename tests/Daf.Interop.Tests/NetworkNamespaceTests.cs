@@ -47,4 +47,41 @@ public sealed class NetworkNamespaceTests
 
         Assert.Equal("inner", error.Message);
     }
+
+    [Fact]
+    public void An_open_namespace_file_is_entered_even_after_its_path_is_gone()
+    {
+        var ns = new TestNetns();
+        NamespaceFile file;
+        try
+        {
+            file = NamespaceFile.Open(ns.Path);
+        }
+        finally
+        {
+            ns.Dispose(); // ip netns del: the path goes, the open file keeps the namespace
+        }
+        using (file)
+        {
+            ulong inside = NetworkNamespace.RunIn(file, () => NetworkNamespace.GetInode("/proc/thread-self/ns/net"));
+
+            Assert.Equal(file.Inode, inside);
+            Assert.NotEqual(file.Inode, NetworkNamespace.GetInode("/proc/thread-self/ns/net"));
+        }
+    }
+
+    [Fact]
+    public void A_closed_namespace_file_is_never_entered()
+    {
+        using var ns = new TestNetns();
+        var file = NamespaceFile.Open(ns.Path);
+        file.Dispose();
+        bool ran = false;
+
+        var error = Assert.Throws<PosixException>(() => NetworkNamespace.RunIn(file, () => ran = true));
+
+        Assert.False(ran);
+        Assert.StartsWith("setns(", error.Operation);
+        Assert.Equal(Errno.EBADF, error.Errno);
+    }
 }

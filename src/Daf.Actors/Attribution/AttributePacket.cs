@@ -19,4 +19,10 @@ public sealed record AttributePacket(Chain Chain, PacketHeaders Headers, uint? U
 
     /// <summary>On a signing queue: what is needed to sign the packet if it is accepted (null elsewhere).</summary>
     public DeferredSigning? Signing { get; init; }
+
+    /// <summary>For a packet of another namespace: which side of it is local there (null: the chain's side in the daemon's).</summary>
+    public LocalSide? Side { get; init; }
+
+    /// <summary>A forwarded packet whose namespace is still being searched for (null once known, or for the daemon's).</summary>
+    public NamespaceSearch? Search { get; init; }
 }

@@ -19,7 +19,11 @@ namespace Daf.Actors.Attribution;
 /// decided (one version judges it wholly), and the verdict goes to the packet's batcher. What is still missing at the
 /// bound is judged with the holders known by then and counted as unattributed: identity criteria never match holders
 /// that are not known (DROP matches a known holder only; ACCEPT needs them all).
-/// One per network namespace; its matches are counted in its own counter slot.
+/// One per network namespace; its matches are counted in its own counter slot. The actor of another namespace than
+/// the daemon's (<see cref="PropsForNamespace"/>) judges with that namespace's snapshot
+/// (<see cref="RuleSnapshot.ForNamespace"/>) and looks sockets up with a locator made inside it; a forwarded packet it
+/// was asked to search for (<see cref="AttributePacket.Search"/>) and cannot find there goes on to the next namespace,
+/// and finally to the daemon namespace's actor, which judges it by the daemon's rules.
 /// </summary>
 public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
 {
@@ -32,6 +36,10 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
     private readonly AttributionOptions _options;
     private readonly PacketIdentity _trying;
     private readonly PacketIdentity _final;
+    /// <summary>The namespace this actor serves when it is not the daemon's (0: the daemon's).</summary>
+    private readonly ulong _namespace;
+    private readonly ForeignHolderImages? _foreign;
+    private readonly IActorRef? _fallback;
     private readonly List<Waiting> _waiting = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _decided, _timedOut, _lastUnattributedLog = long.MinValue / 2;
@@ -51,6 +59,25 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
         Receive<GetAttributionStats>(_ => Sender.Tell(new AttributionStats(_waiting.Count, _decided, _timedOut)));
     }
 
+    /// <summary>The attributor of the namespace <paramref name="inode"/> (not the daemon's), whose locator was made inside it.</summary>
+    /// <param name="fallback">The daemon namespace's attributor: takes the packets this one cannot judge in its namespace.</param>
+    /// <param name="lookup">The slow path of the locator made inside that namespace.</param>
+    /// <param name="holders">The holders of a packet from that locator's flow cache.</param>
+    public PacketAttributionActor(ulong inode, ISocketLookup lookup, ISidedHolderImageSource holders, IActorRef tracker, RuleSnapshotHolder rules,
+        int counterSlot, AttributionOptions options, IActorRef fallback)
+        : this(lookup, new ForeignHolderImages { Target = holders }, tracker, rules, counterSlot, options)
+    {
+        _namespace = inode;
+        _foreign = new ForeignHolderImages { Target = holders };
+        _trying = new PacketIdentity(_foreign, final: false);
+        _final = new PacketIdentity(_foreign, final: true);
+        _fallback = fallback;
+    }
+
+    public static Props PropsForNamespace(ulong inode, ISocketLookup lookup, ISidedHolderImageSource holders, IActorRef tracker,
+        RuleSnapshotHolder rules, int counterSlot, AttributionOptions options, IActorRef fallback) =>
+        Akka.Actor.Props.Create(() => new PacketAttributionActor(inode, lookup, holders, tracker, rules, counterSlot, options, fallback));
+
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(ISocketLookup lookup, IHolderImageSource images, IActorRef tracker, RuleSnapshotHolder rules,
@@ -59,7 +86,7 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
 
     private void OnAttribute(AttributePacket packet)
     {
-        var waiting = new Waiting(packet, Environment.TickCount64 + (long)_options.Wait.TotalMilliseconds);
+        var waiting = new Waiting(packet, Environment.TickCount64 + (long)_options.Wait.TotalMilliseconds) { Side = packet.Side };
         if (TryDecide(waiting, final: _waiting.Count >= _options.MaxWaiting))
             return;
         _waiting.Add(waiting);
@@ -79,9 +106,20 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
     private bool TryDecide(Waiting waiting, bool final)
     {
         AttributePacket packet = waiting.Packet;
-        if (!final && !waiting.SocketFound && packet.Chain != Chain.Forward)
+        if (_namespace != 0 && waiting.Side is null)
         {
-            SocketLookupStatus status = LookUp(packet);
+            // A forwarded packet: is its socket in this namespace?
+            if (!final && Claim(waiting) == SocketLookupStatus.RateLimited)
+                return false;
+            if (waiting.Side is null)
+                return PassOn(packet);
+        }
+        RuleSnapshot? snapshot = _namespace == 0 ? _rules.Current : _rules.Current.ForNamespace(_namespace);
+        if (snapshot is null)
+            return PassOn(packet); // no rule names this namespace any more
+        if (!final && !waiting.SocketFound && SideOf(waiting) is { } side)
+        {
+            SocketLookupStatus status = LookUp(packet, side);
             waiting.LastLookup = status;
             if (status == SocketLookupStatus.RateLimited)
                 return false;
@@ -91,7 +129,8 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
         }
 
         PacketIdentity identity = final ? _final : _trying;
-        RuleSnapshot snapshot = _rules.Current;
+        if (_foreign is not null)
+            _foreign.Side = waiting.Side!.Value;
         Verdict verdict = snapshot.Judge(packet.Chain, packet.Headers, packet.App, _counterSlot, identity, out bool deferred, out int matched);
         if (deferred)
         {
@@ -158,11 +197,48 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
         return bytes;
     }
 
-    private SocketLookupStatus LookUp(AttributePacket packet)
+    /// <summary>The side of the packet whose socket is looked up: in another namespace the one it was found on.</summary>
+    private LocalSide? SideOf(Waiting waiting) =>
+        waiting.Side ?? (waiting.Packet.Chain == Chain.Forward ? null : SocketLocator.LocalSideOf(waiting.Packet.Chain));
+
+    /// <summary>Looks for a searched packet's socket on each side it may be local on here; sets the side found.</summary>
+    private SocketLookupStatus Claim(Waiting waiting)
+    {
+        SocketLookupStatus last = SocketLookupStatus.NotFound;
+        foreach (LocalSide side in SocketLocator.ForeignSidesOf(waiting.Packet.Chain))
+        {
+            last = LookUp(waiting.Packet, side);
+            if (last == SocketLookupStatus.Found)
+            {
+                waiting.Side = side;
+                waiting.SocketFound = true;
+                waiting.LastLookup = last;
+                return last;
+            }
+            if (last == SocketLookupStatus.RateLimited)
+                return last;
+        }
+        return last;
+    }
+
+    /// <summary>
+    /// Hands a packet this namespace does not judge to the next namespace searched, else to the daemon namespace's
+    /// attributor (as a packet of the daemon's namespace). True: it left this actor.
+    /// </summary>
+    private bool PassOn(AttributePacket packet)
+    {
+        if (packet.Search?.Next() is { } next)
+            next.Current.Attributor.Tell(packet with { Search = next });
+        else
+            _fallback!.Tell(packet with { Search = null, Side = null });
+        return true;
+    }
+
+    private SocketLookupStatus LookUp(AttributePacket packet, LocalSide side)
     {
         try
         {
-            return _lookup.Lookup(packet.Headers, SocketLocator.LocalSideOf(packet.Chain), packet.Uid).Status;
+            return _lookup.Lookup(packet.Headers, side, packet.Uid).Status;
         }
         catch (NetlinkException e)
         {
@@ -202,6 +278,8 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
         public ProcessImage? RefreshAskedFor { get; set; }
         public int ReadAskedFor { get; set; }
         public SocketLookupStatus? LastLookup { get; set; }
+        /// <summary>In another namespace: the side of the packet local there, once known.</summary>
+        public LocalSide? Side { get; set; }
     }
 
     private sealed record RetryWaiting

@@ -13,14 +13,25 @@ namespace Daf.Actors.Attribution;
 /// Lock-free and allocation-free; any thread. Raw sockets may have several candidate sockets: the holders of all of
 /// them are the packet's holders.
 /// </summary>
-public sealed class SocketHolderImages(SocketLocator locator, SocketHolderTable holders, ProcessImageStore store) : IHolderImageSource
+public sealed class SocketHolderImages(SocketLocator locator, SocketHolderTable holders, ProcessImageStore store) : IHolderImageSource, ISidedHolderImageSource
 {
     public HolderResolution Resolve(Chain chain, in PacketHeaders headers, HolderImages images)
     {
-        images.Clear();
         if (chain == Chain.Forward)
+        {
+            images.Clear();
             return HolderResolution.Unattributable; // a forwarded packet has no socket in this namespace
-        LocalSide side = SocketLocator.LocalSideOf(chain);
+        }
+        return Resolve(headers, SocketLocator.LocalSideOf(chain), images);
+    }
+
+    /// <summary>The locator whose flow cache this source reads.</summary>
+    public SocketLocator Locator => locator;
+
+    /// <summary>Like <see cref="Resolve(Chain, in PacketHeaders, HolderImages)"/> with the packet's local side given.</summary>
+    public HolderResolution Resolve(in PacketHeaders headers, LocalSide side, HolderImages images)
+    {
+        images.Clear();
         if (!locator.TryGetCached(headers, side, out FlowCacheEntry entry))
         {
             if (!SocketLocator.TryGetFlowKey(headers, side, out _))

@@ -75,6 +75,25 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
         }
     }
 
+    /// <summary>
+    /// A locator for the namespace <paramref name="ns"/> holds open, whatever its path names now: both of its sockets are
+    /// made there at once, by one short-lived thread that enters it (setns) and ends; they stay in that namespace.
+    /// </summary>
+    public static SocketLocator OpenIn(Daf.Interop.Namespaces.NamespaceFile ns, SocketLocatorOptions options) =>
+        Daf.Interop.Namespaces.NetworkNamespace.RunIn(ns, () =>
+        {
+            SockDiagSocket diag = SockDiagSocket.Open();
+            try
+            {
+                return new SocketLocator(diag, ProcNetSocketReader.Open(), options, null);
+            }
+            catch
+            {
+                diag.Dispose();
+                throw;
+            }
+        });
+
     public FlowCache Cache => _cache;
 
     /// <summary>Slow-path outcomes so far (written by the lookup thread; read them for statistics).</summary>
@@ -90,6 +109,21 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
         Chain.Input => LocalSide.Destination,
         _ => throw new ArgumentException("FORWARD packets have no local side: pass LocalSide explicitly", nameof(chain)),
     };
+
+    /// <summary>
+    /// Where the socket of a packet that did not start or end in the daemon's namespace (NF_INET_FORWARD) is looked for in
+    /// another namespace, by the chain of the queue it arrived on: the OUTPUT queue takes traffic leaving that namespace
+    /// (its source is local there), the INPUT queue traffic to it (its destination); the FORWARD queue tries both.
+    /// </summary>
+    public static ReadOnlySpan<LocalSide> ForeignSidesOf(Chain chain) => chain switch
+    {
+        Chain.Output => s_source,
+        Chain.Input => s_destination,
+        _ => s_both,
+    };
+
+    private static readonly LocalSide[] s_source = [LocalSide.Source], s_destination = [LocalSide.Destination],
+        s_both = [LocalSide.Source, LocalSide.Destination];
 
     /// <summary>The flow key of the packet seen from <paramref name="side"/>; false when the packet carries nothing to key on.</summary>
     public static bool TryGetFlowKey(in PacketHeaders headers, LocalSide side, out FlowKey key)

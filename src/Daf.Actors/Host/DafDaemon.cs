@@ -162,7 +162,6 @@ public sealed class DafDaemon
         try
         {
             locator = SocketLocator.OpenIn("/proc/self/ns/net", new SocketLocatorOptions());
-            holderTable.SocketForgotten = inode => locator.Invalidate(inode);
             // Each reader's first lookup of a new flow uses a locator of its own (one thread each), filling the same cache.
             foreach (var q in queues)
                 readerLocators.Add(SocketLocator.OpenIn("/proc/self/ns/net", new SocketLocatorOptions(), locator.Cache));
@@ -246,9 +245,20 @@ public sealed class DafDaemon
                 if (locator is not null)
                 {
                     var source = new SocketHolderImages(locator, holderTable, images);
+                    var attributionOptions = new AttributionOptions { Wait = TimeSpan.FromMilliseconds(_options.AttributionWaitMilliseconds) };
                     var attributor = system.ActorOf(PacketAttributionActor.Props(locator, source, tracker, holder, queues.Count,
-                        new AttributionOptions { Wait = TimeSpan.FromMilliseconds(_options.AttributionWaitMilliseconds) }), "attribution");
-                    identity = new QueueIdentity(source, attributor);
+                        attributionOptions), "attribution");
+                    // Other namespaces the rules name: a locator made inside each, an attributor each (same counter slot,
+                    // on that namespace's snapshot), for forwarded packets whose socket lives there.
+                    var foreign = new NamespaceRoutes(attributor);
+                    system.ActorOf(ForeignNamespacesActor.Props(holder, foreign, holderTable, images, tracker, queues.Count,
+                        attributionOptions, new SocketLocatorOptions()), "namespaces");
+                    holderTable.SocketForgotten = inode =>
+                    {
+                        locator.Invalidate(inode);
+                        foreign.Invalidate(inode);
+                    };
+                    identity = new QueueIdentity(source, attributor) { Foreign = foreign };
                     critical.Add(attributor);
                 }
                 // The decision log: readers record compact decisions, this actor formats and writes them.

@@ -54,8 +54,9 @@ public sealed class ProcessImage
     /// <summary>
     /// Per chain: which rules of one compiled chain this image's digests name (<see cref="Rules.ChainIndex"/> fills it
     /// the first time a packet of this image meets that chain, so later packets pay one reference comparison).
+    /// Slots 0-2: the daemon namespace's chains; 3-5: those of other namespaces (a process's sockets are in one).
     /// </summary>
-    internal readonly object?[] RuleMatchMemo = new object?[3];
+    internal readonly object?[] RuleMatchMemo = new object?[6];
 
     /// <summary>Some object has this digest (binary search over <see cref="Digests"/>).</summary>
     public bool Maps(Sha256Digest digest) => Array.BinarySearch(_digests, digest, AggregateDigest.ByteOrder) >= 0;

@@ -12,4 +12,11 @@ namespace Daf.Actors.Queue;
 /// cached, before the packet is deferred: the socket of a process that sends and exits at once is gone (unhashed)
 /// a few microseconds later, too soon for any other thread. Rate-limited per uid by the locator; null to defer at once.
 /// </param>
-public sealed record QueueIdentity(IHolderImageSource Holders, IActorRef Attributor, ISocketLookup? FirstLookup = null);
+public sealed record QueueIdentity(IHolderImageSource Holders, IActorRef Attributor, ISocketLookup? FirstLookup = null)
+{
+    /// <summary>
+    /// The attributors of the other namespaces rules name: a forwarded packet (NF_INET_FORWARD) is judged by the rules of
+    /// the namespace its socket is in. Null: forwarded packets are judged by the daemon's rules (no socket, unattributed).
+    /// </summary>
+    public NamespaceRoutes? Foreign { get; init; }
+}

@@ -51,6 +51,9 @@ public sealed partial class QueueReaderActor : UntypedActor
     private readonly PacketIdentity? _identity;
     private readonly List<AttributePacket> _deferrals = [];
     private readonly QueueSignatures? _signatures;
+    private readonly ForeignHolderImages _foreignHolders = new();
+    private readonly PacketIdentity? _foreignIdentity;
+    private readonly List<(IActorRef To, AttributePacket Packet)> _foreignDeferrals = [];
 
     public QueueReaderActor(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock)
         : this(settings, socket, rules, signals, counters, clock, null, new PacketBatchJudgedPool(settings.Queue.BatchDepth))
@@ -73,6 +76,7 @@ public sealed partial class QueueReaderActor : UntypedActor
         _signatures = signatures;
         _queueIdentity = identity;
         _identity = identity is null ? null : new PacketIdentity(identity.Holders, final: false);
+        _foreignIdentity = identity?.Foreign is null ? null : new PacketIdentity(_foreignHolders, final: false);
         _settings = settings;
         _socket = socket;
         _rules = rules;
@@ -183,7 +187,7 @@ public sealed partial class QueueReaderActor : UntypedActor
             judged.EndOfBurst = lastWasEndOfBurst = count < batch.Capacity;
             _batcher.Tell(judged);
             // After the batch: the batcher learns of the deferral before the attribution actor can decide it.
-            if (_deferrals.Count != 0) HandOverDeferrals();
+            if (_deferrals.Count != 0 || _foreignDeferrals.Count != 0) HandOverDeferrals();
         }
     }
 
@@ -197,6 +201,8 @@ public sealed partial class QueueReaderActor : UntypedActor
         decisions?.Begin(snapshot.Version);
         var signatures = _signatures;
         long accepted = 0, dropped = 0, malformed = 0, deferred = 0, unattributed = 0;
+        // Forwarded packets are judged in the namespace of their socket when rules name other namespaces.
+        var routes = _foreignIdentity is not null && snapshot.ForeignNamespaceSpan.Length != 0 ? _queueIdentity!.Foreign!.Current : null;
         for (var i = from; i < count; i++)
         {
             ref readonly var packet = ref batch[i];
@@ -211,6 +217,9 @@ public sealed partial class QueueReaderActor : UntypedActor
                 judged.Add(new JudgedPacket(packet.PacketId, Verdict.Drop, false));
                 continue;
             }
+            if (routes is not null && packet.Hook == NF_INET_FORWARD
+                && TryJudgeForwarded(snapshot, routes, chain, batch, i, judged, ref accepted, ref dropped, ref deferred, ref unattributed))
+                continue;
             var verdict = Judge(snapshot, chain, _settings.CounterSlot, payload, app, identity, out var headers, out var urgent,
                 out var isDeferred, out var matched, ref malformed);
             if (isDeferred && identity!.Images.MissingFlow && _queueIdentity!.FirstLookup is { } firstLookup
@@ -255,10 +264,100 @@ public sealed partial class QueueReaderActor : UntypedActor
         if (malformed != 0) Volatile.Write(ref _counters.Malformed, _counters.Malformed + malformed);
         if (identity is not null)
         {
-            Volatile.Write(ref _counters.IdentityLookups, identity.Lookups);
+            Volatile.Write(ref _counters.IdentityLookups, identity.Lookups + (_foreignIdentity?.Lookups ?? 0));
             if (deferred != 0) Volatile.Write(ref _counters.Deferred, _counters.Deferred + deferred);
             if (unattributed != 0) Interlocked.Add(ref _counters.Unattributed, unattributed);
         }
+    }
+
+    private const byte NF_INET_FORWARD = 2;
+
+    /// <summary>
+    /// A forwarded packet, when rules name other namespaces: it has no socket in the daemon's namespace, so it is judged by
+    /// the snapshot of the namespace whose locator's flow cache knows its socket (the side local there by the queue's
+    /// chain, <see cref="SocketLocator.ForeignSidesOf"/>), with that namespace's holders; unknown flows are deferred to
+    /// a search of the namespaces whose rules of this chain could judge it (their attributors, off the hot path), or to
+    /// the <see cref="ForeignNamespacesActor"/> when a namespace a rule names has no locator yet. False when no other
+    /// namespace has rules for the chain, or the headers cannot be read: the daemon's rules judge it.
+    /// </summary>
+    private bool TryJudgeForwarded(RuleSnapshot snapshot, NamespaceRoute[] routes, Chain chain, NfQueuePacketBatch batch, int index,
+        PacketBatchJudged judged, ref long accepted, ref long dropped, ref long deferred, ref long unattributed)
+    {
+        if (!PacketHeaderParser.TryParse(batch.Payload(index), out var headers))
+            return false;
+        ref readonly var packet = ref batch[index];
+        var urgent = headers.Protocol == 6 && (headers.TcpFlags & (TcpFlagSyn | TcpFlagPsh)) != 0;
+        var sides = SocketLocator.ForeignSidesOf(chain);
+        int candidates = 0;
+        var missingRoute = false;
+        foreach (var ns in snapshot.ForeignNamespaceSpan)
+        {
+            var rules = ns.Rules;
+            if (!rules.JudgesAnything(chain))
+                continue;
+            if (RouteOf(routes, ns.Inode) is not { } route)
+            {
+                missingRoute = true; // named by a rule change a moment ago: its locator is being made
+                continue;
+            }
+            candidates++;
+            foreach (var side in sides)
+            {
+                if (!route.Holders.Locator.TryGetCached(headers, side, out LocatedSocket _))
+                    continue;
+                _foreignHolders.Target = route.Holders;
+                _foreignHolders.Side = side;
+                var verdict = rules.Judge(chain, headers, _settings.CounterSlot, _foreignIdentity, out var isDeferred);
+                if (isDeferred)
+                {
+                    deferred++;
+                    judged.Add(new JudgedPacket(packet.PacketId, verdict, urgent) { Deferred = true });
+                    _foreignDeferrals.Add((route.Attributor,
+                        new AttributePacket(chain, headers, packet.HasUid ? packet.Uid : null, packet.PacketId, _batcher, _counters) { Side = side }));
+                    return true;
+                }
+                if (_foreignIdentity!.Unattributed) unattributed++;
+                if (verdict == Verdict.Accept) accepted++;
+                else dropped++;
+                judged.Add(new JudgedPacket(packet.PacketId, verdict, urgent));
+                return true;
+            }
+        }
+        if (candidates == 0 && !missingRoute)
+            return false;
+        var foreign = _queueIdentity!.Foreign!;
+        var search = new AttributePacket(chain, headers, packet.HasUid ? packet.Uid : null, packet.PacketId, _batcher, _counters);
+        IActorRef to;
+        if (missingRoute)
+        {
+            to = foreign.Router; // it makes the missing locators first, then starts the search
+        }
+        else
+        {
+            var searched = new NamespaceRoute[candidates];
+            candidates = 0;
+            foreach (var ns in snapshot.ForeignNamespaceSpan)
+            {
+                if (ns.Rules.JudgesAnything(chain) && RouteOf(routes, ns.Inode) is { } route)
+                    searched[candidates++] = route;
+            }
+            to = searched[0].Attributor;
+            search = search with { Search = new NamespaceSearch(searched, 0, foreign.Fallback) };
+        }
+        deferred++;
+        judged.Add(new JudgedPacket(packet.PacketId, snapshot.Policies[chain], urgent) { Deferred = true });
+        _foreignDeferrals.Add((to, search));
+        return true;
+    }
+
+    private static NamespaceRoute? RouteOf(NamespaceRoute[] routes, ulong inode)
+    {
+        foreach (var route in routes)
+        {
+            if (route.Inode == inode)
+                return route;
+        }
+        return null;
     }
 
     /// <summary>The slow socket lookup for a flow seen for the first time; true when it found (and cached) the socket.</summary>
@@ -279,6 +378,8 @@ public sealed partial class QueueReaderActor : UntypedActor
     {
         foreach (var deferral in _deferrals) _queueIdentity!.Attributor.Tell(deferral);
         _deferrals.Clear();
+        foreach (var (to, deferral) in _foreignDeferrals) to.Tell(deferral);
+        _foreignDeferrals.Clear();
     }
 
     /// <summary>

@@ -51,10 +51,11 @@ internal sealed class ChainIndex
 
     /// <param name="appliesHere">False for a rule that cannot match here (another namespace's rule): it is left out entirely.</param>
     /// <param name="chain">The chain the rules belong to (each chain keeps its own memo in a holder image).</param>
-    public ChainIndex(IReadOnlyList<Rule> rules, Chain chain, Func<Rule, bool> appliesHere, out int identityRules)
+    /// <param name="otherNamespace">The chain of a snapshot of another namespace than the daemon's: its own memo slots.</param>
+    public ChainIndex(IReadOnlyList<Rule> rules, Chain chain, Func<Rule, bool> appliesHere, out int identityRules, bool otherNamespace = false)
     {
         identityRules = 0;
-        _memoSlot = (int)chain;
+        _memoSlot = (int)chain + (otherNamespace ? 3 : 0);
         _slotOfPosition = new int[rules.Count];
         Array.Fill(_slotOfPosition, -1);
         var identities = new List<CompiledIdentity>();
@@ -129,6 +130,9 @@ internal sealed class ChainIndex
         _bySingleHash = bySingleHash.ToFrozenDictionary(pair => pair.Key, pair => pair.Value.ToArray());
         _byAggregateHash = byAggregateHash.ToFrozenDictionary(pair => pair.Key, pair => pair.Value.ToArray());
     }
+
+    /// <summary>How many rules can match here (those left out are not counted).</summary>
+    public int CompiledCount => _rules.Length;
 
     /// <summary>How many rules the chain has (including those left out).</summary>
     public int Length => _slotOfPosition.Length;

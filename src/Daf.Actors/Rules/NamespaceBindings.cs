@@ -6,7 +6,11 @@ using Daf.Interop.Proc;
 namespace Daf.Actors.Rules;
 
 /// <summary>An open namespace file: the namespace's inode and what keeps it alive (closing it lets the namespace go).</summary>
-public sealed record NamespaceHandle(ulong Inode, IDisposable Lifetime);
+public sealed record NamespaceHandle(ulong Inode, IDisposable Lifetime)
+{
+    /// <summary>The open namespace file (to enter it with setns); null for handles that are not files (tests).</summary>
+    public NamespaceFile? File => Lifetime as NamespaceFile;
+}
 
 /// <summary>Opens a namespace file, or throws with a reason for the user.</summary>
 public delegate NamespaceHandle NamespaceOpener(string path);
@@ -177,11 +181,33 @@ public sealed class NamespaceBindings : IDisposable
         public ulong? InodeOf(string path) => _opened.TryGetValue(path, out var opened) ? opened.Inode : _owner.InodeOf(path);
 
         /// <summary>Whether a rule of the staged rule set can match this daemon's packets.</summary>
-        public bool AppliesHere(Rule rule)
+        public bool AppliesHere(Rule rule) => AppliesIn(rule, _owner.OwnInode);
+
+        /// <summary>Whether a rule of the staged rule set applies to the packets of the namespace <paramref name="inode"/>.</summary>
+        public bool AppliesIn(Rule rule, ulong inode)
         {
             if (rule.Namespace is not { } ns)
-                return true;
-            return InodeOf(ns.Value) is { } known && (known == _owner.OwnInode) != ns.Negated;
+                return inode == _owner.OwnInode;
+            return InodeOf(ns.Value) is { } known && (known == inode) != ns.Negated;
+        }
+
+        /// <summary>
+        /// The namespaces other than the daemon's that rules of <paramref name="rules"/> name with <c>-n</c> (not negated)
+        /// and that are bound, once each, in chain order of their first rule.
+        /// </summary>
+        public IReadOnlyList<NamespaceHandle> ForeignNamespaces(RuleSet rules)
+        {
+            var found = new List<NamespaceHandle>();
+            foreach (Rule rule in Enum.GetValues<Chain>().SelectMany(chain => rules[chain]))
+            {
+                if (rule.Namespace is not { Negated: false, Value: var path })
+                    continue;
+                NamespaceHandle? handle = _opened.TryGetValue(path, out var opened) ? opened
+                    : _owner._bound.TryGetValue(path, out var bound) ? bound : null;
+                if (handle is not null && handle.Inode != _owner.OwnInode && !found.Any(h => h.Inode == handle.Inode))
+                    found.Add(handle);
+            }
+            return found;
         }
 
         /// <summary>Keeps what <paramref name="rules"/> name, releases every namespace no rule names any more.</summary>

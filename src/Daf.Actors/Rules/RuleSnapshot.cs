@@ -25,7 +25,8 @@ namespace Daf.Actors.Rules;
 /// an ACCEPT rule naming a digest never matches an unverifiable holder. Without holders (unknown, or judged with
 /// no <see cref="PacketIdentity"/>) no identity rule matches. Digest rules are indexed
 /// (<see cref="RulesNamingObject"/>) so that their number does not raise the per-packet cost.</item>
-/// <item>A snapshot judges the packets of one network namespace (the daemon's): a rule that
+/// <item>A snapshot judges the packets of one network namespace (the daemon's, or for a snapshot in
+/// <see cref="ForeignNamespaces"/> the namespace it names): a rule that
 /// <c>appliesHere</c> rejects at <see cref="Compile(RuleSet, long, Func{Rule, bool}, int, long[][])"/> (a rule
 /// of another namespace) is left out and never matches, but keeps its number.</item>
 /// </list>
@@ -55,7 +56,31 @@ public sealed class RuleSnapshot
     /// <summary>How many readers can count matches (slots 0 .. CounterSlots-1).</summary>
     public int CounterSlots { get; }
 
-    private RuleSnapshot(RuleSet rules, long version, Func<Rule, bool> appliesHere, int counterSlots, long[][]? carried)
+    /// <summary>
+    /// The snapshots, of the same version, for the other namespaces rules name (<c>-n</c>): each judges the packets whose
+    /// socket is in that namespace (forwarded from it or to it). Empty for a snapshot of another namespace itself.
+    /// </summary>
+    public IReadOnlyList<NamespaceRuleSnapshot> ForeignNamespaces => _foreign;
+
+    /// <summary><see cref="ForeignNamespaces"/> for the hot path (no enumerator allocated).</summary>
+    internal ReadOnlySpan<NamespaceRuleSnapshot> ForeignNamespaceSpan => _foreign;
+
+    /// <summary>Rules with identity criteria in this snapshot and those of <see cref="ForeignNamespaces"/>.</summary>
+    public int IdentityRuleCountAnywhere
+    {
+        get
+        {
+            int count = IdentityRuleCount;
+            foreach (NamespaceRuleSnapshot foreign in _foreign)
+                count += foreign.Rules.IdentityRuleCount;
+            return count;
+        }
+    }
+
+    private NamespaceRuleSnapshot[] _foreign = [];
+
+    private RuleSnapshot(RuleSet rules, long version, Func<Rule, bool> appliesHere, int counterSlots, long[][]? carried,
+        bool otherNamespace = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(counterSlots, 1);
         Version = version;
@@ -71,7 +96,7 @@ public sealed class RuleSnapshot
         {
             int c = (int)chain;
             int length = rules[chain].Length;
-            _chains[c] = new ChainIndex(rules[chain], chain, appliesHere, out int chainIdentityRules);
+            _chains[c] = new ChainIndex(rules[chain], chain, appliesHere, out int chainIdentityRules, otherNamespace);
             identityRules += chainIdentityRules;
             _hits[c] = new long[counterSlots][];
             for (int slot = 0; slot < counterSlots; slot++)
@@ -91,6 +116,36 @@ public sealed class RuleSnapshot
     /// <param name="carried">Per chain, per rule: match counts to start from (see <see cref="MatchCountCarrier"/>); null for zeros.</param>
     public static RuleSnapshot Compile(RuleSet rules, long version, Func<Rule, bool> appliesHere, int counterSlots, long[][]? carried) =>
         new(rules, version, appliesHere, counterSlots, carried);
+
+    /// <summary>
+    /// Compiles the snapshot of the daemon's namespace (rules for which <paramref name="appliesIn"/> holds with
+    /// <paramref name="ownNamespace"/>) and one for each of <paramref name="foreign"/>, all of the same version. Carried
+    /// counts go to the daemon's snapshot; <see cref="MatchCounts"/> sums them all.
+    /// </summary>
+    public static RuleSnapshot Compile(RuleSet rules, long version, ulong ownNamespace, Func<Rule, ulong, bool> appliesIn,
+        IReadOnlyList<NamespaceHandle> foreign, int counterSlots, long[][]? carried)
+    {
+        var snapshot = new RuleSnapshot(rules, version, rule => appliesIn(rule, ownNamespace), counterSlots, carried);
+        snapshot._foreign = foreign
+            .Select(ns => new NamespaceRuleSnapshot(ns.Inode, ns.File,
+                new RuleSnapshot(rules, version, rule => appliesIn(rule, ns.Inode), counterSlots, null, otherNamespace: true)))
+            .ToArray();
+        return snapshot;
+    }
+
+    /// <summary>Whether some rule of <paramref name="chain"/> can match here (rules of other namespaces are left out).</summary>
+    public bool JudgesAnything(Chain chain) => _chains[(int)chain].CompiledCount != 0;
+
+    /// <summary>The snapshot of the namespace <paramref name="inode"/> in <see cref="ForeignNamespaces"/>; null when no rule names it.</summary>
+    public RuleSnapshot? ForNamespace(ulong inode)
+    {
+        foreach (NamespaceRuleSnapshot foreign in _foreign)
+        {
+            if (foreign.Inode == inode)
+                return foreign.Rules;
+        }
+        return null;
+    }
 
     /// <summary>Judges one packet: the first matching rule of the chain wins, else the chain's policy. No holder is known: identity rules do not match.</summary>
     /// <param name="matchedRule">The 0-based index of the matching rule in its chain, or -1 for the policy.</param>
@@ -141,7 +196,10 @@ public sealed class RuleSnapshot
         return verdict;
     }
 
-    /// <summary>Packets each rule of the chain matched, in chain order, including counts carried from earlier versions.</summary>
+    /// <summary>
+    /// Packets each rule of the chain matched, in chain order, including counts carried from earlier versions and the
+    /// matches in the snapshots of <see cref="ForeignNamespaces"/>.
+    /// </summary>
     public long[] MatchCounts(Chain chain)
     {
         long[] counts = (long[])_carried[(int)chain].Clone();
@@ -149,6 +207,12 @@ public sealed class RuleSnapshot
         {
             for (int i = 0; i < counts.Length; i++)
                 counts[i] += Volatile.Read(ref slot[i]);
+        }
+        foreach (NamespaceRuleSnapshot foreign in _foreign)
+        {
+            long[] theirs = foreign.Rules.MatchCounts(chain);
+            for (int i = 0; i < counts.Length; i++)
+                counts[i] += theirs[i];
         }
         return counts;
     }

@@ -170,7 +170,7 @@ public sealed partial class RuleStoreActor : UntypedActor
     private IControlReply Commit(RuleSet next, NamespaceBindings.Staging staging, long[][]? carried, string what)
     {
         long version = _cell.Version + 1;
-        RuleSnapshot snapshot = RuleSnapshot.Compile(next, version, staging.AppliesHere, _settings.CounterSlots, carried);
+        RuleSnapshot snapshot = _settings.Compile(next, version, staging, carried);
         if (_settings.StateFile is { } stateFile)
         {
             try
@@ -186,8 +186,9 @@ public sealed partial class RuleStoreActor : UntypedActor
         staging.Commit(next);
         _cell.Set(next, version);
         _holder.Publish(snapshot);
-        _log.Info("rules version {0}: {1} ({2} rules{3})", version, what, next.Count,
-            snapshot.IdentityRuleCount == 0 ? "" : $", {snapshot.IdentityRuleCount} with identity criteria");
+        _log.Info("rules version {0}: {1} ({2} rules{3}{4})", version, what, next.Count,
+            snapshot.IdentityRuleCount == 0 ? "" : $", {snapshot.IdentityRuleCount} with identity criteria",
+            snapshot.ForeignNamespaces.Count == 0 ? "" : $", other namespaces: {string.Join(' ', snapshot.ForeignNamespaces.Select(ns => ns.Inode))}");
         Context.System.EventStream.Publish(new RulesChanged(version, next.Count));
         return new RulesUpdated(version, next.Count);
     }

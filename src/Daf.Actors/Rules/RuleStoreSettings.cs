@@ -19,6 +19,10 @@ public sealed record RuleStoreSettings(NamespaceBindings Namespaces, RulesStateF
     {
         Namespaces.BindAtStart(rules, StateFile?.NamespaceInodes() ?? new Dictionary<string, ulong>(), warnings);
         using var staging = Namespaces.Stage();
-        return RuleSnapshot.Compile(rules, 1, staging.AppliesHere, CounterSlots, carried: null);
+        return Compile(rules, 1, staging, carried: null);
     }
+
+    /// <summary>The snapshot of the daemon's namespace and of every other namespace the rules name (<c>-n</c>).</summary>
+    public RuleSnapshot Compile(RuleSet rules, long version, NamespaceBindings.Staging staging, long[][]? carried) =>
+        RuleSnapshot.Compile(rules, version, Namespaces.OwnInode, staging.AppliesIn, staging.ForeignNamespaces(rules), CounterSlots, carried);
 }

@@ -78,7 +78,7 @@ public sealed partial class IdentityTrackingActor : ReceiveActor
 
     private void Reconcile()
     {
-        bool wanted = _alwaysTrack || _rules.Current.IdentityRuleCount > 0;
+        bool wanted = _alwaysTrack || _rules.Current.IdentityRuleCountAnywhere > 0;
         if (wanted && _tracker is null)
         {
             // Images of an earlier run may belong to pids reused since: start from nothing.

@@ -17,6 +17,9 @@ public sealed unsafe class NamespaceFile : IDisposable
     public ulong Inode { get; }
     public string Path { get; }
 
+    /// <summary>The open descriptor (-1 once disposed), for setns.</summary>
+    internal int Descriptor => Volatile.Read(ref _fd);
+
     private NamespaceFile(int fd, ulong inode, string path)
     {
         _fd = fd;

@@ -18,6 +18,23 @@ public static unsafe class NetworkNamespace
     public static T RunIn<T>(string nsPath, Func<T> body)
     {
         ArgumentNullException.ThrowIfNull(nsPath);
+        return RunOnThread("netns " + nsPath, () => Enter(nsPath), body);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on a new thread joined to the namespace <paramref name="ns"/> holds open (whatever
+    /// its path names now) and returns its result. The thread checks that it entered the namespace with
+    /// <see cref="NamespaceFile.Inode"/> before running the body, then ends: no thread stays in another namespace.
+    /// </summary>
+    /// <exception cref="PosixException">setns or the check failed (EBADF once <paramref name="ns"/> is disposed).</exception>
+    public static T RunIn<T>(NamespaceFile ns, Func<T> body)
+    {
+        ArgumentNullException.ThrowIfNull(ns);
+        return RunOnThread("netns " + ns.Inode, () => Enter(ns), body);
+    }
+
+    private static T RunOnThread<T>(string name, Action enter, Func<T> body)
+    {
         ArgumentNullException.ThrowIfNull(body);
         T result = default!;
         ExceptionDispatchInfo? failure = null;
@@ -25,7 +42,7 @@ public static unsafe class NetworkNamespace
         {
             try
             {
-                Enter(nsPath);
+                enter();
                 result = body();
             }
             catch (Exception e)
@@ -35,7 +52,7 @@ public static unsafe class NetworkNamespace
         })
         {
             IsBackground = true,
-            Name = "netns " + nsPath,
+            Name = name,
         };
         thread.Start();
         thread.Join();
@@ -73,6 +90,16 @@ public static unsafe class NetworkNamespace
         {
             Sys.close(fd);
         }
+    }
+
+    private static void Enter(NamespaceFile ns)
+    {
+        if (Sys.setns(ns.Descriptor, Sys.CLONE_NEWNET) < 0)
+            throw PosixException.FromLastError($"setns(namespace {ns.Inode}, CLONE_NEWNET)");
+        // The descriptor may have been closed and its number reused for another namespace meanwhile.
+        ulong entered = GetInode("/proc/thread-self/ns/net");
+        if (entered != ns.Inode)
+            throw new PosixException($"setns(namespace {ns.Inode}): entered namespace {entered}", Sys.EBADF);
     }
 
     private static int OpenNamespace(string nsPath) => PathOpen.Open(nsPath, Sys.O_RDONLY);
