@@ -32,19 +32,23 @@ public sealed class IdentityTrackingActorTests : TestKit
         var rules = new RuleSnapshotHolder(Snapshot(1, "-A -c OUTPUT -p udp -v DROP"));
         var images = new ProcessImageStore();
         var tracking = Sys.ActorOf(IdentityTrackingActor.Props(rules, images, () => Props.Create(() => new Relay(probe))));
+        // The answer proves the actor has started (and reconciled) before the rules change: on a loaded machine its
+        // start may otherwise come after the digest rule is published, and it would start tracking at once.
+        tracking.Tell(GetHolderTrackerStats.Instance);
+        ExpectMsg<Status.Failure>(TimeSpan.FromSeconds(10));
 
         tracking.Tell(new FindSocketHolders(5));
         probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
 
         rules.Publish(Snapshot(2, DigestRule));
         tracking.Tell(new RulesChanged(2, 1));
-        probe.ExpectMsg("started", TimeSpan.FromSeconds(3));
+        probe.ExpectMsg("started", TimeSpan.FromSeconds(10));
         tracking.Tell(new FindSocketHolders(5));
-        Assert.Equal(new FindSocketHolders(5), probe.ExpectMsg<FindSocketHolders>(TimeSpan.FromSeconds(3)));
+        Assert.Equal(new FindSocketHolders(5), probe.ExpectMsg<FindSocketHolders>(TimeSpan.FromSeconds(10)));
 
         rules.Publish(Snapshot(3));
         tracking.Tell(new RulesChanged(3, 0));
-        probe.ExpectMsg("stopped", TimeSpan.FromSeconds(3));
+        probe.ExpectMsg("stopped", TimeSpan.FromSeconds(10));
         tracking.Tell(new FindSocketHolders(6));
         probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }

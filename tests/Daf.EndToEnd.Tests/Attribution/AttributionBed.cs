@@ -155,7 +155,7 @@ public sealed class AttributionBed : IDisposable
     /// <summary>Waits until the daemon read at least <paramref name="packets"/> on the queue and decided all of them.</summary>
     public DaemonStats AwaitDecided(long packets, int queue = 0)
     {
-        var stats = Daemon.RequestStatsUntil(s => s.Queue(queue).Received >= packets && s.Queue(queue).AllDecided, TimeSpan.FromSeconds(10));
+        var stats = Daemon.RequestStatsUntil(s => s.Queue(queue).Received >= packets && s.Queue(queue).AllDecided, TimeSpan.FromSeconds(30));
         var q = stats.Queue(queue);
         Assert.True(q.Received >= packets && q.AllDecided,
             $"app-fw did not decide {packets} packets on queue {queue} in time: {stats}\nstderr: {Daemon.Stderr.Trim()}");

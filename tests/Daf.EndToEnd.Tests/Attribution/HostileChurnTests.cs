@@ -9,13 +9,17 @@ public sealed class HostileChurnTests
     private const int Probes = 200;
 
     /// <summary>
-    /// The bound: 50 ms at the 99th percentile. An idle veth round trip through app-fw takes well under
-    /// 1 ms here, and a scheduler hiccup on the two shared cores costs a few ms; 50 ms is only reached
-    /// when the client's verdicts queue behind the hostile's descriptor events or each packet pays a /proc
-    /// scan of a churning process, which is the failure this test is for. Sequential probes (one in flight)
-    /// make each sample one verdict, not a backlog.
+    /// What "cannot raise the per-packet cost" means here, checked without a tight clock (speed is measured in
+    /// bench/): every well-behaved probe is answered, no probe is deferred to the attribution actor or judged
+    /// unattributed (each is an in-memory lookup on the reader's hot path, whatever the hostile does), and no
+    /// probe waits anywhere near the attribution bound. The latency bound is loose on purpose: a shared two-core
+    /// machine can stall a few tens of milliseconds; the failure this test is for (each packet queued behind the
+    /// hostile's events, or paying a /proc walk or the attribution wait) costs hundreds.
     /// </summary>
-    private const double P99BoundMs = 50;
+    private const double P99BoundMs = 150;
+
+    /// <summary>The first probe of the client's new flow, and the driver's, may be deferred once each.</summary>
+    private const long DeferralAllowance = 4;
 
     [Fact]
     public void A_process_churning_sockets_cannot_raise_the_verdict_latency_of_others()
@@ -28,6 +32,7 @@ public sealed class HostileChurnTests
         using var hostile = bed.Net.Start(bed.Net.A, AttributionBed.Python3, "-u", "-c", Churn, stop);
         hostile.ExpectLine(l => l == "churning", "the hostile process");
 
+        var before = IdentityCounters.Of(bed.Daemon.RequestStats(), 0);
         var client = bed.RunIn(bed.Net.A, AttributionBed.Python3, "-u", "-c", EchoClient, bed.Receiver.Address, bed.Receiver.Port.ToString(), Probes.ToString());
         bed.DriveHeld(2, ["load", blocked, .. bed.UdpToReceiver, "send", "blocked-during-churn-1", "send", "blocked-during-churn-2"]);
         bed.Files.Open("stop-churn");
@@ -39,6 +44,11 @@ public sealed class HostileChurnTests
         int lost = int.Parse(result[1], CultureInfo.InvariantCulture);
         double p99 = double.Parse(result[3], CultureInfo.InvariantCulture);
         Assert.True(lost == 0, $"{lost} of {Probes} well-behaved datagrams were not echoed: {client.Stdout}\napp-fw: {bed.Daemon.Stderr}");
+        var after = IdentityCounters.Of(bed.Daemon.RequestStats(), 0);
+        long deferred = (after.Deferred ?? 0) - (before.Deferred ?? 0);
+        long unattributed = (after.Unattributed ?? 0) - (before.Unattributed ?? 0);
+        Assert.True(deferred <= DeferralAllowance, $"{deferred} packets were deferred during the churn: the hot path lost its holders");
+        Assert.True(unattributed == 0, $"{unattributed} packets were judged unattributed during the churn");
         Assert.True(p99 < P99BoundMs, $"p99 round trip {p99:F2} ms under churn (bound {P99BoundMs} ms): {client.Stdout}");
         bed.AssertDelivery(bed.Delivered(Probes + 2), delivered: [], dropped: ["blocked-during-churn-1", "blocked-during-churn-2"]);
         bed.StopDaemonCleanly();
@@ -61,9 +71,9 @@ public sealed class HostileChurnTests
         host, port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
         s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_DGRAM)
         s.connect((host, port))
-        s.settimeout(0.5)
+        s.settimeout(2)
         rtts, lost = [], 0
-        end = time.monotonic() + 15  # bounded even when every probe is lost
+        end = time.monotonic() + 30  # bounded even when every probe is lost
         for k in range(count):
             if time.monotonic() > end:
                 lost += count - k

@@ -99,7 +99,7 @@ public sealed class NetnsProcess : IDisposable
     /// <summary>Like <see cref="WaitForLine"/>, but fails the test (with the process's stderr) when no line comes.</summary>
     public string ExpectLine(Predicate<string> match, string what, TimeSpan? timeout = null)
     {
-        var limit = timeout ?? TimeSpan.FromSeconds(10);
+        var limit = timeout ?? TimeSpan.FromSeconds(30);
         return WaitForLine(match, limit) ?? throw new Xunit.Sdk.XunitException(
             $"{what}: nothing within {limit.TotalSeconds} s from `{CommandLine}` (exited: {HasExited})\nstderr: {Stderr.Trim()}");
     }
