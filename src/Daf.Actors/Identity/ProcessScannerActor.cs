@@ -17,8 +17,8 @@ namespace Daf.Actors.Identity;
 /// on the thread pool the actors run on.
 /// </summary>
 /// <remarks>
-/// Supervision: the parent (<see cref="SocketHolderTrackerActor"/>) restarts a failed scanner with the default
-/// strategy; the restarted instance keeps the published image and reads the process afresh from /proc.
+/// Supervision: the parent (<see cref="SocketHolderTrackerActor"/>) restarts a failed or killed scanner
+/// (<c>DafSupervision</c>); the restarted instance keeps the published image and reads the process afresh from /proc.
 /// </remarks>
 public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
 {

@@ -15,7 +15,7 @@ namespace Daf.Actors.Rules;
 /// parsed, applied or saved is refused whole (<see cref="RequestRefused"/>) and changes nothing.
 /// Requests are handled one at a time, so concurrent callers' changes never lose one another;
 /// <see cref="DescribeProcess"/> alone is answered from the thread pool (hashing can take long).
-/// Supervision: default restart. Its state (rule set, version, namespace bindings) lives in objects the
+/// Supervision: restarted by the guardian on failure or kill (<c>DafSupervision</c>). Its state (rule set, version, namespace bindings) lives in objects the
 /// daemon owns (<see cref="RuleSetCell"/>, <see cref="RuleStoreSettings"/>), so a restart loses nothing.
 /// </summary>
 public sealed partial class RuleStoreActor : UntypedActor

@@ -17,8 +17,8 @@ namespace Daf.Actors.Tracking;
 /// </summary>
 /// <remarks>
 /// Supervision: a load failure is not an actor failure (no restart loop on a missing file). A failure of the reader
-/// thread comes back as <see cref="EbpfReaderFailed"/> and is rethrown, so the parent's default strategy restarts the
-/// actor: PostStop stops the thread, detaches and closes the object, and PreStart loads it afresh. Subscribers are
+/// thread comes back as <see cref="EbpfReaderFailed"/> and is rethrown, so the guardian (<c>DafSupervision</c>) restarts the
+/// actor, as it does when the actor is killed: PostStop stops the thread, detaches and closes the object, and PreStart loads it afresh. Subscribers are
 /// kept across the restart and told <see cref="TrackingEventsLost"/> (ReaderRestarted): events in between are lost.
 /// </remarks>
 public sealed partial class EbpfEventReaderActor : ReceiveActor
