@@ -6,8 +6,9 @@
 #
 # Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5, per TCP and UDP run), BENCH_LATENCY_COUNT (5000),
 # BENCH_IDLE_SECONDS (10), BENCH_CONFIGS ("a b b2 c1 c2 c3 c4"; also b0, c5 (1 rule), c6 (10,000 rules),
-# d1-d4: 1 and 100 digest rules), APP_FW (bin/app-fw),
-# BENCH_APPFW_ARGS (extra app-fw arguments for every c* configuration).
+# d1-d4: 1 and 100 digest rules; e1, e3: c1 and c3 with BENCH_BASELINE_APP_FW), APP_FW (bin/app-fw),
+# BENCH_APPFW_ARGS (extra app-fw arguments for every c* configuration), BENCH_METRICS ("tcp udp lat idle";
+# also "first": first-packet latency of fresh processes, d* configurations only).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,7 +17,9 @@ RUN_SECONDS=${BENCH_SECONDS:-5}
 LATENCY_COUNT=${BENCH_LATENCY_COUNT:-5000}
 IDLE_SECONDS=${BENCH_IDLE_SECONDS:-10}
 CONFIGS=(${BENCH_CONFIGS:-a b b2 c1 c2 c3 c4})
+METRICS=" ${BENCH_METRICS:-tcp udp lat idle} "
 APP_FW=${APP_FW:-$ROOT/bin/app-fw}
+BASELINE_APP_FW=${BENCH_BASELINE_APP_FW:-}
 read -r -a APPFW_EXTRA <<<"${BENCH_APPFW_ARGS:-}"
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces, iptables)" >&2; exit 1; }
@@ -89,6 +92,8 @@ wait_for() {
   done
 }
 
+wants() { [[ $METRICS == *" $1 "* ]]; }
+
 record() { printf '%s\t%s\t%s\t%s\n' "$ROUND" "$CONFIG" "$1" "$2" >>"$RAW"; }
 
 # The firewall under test for one configuration ------------------------------------------------------
@@ -134,6 +139,9 @@ fw_command() {
     c4) echo "$APP_FW --state-dir $FW_STATE --rules $(rules_file) -b 64 -B 50 -P ${APPFW_EXTRA[*]}" ;;
     c5) echo "$APP_FW --state-dir $FW_STATE --rules $(rules_file 1) ${APPFW_EXTRA[*]}" ;;
     c6) echo "$APP_FW --state-dir $FW_STATE --rules $(rules_file 10000) ${APPFW_EXTRA[*]}" ;;
+    # Before/after comparisons: c1 and c3 run with another build (BENCH_BASELINE_APP_FW), in the same rounds.
+    e1) echo "$BASELINE_APP_FW --state-dir $FW_STATE ${APPFW_EXTRA[*]}" ;;
+    e3) echo "$BASELINE_APP_FW --state-dir $FW_STATE -b 64 -B 50 -P ${APPFW_EXTRA[*]}" ;;
     d1) echo "$APP_FW --state-dir $FW_STATE --rules $(digest_rules_file 1) ${APPFW_EXTRA[*]}" ;;
     d2) echo "$APP_FW --state-dir $FW_STATE --rules $(digest_rules_file 100) ${APPFW_EXTRA[*]}" ;;
     d3) echo "$APP_FW --state-dir $FW_STATE --rules $(digest_rules_file 1) -b 64 -B 50 -P ${APPFW_EXTRA[*]}" ;;
@@ -142,7 +150,7 @@ fw_command() {
   esac
 }
 
-is_appfw() { [[ $1 == [cd]* ]]; }
+is_appfw() { [[ $1 == [cde]* ]]; }
 
 start_fw() {
   local cmd out=$RESULTS/r$ROUND-$CONFIG.fw.out err=$RESULTS/r$ROUND-$CONFIG.fw.err
@@ -241,6 +249,20 @@ measure_tcp() {
   wait "$server" 2>/dev/null || true
 }
 
+# fw_cost PID: "cpu_ns context_switches" summed over the threads of PID (threads that exit in between are lost;
+# the firewalls under test keep theirs).
+fw_cost() {
+  local pid=$1 t cpu=0 cs=0 run v n
+  for t in /proc/"$pid"/task/*; do
+    read -r run _ <"$t/schedstat" 2>/dev/null || continue
+    cpu=$((cpu + run))
+    while read -r n v; do
+      case $n in voluntary_ctxt_switches:|nonvoluntary_ctxt_switches:) cs=$((cs + v)) ;; esac
+    done <"$t/status" 2>/dev/null || true
+  done
+  echo "$cpu $cs"
+}
+
 measure_udp() {
   local out=$RESULTS/r$ROUND-$CONFIG.udp-recv.log
   ip netns exec "$NS_R" "$TOOLS/udp_flood" recv "$PORT_UDP" --max-seconds $((RUN_SECONDS + 15)) >"$out" 2>&1 &
@@ -248,8 +270,17 @@ measure_udp() {
   STARTED+=("$receiver")
   wait_for "$out" 'ready' 5 "$receiver" || log "$CONFIG: udp_flood receiver not ready"
   if is_appfw "$CONFIG"; then stats_snapshot "$RESULTS/r$ROUND-$CONFIG.stats-before.json" || true; fi
+  local cost0 cost1 packets
+  [ -z "$FW_PID" ] || cost0=$(fw_cost "$FW_PID")
   in_s "$TOOLS/udp_flood" send "$ADDR_R" "$PORT_UDP" "$RUN_SECONDS" --size 64 >"$RESULTS/r$ROUND-$CONFIG.udp-send.log" 2>&1
   wait "$receiver" || true
+  packets=$(sed -n 's/.* packets=\([0-9]*\).*/\1/p' "$out" | grep . || echo 0)
+  if [ -n "$FW_PID" ] && [ "$packets" -gt 0 ]; then
+    # The firewall's own CPU time and context switches per packet: steadier than pps on a shared machine.
+    cost1=$(fw_cost "$FW_PID")
+    record udp_cpu_ns_per_packet "$(awk -v a="$cost0" -v b="$cost1" -v n="$packets" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f", (y[1] - x[1]) / n }')"
+    record udp_cs_per_packet "$(awk -v a="$cost0" -v b="$cost1" -v n="$packets" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.4f", (y[2] - x[2]) / n }')"
+  fi
   if is_appfw "$CONFIG" && stats_snapshot "$RESULTS/r$ROUND-$CONFIG.stats-after.json"; then
     record alloc_bytes_per_packet "$(python3 - "$RESULTS/r$ROUND-$CONFIG.stats-before.json" "$RESULTS/r$ROUND-$CONFIG.stats-after.json" <<'EOF'
 import json, sys
@@ -312,10 +343,10 @@ for ROUND in $(seq 1 "$ROUNDS"); do
       record start_failed 1
       continue
     fi
-    measure_tcp
-    measure_udp
-    measure_latency
-    if [ "$ROUND" = 1 ] && is_appfw "$CONFIG"; then measure_idle; fi
+    if wants tcp; then measure_tcp; fi
+    if wants udp; then measure_udp; fi
+    if wants lat; then measure_latency; fi
+    if wants idle && [ "$ROUND" = 1 ] && is_appfw "$CONFIG"; then measure_idle; fi
     stop_fw
   done
 done

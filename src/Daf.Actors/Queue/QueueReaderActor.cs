@@ -14,7 +14,9 @@ namespace Daf.Actors.Queue;
 /// <summary>
 /// Reads one NFQUEUE. On its dedicated thread it sleeps in poll on the queue socket, its wake-up
 /// eventfd and its batcher's timer (no CPU while idle), reads packets in bulk, judges each batch
-/// against the current rule snapshot and hands the decisions to its <see cref="VerdictBatcherActor"/>.
+/// against the current rule snapshot and sends the verdicts itself, through the planner it shares with its
+/// <see cref="VerdictBatcherActor"/>; it hands a batch to the batcher only when the planner is busy or an earlier
+/// hand-over is pending (<see cref="SharedVerdictPlanner"/>).
 /// On stop it reads what is left, hands it over and, once the batcher has flushed, decides anything
 /// that arrived meanwhile itself before it unbinds.
 /// Supervision: restarted by its parent on failure (default strategy); a restart closes the socket and
@@ -39,6 +41,9 @@ public sealed class QueueReaderActor : UntypedActor
     private readonly NfQueueSocket _socket;
     private NfQueuePacketBatch? _batch;
     private PacketBatchJudgedPool? _pool;
+    private SharedVerdictPlanner? _verdicts;
+    /// <summary>The batch being judged; applied inline and reused, or handed to the batcher and replaced from the pool.</summary>
+    private PacketBatchJudged? _judged;
     private IActorRef _batcher = ActorRefs.Nobody;
     private bool _finished;
     private readonly QueueIdentity? _queueIdentity;
@@ -78,12 +83,14 @@ public sealed class QueueReaderActor : UntypedActor
         var config = _settings.Queue;
         _batch = _socket.CreateBatch();
         _pool = new PacketBatchJudgedPool(config.BatchDepth);
+        _judged = _pool.Rent();
+        _verdicts = new SharedVerdictPlanner(new SocketVerdictSink(_socket, _counters), _signals, _clock,
+            _settings.BatchCount, _settings.BatchTimeoutMicroseconds);
         _fds[SocketSlot] = _socket.FileDescriptor;
         _fds[WakeSlot] = _signals.Wake.FileDescriptor;
         _fds[TimerSlot] = _signals.BatchTimer.FileDescriptor;
         _batcher = Context.ActorOf(
-            VerdictBatcherActor.Props(new SocketVerdictSink(_socket, _counters), _pool, _signals, _clock,
-                _settings.BatchCount, _settings.BatchTimeoutMicroseconds),
+            VerdictBatcherActor.Props(_verdicts, _pool, _signals),
             "batcher");
         _log.Info("queue {0} bound for {1}", config.QueueNumber, _settings.Chain.ToString().ToUpperInvariant());
         Self.Tell(ReadQueue.Instance);
@@ -138,15 +145,21 @@ public sealed class QueueReaderActor : UntypedActor
             Volatile.Write(ref _counters.Truncated, socket.TruncatedCount);
             if (count == 0)
             {
-                if (round > 0 && !lastWasEndOfBurst) _batcher.Tell(QueueIdle.Instance);
+                if (round > 0 && !lastWasEndOfBurst && !_verdicts!.TryFlushAllInline()) _batcher.Tell(QueueIdle.Instance);
                 return;
             }
-            var judged = _pool!.Rent();
+            var judged = _judged!;
+            judged.Clear();
             JudgeBatch(batch, count, judged);
             // recvmmsg returns fewer messages than asked only when the socket ran empty.
             judged.EndOfBurst = lastWasEndOfBurst = count < batch.Capacity;
-            _batcher.Tell(judged);
-            // After the batch: the batcher learns of the deferral before the attribution actor can decide it.
+            if (!_verdicts!.TryApplyInline(judged))
+            {
+                _verdicts.HandingOver();
+                _batcher.Tell(judged);
+                _judged = _pool!.Rent();
+            }
+            // After the batch: the planner knows of the deferral before the attribution actor can decide it.
             if (_deferrals.Count != 0) HandOverDeferrals();
         }
     }

@@ -7,31 +7,38 @@ using Daf.Interop.Time;
 namespace Daf.Actors.Verdicts;
 
 /// <summary>
-/// Sends one queue's verdicts: receives <see cref="PacketBatchJudged"/> from its queue reader, plans
-/// individual and batch verdicts with a <see cref="VerdictBatchPlanner"/>, and arms the queue's batch
-/// timer (a timerfd the reader sleeps on) so that a partial batch is flushed on time with no polling.
+/// Sends one queue's verdicts when its reader cannot: it applies the <see cref="PacketBatchJudged"/> the reader handed
+/// over (while an earlier hand-over is pending or the planner was busy), the decisions of deferred packets, batch timer
+/// expiries (a timerfd the reader sleeps on, so that a partial batch is flushed on time with no polling), and the drain.
+/// The planner is shared with the reader, which applies its own batches inline whenever it may
+/// (the ownership rule: <see cref="SharedVerdictPlanner"/>).
 /// Supervision: a child of its <see cref="QueueReaderActor"/>; it shares the reader's socket, so any
 /// failure escalates to the reader, which is restarted with a fresh socket and a fresh batcher.
 /// </summary>
 public sealed class VerdictBatcherActor : UntypedActor
 {
-    private readonly VerdictBatchPlanner _planner;
-    private readonly IVerdictSink _sink;
+    private readonly SharedVerdictPlanner _shared;
     private readonly PacketBatchJudgedPool _pool;
     private readonly QueueSignals _signals;
-    private readonly TscClock _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private bool _drained;
 
-    public VerdictBatcherActor(IVerdictSink sink, PacketBatchJudgedPool pool, QueueSignals signals, TscClock clock,
-        int batchCount, int batchTimeoutMicroseconds)
+    public VerdictBatcherActor(SharedVerdictPlanner shared, PacketBatchJudgedPool pool, QueueSignals signals)
     {
-        _sink = sink;
+        _shared = shared;
         _pool = pool;
         _signals = signals;
-        _clock = clock;
-        _planner = new VerdictBatchPlanner(batchCount, clock.NanosecondsToTicks(batchTimeoutMicroseconds * 1000L), sink);
     }
+
+    public VerdictBatcherActor(IVerdictSink sink, PacketBatchJudgedPool pool, QueueSignals signals, TscClock clock,
+        int batchCount, int batchTimeoutMicroseconds)
+        : this(new SharedVerdictPlanner(sink, signals, clock, batchCount, batchTimeoutMicroseconds), pool, signals)
+    {
+    }
+
+    public static Props Props(SharedVerdictPlanner shared, PacketBatchJudgedPool pool, QueueSignals signals) =>
+        Akka.Actor.Props.Create(() => new VerdictBatcherActor(shared, pool, signals))
+            .WithDispatcher(DafDispatchers.Batcher);
 
     public static Props Props(IVerdictSink sink, PacketBatchJudgedPool pool, QueueSignals signals, TscClock clock,
         int batchCount, int batchTimeoutMicroseconds) =>
@@ -40,61 +47,50 @@ public sealed class VerdictBatcherActor : UntypedActor
 
     protected override void OnReceive(object message)
     {
-        switch (message)
+        if (message is PacketBatchJudged batch)
         {
-            case PacketBatchJudged batch:
-                OnBatch(batch);
-                break;
-            case BatchTimerFired:
-                if (_planner.OnTimer(_clock.Now())) ArmTimer();
-                break;
-            case QueueIdle:
-                _planner.FlushAll();
-                break;
-            case DeferredPacketJudged decided:
-                _planner.Decide(decided.PacketId, decided.Verdict);
-                if (_drained && _planner.DeferredCount == 0) _signals.MarkDrained();
-                break;
-            case QueueDrained:
-                _planner.FlushAll();
-                _sink.Flush();
-                // Deferred packets are decided within the attribution bound; the reader unbinds once they are.
-                _drained = true;
-                if (_planner.DeferredCount == 0) _signals.MarkDrained();
-                break;
-            default:
-                Unhandled(message);
-                return;
+            _shared.ApplyHandedOver(batch);
+            _pool.Return(batch);
+            return;
         }
-        _sink.Flush();
-    }
-
-    private void OnBatch(PacketBatchJudged batch)
-    {
-        var now = _clock.Now();
-        var started = false;
-        foreach (ref readonly var packet in batch.Packets)
+        using (_shared.Enter())
         {
-            if (packet.Deferred) _planner.Defer(packet.PacketId);
-            else started |= _planner.Add(packet.PacketId, packet.Verdict, packet.Urgent, now);
+            var planner = _shared.Planner;
+            switch (message)
+            {
+                case BatchTimerFired:
+                    _shared.OnTimer();
+                    break;
+                case QueueIdle:
+                    planner.FlushAll();
+                    break;
+                case DeferredPacketJudged decided:
+                    planner.Decide(decided.PacketId, decided.Verdict);
+                    if (_drained && planner.DeferredCount == 0) _signals.MarkDrained();
+                    break;
+                case QueueDrained:
+                    planner.FlushAll();
+                    _shared.Sink.Flush();
+                    // Deferred packets are decided within the attribution bound; the reader unbinds once they are.
+                    _drained = true;
+                    if (planner.DeferredCount == 0) _signals.MarkDrained();
+                    break;
+                default:
+                    Unhandled(message);
+                    return;
+            }
+            _shared.Sink.Flush();
         }
-        var endOfBurst = batch.EndOfBurst;
-        _pool.Return(batch);
-        if (endOfBurst) _planner.FlushAll();
-        else if (started && _planner.HasPending) ArmTimer();
-    }
-
-    private void ArmTimer()
-    {
-        var remaining = _clock.TicksToNanoseconds(_planner.Deadline - _clock.Now());
-        _signals.BatchTimer.ArmRelative(Math.Max(1, remaining));
     }
 
     protected override void PostStop()
     {
-        _planner.FlushAll();
-        _sink.Flush();
-        if (_planner.DeferredCount > 0)
-            _log.Warning("verdict batcher stopped with {0} deferred packets undecided", _planner.DeferredCount);
+        using (_shared.Enter())
+        {
+            _shared.Planner.FlushAll();
+            _shared.Sink.Flush();
+            if (_shared.Planner.DeferredCount > 0)
+                _log.Warning("verdict batcher stopped with {0} deferred packets undecided", _shared.Planner.DeferredCount);
+        }
     }
 }
