@@ -41,7 +41,7 @@ public sealed class QueueReaderActor : UntypedActor
     private readonly NfQueueSocket _socket;
     private NfQueuePacketBatch? _batch;
     private PacketBatchJudgedPool? _pool;
-    private SharedVerdictPlanner? _verdicts;
+    private readonly SharedVerdictPlanner _verdicts;
     /// <summary>The batch being judged; applied inline and reused, or handed to the batcher and replaced from the pool.</summary>
     private PacketBatchJudged? _judged;
     private IActorRef _batcher = ActorRefs.Nobody;
@@ -51,14 +51,16 @@ public sealed class QueueReaderActor : UntypedActor
     private readonly List<AttributePacket> _deferrals = [];
 
     public QueueReaderActor(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock)
-        : this(settings, socket, rules, signals, counters, clock, null)
+        : this(settings, socket, rules, signals, counters, clock, null, NewVerdicts(settings, socket, signals, counters, clock))
     {
     }
 
     /// <param name="identity">Where holders are found on the hot path and who attributes deferred packets; null: identity rules never match.</param>
+    /// <param name="verdicts">The queue's planner, shared with the batcher and kept across restarts of either.</param>
     public QueueReaderActor(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock,
-        QueueIdentity? identity)
+        QueueIdentity? identity, SharedVerdictPlanner verdicts)
     {
+        _verdicts = verdicts;
         _queueIdentity = identity;
         _identity = identity is null ? null : new PacketIdentity(identity.Holders, final: false);
         _settings = settings;
@@ -75,8 +77,16 @@ public sealed class QueueReaderActor : UntypedActor
 
     public static Props Props(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock,
         QueueIdentity? identity) =>
-        Akka.Actor.Props.Create(() => new QueueReaderActor(settings, socket, rules, signals, counters, clock, identity))
+        Props(settings, socket, rules, signals, counters, clock, identity, NewVerdicts(settings, socket, signals, counters, clock));
+
+    // The arguments are evaluated once: every incarnation of the reader shares the planner.
+    private static Props Props(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters,
+        TscClock clock, QueueIdentity? identity, SharedVerdictPlanner verdicts) =>
+        Akka.Actor.Props.Create(() => new QueueReaderActor(settings, socket, rules, signals, counters, clock, identity, verdicts))
             .WithDispatcher(DafDispatchers.QueueReader);
+
+    private static SharedVerdictPlanner NewVerdicts(QueueSettings settings, NfQueueSocket socket, QueueSignals signals, QueueCounters counters, TscClock clock) =>
+        new(new SocketVerdictSink(socket, counters), signals, clock, settings.BatchCount, settings.BatchTimeoutMicroseconds);
 
     protected override void PreStart()
     {
@@ -84,8 +94,6 @@ public sealed class QueueReaderActor : UntypedActor
         _batch = _socket.CreateBatch();
         _pool = new PacketBatchJudgedPool(config.BatchDepth);
         _judged = _pool.Rent();
-        _verdicts = new SharedVerdictPlanner(new SocketVerdictSink(_socket, _counters), _signals, _clock,
-            _settings.BatchCount, _settings.BatchTimeoutMicroseconds);
         _fds[SocketSlot] = _socket.FileDescriptor;
         _fds[WakeSlot] = _signals.Wake.FileDescriptor;
         _fds[TimerSlot] = _signals.BatchTimer.FileDescriptor;
@@ -145,7 +153,7 @@ public sealed class QueueReaderActor : UntypedActor
             Volatile.Write(ref _counters.Truncated, socket.TruncatedCount);
             if (count == 0)
             {
-                if (round > 0 && !lastWasEndOfBurst && !_verdicts!.TryFlushAllInline()) _batcher.Tell(QueueIdle.Instance);
+                if (round > 0 && !lastWasEndOfBurst && !_verdicts.TryFlushAllInline()) _batcher.Tell(QueueIdle.Instance);
                 return;
             }
             var judged = _judged!;
@@ -153,7 +161,7 @@ public sealed class QueueReaderActor : UntypedActor
             JudgeBatch(batch, count, judged);
             // recvmmsg returns fewer messages than asked only when the socket ran empty.
             judged.EndOfBurst = lastWasEndOfBurst = count < batch.Capacity;
-            if (!_verdicts!.TryApplyInline(judged))
+            if (!_verdicts.TryApplyInline(judged))
             {
                 _verdicts.HandingOver();
                 _batcher.Tell(judged);
