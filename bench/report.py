@@ -95,6 +95,23 @@ def main(path):
                   f"| {fmt_ratio(ratio(c, FLOOR.get(c), 'udp_cpu_ns_per_packet'))} "
                   f"| {fmt(med(c, 'udp_cs_per_packet'), 4)} |")
 
+    if any(med(c, "first_warm_us") is not None for c in configs):
+        print("\nFirst datagram of a freshly started process (bench/first_packet.c; round trip, medians; "
+              "extra: against c1, the same daemon with no identity rule, whose first packets are not attributed):\n")
+        print("| configuration | first packet µs, warm | extra vs c1 | first packet µs, cold (new binary) | extra vs c1 "
+              "| second packet µs | lost |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for c in configs:
+            if med(c, "first_warm_us") is None:
+                continue
+            def extra(metric):
+                x, y = med(c, metric), med("c1", metric)
+                return None if x is None or y is None or c == "c1" else x - y
+            lost = sum(values.get((c, "first_lost"), []))
+            print(f"| {c}: {NAMES[c]} | {fmt(med(c, 'first_warm_us'), 0)} | {fmt(extra('first_warm_us'), 0)} "
+                  f"| {fmt(med(c, 'first_cold_us'), 0)} | {fmt(extra('first_cold_us'), 0)} "
+                  f"| {fmt(med(c, 'second_us'), 0)} | {int(lost)} |")
+
     print("\nPer round (round 1 / 2 / ...), to judge the noise:\n")
     print("| configuration | TCP Gbit/s | UDP pps | UDP CPU ns/packet | p50 µs | p99 µs |")
     print("|---|---|---|---|---|---|")
@@ -128,6 +145,14 @@ def main(path):
                 r = ratio(c, base, metric)
                 if r is not None:
                     checks.append((f"{c} {unit}: cost of 10,000 rules vs 1 ({base})", f"{1 - r:+.1%}", "reported"))
+        if c.startswith("d") and med(c, "first_warm_us") is not None and med("c1", "first_warm_us") is not None:
+            extra_us = med(c, "first_warm_us") - med("c1", "first_warm_us")
+            check(f"{c} first packet of a fresh process (libraries hashed): < 2 ms extra vs c1", extra_us,
+                  extra_us < 2000, f"{extra_us / 1000:+.2f} ms")
+            cold_us = med(c, "first_cold_us")
+            if cold_us is not None and med("c1", "first_cold_us") is not None:
+                checks.append((f"{c} first packet of a fresh process, binary never hashed: extra vs c1",
+                               f"{(cold_us - med('c1', 'first_cold_us')) / 1000:+.2f} ms", "reported"))
         idle = med(c, "idle_cpu_pct")
         check(f"{c} idle CPU < 0.5% of a core", idle, idle is not None and idle < 0.5, f"{idle:.2f}%" if idle is not None else "")
         alloc = med(c, "alloc_bytes_per_packet")

@@ -16,6 +16,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 RUN_SECONDS=${BENCH_SECONDS:-5}
 LATENCY_COUNT=${BENCH_LATENCY_COUNT:-5000}
 IDLE_SECONDS=${BENCH_IDLE_SECONDS:-10}
+FIRST_COUNT=${BENCH_FIRST_COUNT:-15}
 CONFIGS=(${BENCH_CONFIGS:-a b b2 c1 c2 c3 c4})
 METRICS=" ${BENCH_METRICS:-tcp udp lat idle} "
 APP_FW=${APP_FW:-$ROOT/bin/app-fw}
@@ -29,7 +30,7 @@ RESULTS=$ROOT/bench/results/$(date +%Y%m%d-%H%M%S)-$$
 RAW=$RESULTS/raw.tsv
 mkdir -p "$TOOLS" "$RESULTS"
 
-for tool in nfq_floor udp_flood pingpong; do
+for tool in nfq_floor udp_flood pingpong first_packet; do
   if [ ! -x "$TOOLS/$tool" ] || [ "$ROOT/bench/$tool.c" -nt "$TOOLS/$tool" ] || [ "$ROOT/bench/tool.h" -nt "$TOOLS/$tool" ]; then
     gcc -O2 -Wall -Wextra -Werror -o "$TOOLS/$tool" "$ROOT/bench/$tool.c"
   fi
@@ -44,6 +45,7 @@ ADDR_R=10.231.0.2
 PORT_TCP=5201
 PORT_UDP=5301
 PORT_LAT=5302
+PORT_FIRST=5303
 QUEUE_RULE=(OUTPUT -o "$VETH_S" -j NFQUEUE --queue-num 0)
 STARTED=()   # every background process this script started, stopped by cleanup
 
@@ -306,6 +308,42 @@ measure_latency() {
   wait "$server" 2>/dev/null || true
 }
 
+# The round trip of the first datagram of freshly started processes (bench/first_packet.c), FIRST_COUNT times with
+# the same binary ("warm": its objects are hashed after the first start, libc long before) and FIRST_COUNT times
+# with a fresh copy of it ("cold": a new inode, hashed while its first packet waits). Medians; the extra latency
+# is read against c1 (no identity rule) in the report.
+measure_first() {
+  local server_log=$RESULTS/r$ROUND-$CONFIG.first-server.log out=$RESULTS/r$ROUND-$CONFIG.first.log i kind bin
+  ip netns exec "$NS_R" "$TOOLS/first_packet" server "$PORT_FIRST" --max-seconds $((FIRST_COUNT * 6 + 30)) >"$server_log" 2>&1 &
+  local server=$!
+  STARTED+=("$server")
+  wait_for "$server_log" 'ready' 5 "$server" || log "$CONFIG: first_packet server not ready"
+  : >"$out"
+  # One untimed start: the warm runs then find the binary hashed.
+  in_s timeout 10 "$TOOLS/first_packet" client "$ADDR_R" "$PORT_FIRST" >/dev/null 2>&1 || true
+  for i in $(seq "$FIRST_COUNT"); do
+    for kind in warm cold; do
+      bin=$TOOLS/first_packet
+      if [ "$kind" = cold ]; then
+        bin=$RESULTS/first_packet-cold-r$ROUND-$CONFIG-$i
+        cp "$TOOLS/first_packet" "$bin"
+      fi
+      echo "$kind $(in_s timeout 10 "$bin" client "$ADDR_R" "$PORT_FIRST" 2>&1 | tail -1)" >>"$out"
+      [ "$kind" = cold ] && rm -f "$bin"
+    done
+  done
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  local metric
+  for metric in warm:first_warm_us cold:first_cold_us; do
+    record "${metric#*:}" "$(awk -v k="${metric%%:*}" '$1 == k { sub("first_us=", "", $2); if ($2 != "lost") print $2 }' "$out" \
+      | sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2); else print "nan" }')"
+  done
+  record second_us "$(awk '$1 == "warm" { sub("second_us=", "", $3); if ($3 != "lost") print $3 }' "$out" \
+    | sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2); else print "nan" }')"
+  record first_lost "$(grep -c 'first_us=lost' "$out" || true)"
+}
+
 # CPU time (utime + stime of all threads) of app-fw over IDLE_SECONDS with no traffic, in % of one core.
 # It starts 3 s after the last traffic: the runtime finishes compiling what the load made hot (tiered
 # compilation in the background) and collecting; what is measured is the daemon at rest.
@@ -346,6 +384,7 @@ for ROUND in $(seq 1 "$ROUNDS"); do
     if wants tcp; then measure_tcp; fi
     if wants udp; then measure_udp; fi
     if wants lat; then measure_latency; fi
+    if wants first; then measure_first; fi
     if wants idle && [ "$ROUND" = 1 ] && is_appfw "$CONFIG"; then measure_idle; fi
     stop_fw
   done
