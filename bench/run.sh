@@ -384,7 +384,7 @@ for ROUND in $(seq 1 "$ROUNDS"); do
     if wants tcp; then measure_tcp; fi
     if wants udp; then measure_udp; fi
     if wants lat; then measure_latency; fi
-    if wants first; then measure_first; fi
+    if wants first && [[ $CONFIG == c1 || $CONFIG == d* ]]; then measure_first; fi
     if wants idle && [ "$ROUND" = 1 ] && is_appfw "$CONFIG"; then measure_idle; fi
     stop_fw
   done

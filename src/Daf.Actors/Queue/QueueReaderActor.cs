@@ -97,6 +97,7 @@ public sealed class QueueReaderActor : UntypedActor
         _fds[SocketSlot] = _socket.FileDescriptor;
         _fds[WakeSlot] = _signals.Wake.FileDescriptor;
         _fds[TimerSlot] = _signals.BatchTimer.FileDescriptor;
+        _verdicts.BatcherReplaced();
         _batcher = Context.ActorOf(
             VerdictBatcherActor.Props(_verdicts, _pool, _signals),
             "batcher");

@@ -91,8 +91,22 @@ public sealed class SharedVerdictPlanner
         {
             Apply(batch);
             _sink.Flush();
-            Interlocked.Decrement(ref _handedOver);
+            int handedOver;
+            do
+            {
+                handedOver = Volatile.Read(ref _handedOver);
+                if (handedOver == 0) return; // counted by a batcher that was replaced
+            } while (Interlocked.CompareExchange(ref _handedOver, handedOver - 1, handedOver) != handedOver);
         }
+    }
+
+    /// <summary>
+    /// Reader: a new batcher replaces one whose mailbox was discarded (the reader restarted and stopped its child): the
+    /// batches handed to the old one will never be applied, so the reader must not wait for them before applying inline.
+    /// </summary>
+    public void BatcherReplaced()
+    {
+        using (_lock.EnterScope()) Volatile.Write(ref _handedOver, 0);
     }
 
     /// <summary>Batcher: holds the planner for the rest of a message (decisions, timer, drain).</summary>

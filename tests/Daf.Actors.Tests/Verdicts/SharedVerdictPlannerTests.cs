@@ -50,6 +50,18 @@ public sealed class SharedVerdictPlannerTests
     }
 
     [Fact]
+    public void After_a_batcher_is_replaced_the_reader_applies_inline_again()
+    {
+        var shared = new SharedVerdictPlanner(_sink, null, Clock, 64, 50);
+        shared.HandingOver(); // lost with the old batcher's mailbox
+        Assert.False(shared.TryApplyInline(Batch(1, 1)));
+        shared.BatcherReplaced();
+        Assert.True(shared.TryApplyInline(Batch(2, 2)));
+        shared.ApplyHandedOver(Batch(3, 3)); // a late batch of the old batcher never drives the count below zero
+        Assert.Equal(0, shared.HandedOver);
+    }
+
+    [Fact]
     public void Reader_does_not_wait_while_the_batcher_holds_the_planner()
     {
         var shared = new SharedVerdictPlanner(_sink, null, Clock, 64, 50);
