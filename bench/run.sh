@@ -6,8 +6,9 @@
 #
 # Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5, per TCP and UDP run), BENCH_LATENCY_COUNT (5000),
 # BENCH_IDLE_SECONDS (10), BENCH_CONFIGS ("a b b2 c1 c2 c3 c4"; also b0, c5 (1 rule), c6 (10,000 rules),
-# d1-d4: 1 and 100 digest rules), APP_FW (bin/app-fw),
-# BENCH_APPFW_ARGS (extra app-fw arguments for every c* configuration).
+# d1-d4: 1 and 100 digest rules; e1, e3: c1 and c3 with BENCH_BASELINE_APP_FW), APP_FW (bin/app-fw),
+# BENCH_APPFW_ARGS (extra app-fw arguments for every c* configuration), BENCH_METRICS ("tcp udp lat idle";
+# also "first": first-packet latency of fresh processes, d* configurations only).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,8 +16,11 @@ ROUNDS=${BENCH_ROUNDS:-3}
 RUN_SECONDS=${BENCH_SECONDS:-5}
 LATENCY_COUNT=${BENCH_LATENCY_COUNT:-5000}
 IDLE_SECONDS=${BENCH_IDLE_SECONDS:-10}
+FIRST_COUNT=${BENCH_FIRST_COUNT:-15}
 CONFIGS=(${BENCH_CONFIGS:-a b b2 c1 c2 c3 c4})
+METRICS=" ${BENCH_METRICS:-tcp udp lat idle} "
 APP_FW=${APP_FW:-$ROOT/bin/app-fw}
+BASELINE_APP_FW=${BENCH_BASELINE_APP_FW:-}
 read -r -a APPFW_EXTRA <<<"${BENCH_APPFW_ARGS:-}"
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces, iptables)" >&2; exit 1; }
@@ -26,7 +30,7 @@ RESULTS=$ROOT/bench/results/$(date +%Y%m%d-%H%M%S)-$$
 RAW=$RESULTS/raw.tsv
 mkdir -p "$TOOLS" "$RESULTS"
 
-for tool in nfq_floor udp_flood pingpong; do
+for tool in nfq_floor udp_flood pingpong first_packet; do
   if [ ! -x "$TOOLS/$tool" ] || [ "$ROOT/bench/$tool.c" -nt "$TOOLS/$tool" ] || [ "$ROOT/bench/tool.h" -nt "$TOOLS/$tool" ]; then
     gcc -O2 -Wall -Wextra -Werror -o "$TOOLS/$tool" "$ROOT/bench/$tool.c"
   fi
@@ -41,6 +45,7 @@ ADDR_R=10.231.0.2
 PORT_TCP=5201
 PORT_UDP=5301
 PORT_LAT=5302
+PORT_FIRST=5303
 QUEUE_RULE=(OUTPUT -o "$VETH_S" -j NFQUEUE --queue-num 0)
 STARTED=()   # every background process this script started, stopped by cleanup
 
@@ -89,6 +94,8 @@ wait_for() {
   done
 }
 
+wants() { [[ $METRICS == *" $1 "* ]]; }
+
 record() { printf '%s\t%s\t%s\t%s\n' "$ROUND" "$CONFIG" "$1" "$2" >>"$RAW"; }
 
 # The firewall under test for one configuration ------------------------------------------------------
@@ -134,6 +141,9 @@ fw_command() {
     c4) echo "$APP_FW --state-dir $FW_STATE --rules $(rules_file) -b 64 -B 50 -P ${APPFW_EXTRA[*]}" ;;
     c5) echo "$APP_FW --state-dir $FW_STATE --rules $(rules_file 1) ${APPFW_EXTRA[*]}" ;;
     c6) echo "$APP_FW --state-dir $FW_STATE --rules $(rules_file 10000) ${APPFW_EXTRA[*]}" ;;
+    # Before/after comparisons: c1 and c3 run with another build (BENCH_BASELINE_APP_FW), in the same rounds.
+    e1) echo "$BASELINE_APP_FW --state-dir $FW_STATE ${APPFW_EXTRA[*]}" ;;
+    e3) echo "$BASELINE_APP_FW --state-dir $FW_STATE -b 64 -B 50 -P ${APPFW_EXTRA[*]}" ;;
     d1) echo "$APP_FW --state-dir $FW_STATE --rules $(digest_rules_file 1) ${APPFW_EXTRA[*]}" ;;
     d2) echo "$APP_FW --state-dir $FW_STATE --rules $(digest_rules_file 100) ${APPFW_EXTRA[*]}" ;;
     d3) echo "$APP_FW --state-dir $FW_STATE --rules $(digest_rules_file 1) -b 64 -B 50 -P ${APPFW_EXTRA[*]}" ;;
@@ -142,7 +152,7 @@ fw_command() {
   esac
 }
 
-is_appfw() { [[ $1 == [cd]* ]]; }
+is_appfw() { [[ $1 == [cde]* ]]; }
 
 start_fw() {
   local cmd out=$RESULTS/r$ROUND-$CONFIG.fw.out err=$RESULTS/r$ROUND-$CONFIG.fw.err
@@ -241,6 +251,20 @@ measure_tcp() {
   wait "$server" 2>/dev/null || true
 }
 
+# fw_cost PID: "cpu_ns context_switches" summed over the threads of PID (threads that exit in between are lost;
+# the firewalls under test keep theirs).
+fw_cost() {
+  local pid=$1 t cpu=0 cs=0 run v n
+  for t in /proc/"$pid"/task/*; do
+    read -r run _ <"$t/schedstat" 2>/dev/null || continue
+    cpu=$((cpu + run))
+    while read -r n v; do
+      case $n in voluntary_ctxt_switches:|nonvoluntary_ctxt_switches:) cs=$((cs + v)) ;; esac
+    done <"$t/status" 2>/dev/null || true
+  done
+  echo "$cpu $cs"
+}
+
 measure_udp() {
   local out=$RESULTS/r$ROUND-$CONFIG.udp-recv.log
   ip netns exec "$NS_R" "$TOOLS/udp_flood" recv "$PORT_UDP" --max-seconds $((RUN_SECONDS + 15)) >"$out" 2>&1 &
@@ -248,8 +272,17 @@ measure_udp() {
   STARTED+=("$receiver")
   wait_for "$out" 'ready' 5 "$receiver" || log "$CONFIG: udp_flood receiver not ready"
   if is_appfw "$CONFIG"; then stats_snapshot "$RESULTS/r$ROUND-$CONFIG.stats-before.json" || true; fi
+  local cost0 cost1 packets
+  [ -z "$FW_PID" ] || cost0=$(fw_cost "$FW_PID")
   in_s "$TOOLS/udp_flood" send "$ADDR_R" "$PORT_UDP" "$RUN_SECONDS" --size 64 >"$RESULTS/r$ROUND-$CONFIG.udp-send.log" 2>&1
   wait "$receiver" || true
+  packets=$(sed -n 's/.* packets=\([0-9]*\).*/\1/p' "$out" | grep . || echo 0)
+  if [ -n "$FW_PID" ] && [ "$packets" -gt 0 ]; then
+    # The firewall's own CPU time and context switches per packet: steadier than pps on a shared machine.
+    cost1=$(fw_cost "$FW_PID")
+    record udp_cpu_ns_per_packet "$(awk -v a="$cost0" -v b="$cost1" -v n="$packets" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f", (y[1] - x[1]) / n }')"
+    record udp_cs_per_packet "$(awk -v a="$cost0" -v b="$cost1" -v n="$packets" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.4f", (y[2] - x[2]) / n }')"
+  fi
   if is_appfw "$CONFIG" && stats_snapshot "$RESULTS/r$ROUND-$CONFIG.stats-after.json"; then
     record alloc_bytes_per_packet "$(python3 - "$RESULTS/r$ROUND-$CONFIG.stats-before.json" "$RESULTS/r$ROUND-$CONFIG.stats-after.json" <<'EOF'
 import json, sys
@@ -273,6 +306,42 @@ measure_latency() {
   record lat_p99_us "$(sed -n 's/.*p99_us=\([0-9.a-z]*\).*/\1/p' "$out" | grep . || echo nan)"
   kill "$server" 2>/dev/null || true
   wait "$server" 2>/dev/null || true
+}
+
+# The round trip of the first datagram of freshly started processes (bench/first_packet.c), FIRST_COUNT times with
+# the same binary ("warm": its objects are hashed after the first start, libc long before) and FIRST_COUNT times
+# with a fresh copy of it ("cold": a new inode, hashed while its first packet waits). Medians; the extra latency
+# is read against c1 (no identity rule) in the report.
+measure_first() {
+  local server_log=$RESULTS/r$ROUND-$CONFIG.first-server.log out=$RESULTS/r$ROUND-$CONFIG.first.log i kind bin
+  ip netns exec "$NS_R" "$TOOLS/first_packet" server "$PORT_FIRST" --max-seconds $((FIRST_COUNT * 6 + 30)) >"$server_log" 2>&1 &
+  local server=$!
+  STARTED+=("$server")
+  wait_for "$server_log" 'ready' 5 "$server" || log "$CONFIG: first_packet server not ready"
+  : >"$out"
+  # One untimed start: the warm runs then find the binary hashed.
+  in_s timeout 10 "$TOOLS/first_packet" client "$ADDR_R" "$PORT_FIRST" >/dev/null 2>&1 || true
+  for i in $(seq "$FIRST_COUNT"); do
+    for kind in warm cold; do
+      bin=$TOOLS/first_packet
+      if [ "$kind" = cold ]; then
+        bin=$RESULTS/first_packet-cold-r$ROUND-$CONFIG-$i
+        cp "$TOOLS/first_packet" "$bin"
+      fi
+      echo "$kind $(in_s timeout 10 "$bin" client "$ADDR_R" "$PORT_FIRST" 2>&1 | tail -1)" >>"$out"
+      [ "$kind" = cold ] && rm -f "$bin"
+    done
+  done
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  local metric
+  for metric in warm:first_warm_us cold:first_cold_us; do
+    record "${metric#*:}" "$(awk -v k="${metric%%:*}" '$1 == k { sub("first_us=", "", $2); if ($2 != "lost") print $2 }' "$out" \
+      | sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2); else print "nan" }')"
+  done
+  record second_us "$(awk '$1 == "warm" { sub("second_us=", "", $3); if ($3 != "lost") print $3 }' "$out" \
+    | sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2); else print "nan" }')"
+  record first_lost "$(grep -c 'first_us=lost' "$out" || true)"
 }
 
 # CPU time (utime + stime of all threads) of app-fw over IDLE_SECONDS with no traffic, in % of one core.
@@ -312,10 +381,11 @@ for ROUND in $(seq 1 "$ROUNDS"); do
       record start_failed 1
       continue
     fi
-    measure_tcp
-    measure_udp
-    measure_latency
-    if [ "$ROUND" = 1 ] && is_appfw "$CONFIG"; then measure_idle; fi
+    if wants tcp; then measure_tcp; fi
+    if wants udp; then measure_udp; fi
+    if wants lat; then measure_latency; fi
+    if wants first && [[ $CONFIG == c1 || $CONFIG == d* ]]; then measure_first; fi
+    if wants idle && [ "$ROUND" = 1 ] && is_appfw "$CONFIG"; then measure_idle; fi
     stop_fw
   done
 done

@@ -15,6 +15,8 @@ public sealed partial class VerdictBatcherActor
         if (message is InjectFault { Kind: FaultKind.ThrowMidBatch })
         {
             _throwMidBatch = true;
+            // The reader applies most batches itself: it hands the next one over, so that the fault meets a batch.
+            _shared.HandOverNext();
             return true;
         }
         return FaultInjection.Intercept(message, Self) || base.AroundReceive(receive, message);

@@ -202,7 +202,9 @@ public sealed class DafDaemon
         var drainTimeout = hocon.GetTimeSpan("daf.shutdown.drain-timeout", TimeSpan.FromSeconds(1));
 
         string? criticalFailure = null;
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        // No defaults: app-fw takes no appsettings.json, environment or command-line configuration, and the defaults'
+        // file watcher on the content root (the working directory) would wake an idle daemon at every change there.
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1.8));
         builder.Logging.ClearProviders();
         // Akka's log lines carry their own timestamp, thread and actor path.

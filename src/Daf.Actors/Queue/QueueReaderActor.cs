@@ -15,7 +15,9 @@ namespace Daf.Actors.Queue;
 /// <summary>
 /// Reads one NFQUEUE. On its dedicated thread it sleeps in poll on the queue socket, its wake-up
 /// eventfd and its batcher's timer (no CPU while idle), reads packets in bulk, judges each batch
-/// against the current rule snapshot and hands the decisions to its <see cref="VerdictBatcherActor"/>.
+/// against the current rule snapshot and sends the verdicts itself, through the planner it shares with its
+/// <see cref="VerdictBatcherActor"/>; it hands a batch to the batcher only when the planner is busy or an earlier
+/// hand-over is pending (<see cref="SharedVerdictPlanner"/>).
 /// On stop it reads what is left, hands it over and, once the batcher has flushed, decides anything
 /// that arrived meanwhile itself before it unbinds.
 /// Supervision (docs/ARCHITECTURE.md): restarted by the guardian on failure or kill; a restart keeps the bound
@@ -42,7 +44,10 @@ public sealed partial class QueueReaderActor : UntypedActor
     private readonly NfQueueSocket _socket;
     private NfQueuePacketBatch? _batch;
     private readonly PacketBatchJudgedPool _pool;
-    /// <summary>The batch being judged, until it is handed to the batcher: what a restart must still decide.</summary>
+    private readonly SharedVerdictPlanner _verdicts;
+    /// <summary>The batch being judged; applied inline and reused, or handed to the batcher and replaced from the pool.</summary>
+    private PacketBatchJudged? _judged;
+    /// <summary>The batch being judged and how many packets were read into it: what a restart must still decide.</summary>
     private PacketBatchJudged? _judging;
     private int _judgingCount;
     private IActorRef _batcher = ActorRefs.Nobody;
@@ -56,23 +61,20 @@ public sealed partial class QueueReaderActor : UntypedActor
     private readonly List<(IActorRef To, AttributePacket Packet)> _foreignDeferrals = [];
 
     public QueueReaderActor(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock)
-        : this(settings, socket, rules, signals, counters, clock, null, new PacketBatchJudgedPool(settings.Queue.BatchDepth))
+        : this(settings, socket, rules, signals, counters, clock, null, new PacketBatchJudgedPool(settings.Queue.BatchDepth),
+            NewVerdicts(settings, socket, signals, counters, clock), null)
     {
     }
 
     /// <param name="identity">Where holders are found on the hot path and who attributes deferred packets; null: identity rules never match.</param>
     /// <param name="pool">Shared by the reader and its batcher, and kept across restarts of either.</param>
-    public QueueReaderActor(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock,
-        QueueIdentity? identity, PacketBatchJudgedPool pool)
-        : this(settings, socket, rules, signals, counters, clock, identity, pool, null)
-    {
-    }
-
+    /// <param name="verdicts">The queue's planner, shared with the batcher and kept across restarts of either.</param>
     /// <param name="signatures">Verification before the rules and signing of accepted packets (docs/signatures.md); null: neither.</param>
     public QueueReaderActor(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock,
-        QueueIdentity? identity, PacketBatchJudgedPool pool, QueueSignatures? signatures)
+        QueueIdentity? identity, PacketBatchJudgedPool pool, SharedVerdictPlanner verdicts, QueueSignatures? signatures)
     {
         _pool = pool;
+        _verdicts = verdicts;
         _signatures = signatures;
         _queueIdentity = identity;
         _identity = identity is null ? null : new PacketIdentity(identity.Holders, final: false);
@@ -95,13 +97,17 @@ public sealed partial class QueueReaderActor : UntypedActor
 
     public static Props Props(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters, TscClock clock,
         QueueIdentity? identity, QueueSignatures? signatures) =>
-        Props(settings, socket, rules, signals, counters, clock, identity, new PacketBatchJudgedPool(settings.Queue.BatchDepth), signatures);
+        Props(settings, socket, rules, signals, counters, clock, identity, new PacketBatchJudgedPool(settings.Queue.BatchDepth),
+            NewVerdicts(settings, socket, signals, counters, clock), signatures);
 
-    // The arguments are evaluated once: every incarnation of the reader shares the pool.
+    // The arguments are evaluated once: every incarnation of the reader (and of its batcher) shares the pool and the planner.
     private static Props Props(QueueSettings settings, NfQueueSocket socket, RuleSnapshotHolder rules, QueueSignals signals, QueueCounters counters,
-        TscClock clock, QueueIdentity? identity, PacketBatchJudgedPool pool, QueueSignatures? signatures) =>
-        Akka.Actor.Props.Create(() => new QueueReaderActor(settings, socket, rules, signals, counters, clock, identity, pool, signatures))
+        TscClock clock, QueueIdentity? identity, PacketBatchJudgedPool pool, SharedVerdictPlanner verdicts, QueueSignatures? signatures) =>
+        Akka.Actor.Props.Create(() => new QueueReaderActor(settings, socket, rules, signals, counters, clock, identity, pool, verdicts, signatures))
             .WithDispatcher(DafDispatchers.QueueReader);
+
+    private static SharedVerdictPlanner NewVerdicts(QueueSettings settings, NfQueueSocket socket, QueueSignals signals, QueueCounters counters, TscClock clock) =>
+        new(new SocketVerdictSink(socket, counters), signals, clock, settings.BatchCount, settings.BatchTimeoutMicroseconds);
 
     /// <summary>The batcher is restarted on any failure, also when killed: it keeps its planner (runs, deferred packets).</summary>
     protected override SupervisorStrategy SupervisorStrategy() => DafSupervision.RestartOnFailure();
@@ -110,17 +116,16 @@ public sealed partial class QueueReaderActor : UntypedActor
     {
         var config = _settings.Queue;
         _batch = _socket.CreateBatch();
+        _judged = _pool.Rent();
         _fds[SocketSlot] = _socket.FileDescriptor;
         _fds[WakeSlot] = _signals.Wake.FileDescriptor;
         _fds[TimerSlot] = _signals.BatchTimer.FileDescriptor;
-        // After a restart the batcher survives (see PreRestart).
+        // After a restart the batcher survives with its mailbox (see PreRestart), and with it the batches handed over.
         _batcher = Context.Child(BatcherName);
         if (_batcher.IsNobody())
         {
-            _batcher = Context.ActorOf(
-                VerdictBatcherActor.Props(new SocketVerdictSink(_socket, _counters), _pool, _signals, _clock,
-                    _settings.BatchCount, _settings.BatchTimeoutMicroseconds),
-                BatcherName);
+            _verdicts.BatcherReplaced();
+            _batcher = Context.ActorOf(VerdictBatcherActor.Props(_verdicts, _pool, _signals), BatcherName);
             _log.Info("queue {0} bound for {1}", config.QueueNumber, _settings.Chain.ToString().ToUpperInvariant());
         }
         Self.Tell(ReadQueue.Instance);
@@ -175,20 +180,32 @@ public sealed partial class QueueReaderActor : UntypedActor
             Volatile.Write(ref _counters.Truncated, socket.TruncatedCount);
             if (count == 0)
             {
-                if (round > 0 && !lastWasEndOfBurst) _batcher.Tell(QueueIdle.Instance);
+                if (round > 0 && !lastWasEndOfBurst && !_verdicts.TryFlushAllInline()) _batcher.Tell(QueueIdle.Instance);
                 return;
             }
-            var judged = _pool.Rent();
+            var judged = _judged!;
+            judged.Clear();
             _judging = judged;
             _judgingCount = count;
             JudgeBatch(batch, 0, count, judged);
             _judging = null;
             // recvmmsg returns fewer messages than asked only when the socket ran empty.
             judged.EndOfBurst = lastWasEndOfBurst = count < batch.Capacity;
-            _batcher.Tell(judged);
-            // After the batch: the batcher learns of the deferral before the attribution actor can decide it.
+            ApplyOrHandOver(judged);
+            // After the batch: the planner knows of the deferral before the attribution actor can decide it.
             if (_deferrals.Count != 0 || _foreignDeferrals.Count != 0) HandOverDeferrals();
         }
+    }
+
+    /// <summary>Sends the batch's verdicts on this thread when the ownership rule allows (<see cref="SharedVerdictPlanner"/>), else hands it to the batcher.</summary>
+    /// <returns>True when the batch was handed over (it belongs to the batcher now).</returns>
+    private bool ApplyOrHandOver(PacketBatchJudged judged)
+    {
+        if (_verdicts.TryApplyInline(judged)) return false;
+        _verdicts.HandingOver();
+        _batcher.Tell(judged);
+        _judged = _pool.Rent();
+        return true;
     }
 
     /// <param name="from">0; after a failure, the first packet not judged yet (<see cref="FinishInterruptedBatch"/>).</param>
@@ -425,7 +442,7 @@ public sealed partial class QueueReaderActor : UntypedActor
 
     /// <summary>
     /// Judges the rest of the batch whose judging threw (a packet that throws again is dropped: a DROP rule might
-    /// cover it) and hands it to the batcher with its deferrals, so that every packet the reader read gets a verdict.
+    /// cover it) and applies it (or hands it to the batcher) with its deferrals, so that every packet the reader read gets a verdict.
     /// The counters of the whole batch are written here: the failed judging wrote none.
     /// </summary>
     private void FinishInterruptedBatch()
@@ -462,8 +479,9 @@ public sealed partial class QueueReaderActor : UntypedActor
             }
         }
         judged.EndOfBurst = true;
-        _batcher.Tell(judged);
-        if (_deferrals.Count != 0) HandOverDeferrals();
+        // The next incarnation rents its own batch: this one goes back to the pool unless the batcher has it now.
+        if (!ApplyOrHandOver(judged)) _pool.Return(judged);
+        if (_deferrals.Count != 0 || _foreignDeferrals.Count != 0) HandOverDeferrals();
         _log.Warning("queue {0}: decided the {1} packets of the interrupted batch ({2} dropped as unjudgeable)",
             _settings.Queue.QueueNumber, _judgingCount, failed);
     }

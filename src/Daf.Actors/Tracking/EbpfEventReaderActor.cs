@@ -8,7 +8,9 @@ namespace Daf.Actors.Tracking;
 
 /// <summary>
 /// Owns the eBPF object (bin/syscall_probe.o or <c>-e PATH</c>) and its `events` ring buffer. It loads and attaches the
-/// object in PreStart and reads events on a dedicated thread (<see cref="EbpfReaderThread"/>) that sleeps in poll,
+/// object when its first subscriber comes (the tracker, which runs only while some rule has identity criteria) and
+/// detaches it when the last one goes: the probe runs on every system call of the machine and its events wake the
+/// daemon, a cost that address and port rules never need. Attached, it reads events on a dedicated thread (<see cref="EbpfReaderThread"/>) that sleeps in poll,
 /// so the actor itself stays free to answer <see cref="GetTrackerStats"/> on any dispatcher. It counts events per kind
 /// and sends decoded events in pooled batches to the actors that sent <see cref="SubscribeTrackingEvents"/> (see
 /// <see cref="TrackingEventPublisher"/> for the bound and how losses are announced).
@@ -18,7 +20,8 @@ namespace Daf.Actors.Tracking;
 /// <remarks>
 /// Supervision: a load failure is not an actor failure (no restart loop on a missing file). A failure of the reader
 /// thread comes back as <see cref="EbpfReaderFailed"/> and is rethrown, so the guardian (<c>DafSupervision</c>) restarts the
-/// actor, as it does when the actor is killed: PostStop stops the thread, detaches and closes the object, and PreStart loads it afresh. Subscribers are
+/// actor, as it does when the actor is killed: PostStop stops the thread, detaches and closes the object, and the object is
+/// loaded afresh when the actor has subscribers again (the kept ones, or the first new one). Subscribers are
 /// kept across the restart and told <see cref="TrackingEventsLost"/> (ReaderRestarted): events in between are lost.
 /// </remarks>
 public sealed partial class EbpfEventReaderActor : ReceiveActor
@@ -44,6 +47,7 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
         Receive<GetTrackerStats>(_ => Sender.Tell(Stats()));
         Receive<SubscribeTrackingEvents>(subscribe =>
         {
+            if (_thread is null && _publisher.SubscriberCount == 0) Attach();
             if (_publisher.Subscribe(subscribe.Subscriber))
                 Context.Watch(subscribe.Subscriber);
             subscribe.Subscriber.Tell(new TrackingSubscribed(_thread is not null));
@@ -61,8 +65,9 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
     public static Props Props(string objectPath, BpfCounterArray? generations = null) =>
         Akka.Actor.Props.Create(() => new EbpfEventReaderActor(objectPath, generations));
 
-    protected override void PreStart()
+    private void Attach()
     {
+        _loadError = null;
         try
         {
             _object = BpfObject.Load(_objectPath, _generations is { } counters
@@ -106,7 +111,9 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
         base.PreRestart(reason, message);
     }
 
-    protected override void PostStop()
+    protected override void PostStop() => Detach();
+
+    private void Detach()
     {
         if (_thread is not null && !_thread.Stop(StopTimeout))
         {
@@ -138,6 +145,12 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
     {
         _publisher.Unsubscribe(subscriber);
         Context.Unwatch(subscriber);
+        if (_publisher.SubscriberCount == 0 && _thread is not null)
+        {
+            Detach();
+            _publisher = new TrackingEventPublisher(null);
+            _log.Info("eBPF object {0} detached: no subscriber", _objectPath);
+        }
     }
 
     private void ReleaseBpf()

@@ -8,109 +8,103 @@ using Daf.Interop.Time;
 namespace Daf.Actors.Verdicts;
 
 /// <summary>
-/// Sends one queue's verdicts: receives <see cref="PacketBatchJudged"/> from its queue reader, plans
-/// individual and batch verdicts with a <see cref="VerdictBatchPlanner"/>, and arms the queue's batch
-/// timer (a timerfd the reader sleeps on) so that a partial batch is flushed on time with no polling.
-/// Supervision: a child of its <see cref="QueueReaderActor"/>, restarted on any failure or kill. The planner is
-/// created with the Props and shared by every incarnation, so pending runs and deferred packets survive a restart;
-/// PreRestart finishes the message whose handling failed (a packet it cannot plan is dropped) and flushes.
+/// Sends one queue's verdicts when its reader cannot: it applies the <see cref="PacketBatchJudged"/> the reader handed
+/// over (while an earlier hand-over is pending or the planner was busy), the decisions of deferred packets, batch timer
+/// expiries (a timerfd the reader sleeps on, so that a partial batch is flushed on time with no polling), and the drain.
+/// The planner is shared with the reader, which applies its own batches inline whenever it may
+/// (the ownership rule: <see cref="SharedVerdictPlanner"/>).
+/// Supervision: a child of its <see cref="QueueReaderActor"/>, restarted on any failure or kill. The shared planner is
+/// created with the reader's Props and used by every incarnation of both, so pending runs and deferred packets survive
+/// a restart; PreRestart finishes the message whose handling failed (a packet it cannot plan is dropped) and flushes.
 /// </summary>
 public sealed partial class VerdictBatcherActor : UntypedActor
 {
-    private readonly VerdictBatchPlanner _planner;
-    private readonly IVerdictSink _sink;
+    private readonly SharedVerdictPlanner _shared;
     private readonly PacketBatchJudgedPool _pool;
     private readonly QueueSignals _signals;
-    private readonly TscClock _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private bool _drained;
     /// <summary>The batch being planned and how many of its packets the planner has: what a restart must finish.</summary>
     private PacketBatchJudged? _planning;
     private int _planned;
 
-    public VerdictBatcherActor(IVerdictSink sink, PacketBatchJudgedPool pool, QueueSignals signals, TscClock clock,
-        int batchCount, int batchTimeoutMicroseconds)
-        : this(sink, pool, signals, clock, new VerdictBatchPlanner(batchCount, clock.NanosecondsToTicks(batchTimeoutMicroseconds * 1000L), sink))
+    /// <param name="shared">Survives restarts: every incarnation of the batcher (and of its reader) plans with it.</param>
+    public VerdictBatcherActor(SharedVerdictPlanner shared, PacketBatchJudgedPool pool, QueueSignals signals)
     {
-    }
-
-    /// <param name="planner">Survives restarts: every incarnation of the batcher plans with it.</param>
-    public VerdictBatcherActor(IVerdictSink sink, PacketBatchJudgedPool pool, QueueSignals signals, TscClock clock, VerdictBatchPlanner planner)
-    {
-        _sink = sink;
+        _shared = shared;
         _pool = pool;
         _signals = signals;
-        _clock = clock;
-        _planner = planner;
     }
 
+    // The arguments are evaluated once, so the planner is shared by every incarnation.
+    public static Props Props(SharedVerdictPlanner shared, PacketBatchJudgedPool pool, QueueSignals signals) =>
+        Akka.Actor.Props.Create(() => new VerdictBatcherActor(shared, pool, signals))
+            .WithDispatcher(DafDispatchers.Batcher);
+
+    /// <summary>A batcher with a planner of its own (no reader applies inline), kept across its restarts.</summary>
     public static Props Props(IVerdictSink sink, PacketBatchJudgedPool pool, QueueSignals signals, TscClock clock,
         int batchCount, int batchTimeoutMicroseconds) =>
-        Props(sink, pool, signals, clock, new VerdictBatchPlanner(batchCount, clock.NanosecondsToTicks(batchTimeoutMicroseconds * 1000L), sink));
-
-    // The arguments are evaluated once, so the planner is shared by every incarnation.
-    public static Props Props(IVerdictSink sink, PacketBatchJudgedPool pool, QueueSignals signals, TscClock clock, VerdictBatchPlanner planner) =>
-        Akka.Actor.Props.Create(() => new VerdictBatcherActor(sink, pool, signals, clock, planner))
-            .WithDispatcher(DafDispatchers.Batcher);
+        Props(new SharedVerdictPlanner(sink, signals, clock, batchCount, batchTimeoutMicroseconds), pool, signals);
 
     protected override void OnReceive(object message)
     {
-        switch (message)
+        if (message is PacketBatchJudged batch)
         {
-            case PacketBatchJudged batch:
-                OnBatch(batch);
-                break;
-            case BatchTimerFired:
-                if (_planner.OnTimer(_clock.Now())) ArmTimer();
-                break;
-            case QueueIdle:
-                _planner.FlushAll();
-                break;
-            case DeferredPacketJudged decided:
-                _planner.Decide(decided.PacketId, decided.Verdict, decided.Signed);
-                if (_drained && _planner.DeferredCount == 0) _signals.MarkDrained();
-                break;
-            case QueueDrained:
-                _planner.FlushAll();
-                _sink.Flush();
-                // Deferred packets are decided within the attribution bound; the reader unbinds once they are.
-                _drained = true;
-                if (_planner.DeferredCount == 0) _signals.MarkDrained();
-                break;
-            default:
-                Unhandled(message);
-                return;
+            OnBatch(batch);
+            return;
         }
-        _sink.Flush();
+        using (_shared.Enter())
+        {
+            var planner = _shared.Planner;
+            switch (message)
+            {
+                case BatchTimerFired:
+                    _shared.OnTimer();
+                    break;
+                case QueueIdle:
+                    planner.FlushAll();
+                    break;
+                case DeferredPacketJudged decided:
+                    planner.Decide(decided.PacketId, decided.Verdict, decided.Signed);
+                    if (_drained && planner.DeferredCount == 0) _signals.MarkDrained();
+                    break;
+                case QueueDrained:
+                    planner.FlushAll();
+                    _shared.Sink.Flush();
+                    // Deferred packets are decided within the attribution bound; the reader unbinds once they are.
+                    _drained = true;
+                    if (planner.DeferredCount == 0) _signals.MarkDrained();
+                    break;
+                default:
+                    Unhandled(message);
+                    return;
+            }
+            _shared.Sink.Flush();
+        }
     }
 
+    /// <summary>A batch the reader handed over: planned in queue order, then the reader may apply inline again.</summary>
     private void OnBatch(PacketBatchJudged batch)
     {
-        var now = _clock.Now();
-        var started = false;
-        var packets = batch.Packets;
-        _planning = batch;
-        for (_planned = 0; _planned < packets.Length; _planned++)
+        using (_shared.Enter())
         {
+            var now = _shared.Now();
+            var started = false;
+            var packets = batch.Packets;
+            _planning = batch;
+            for (_planned = 0; _planned < packets.Length; _planned++)
+            {
 #if DAF_FAULT_INJECTION
-            InjectedFaultPoint(_planned, packets.Length);
+                InjectedFaultPoint(_planned, packets.Length);
 #endif
-            ref readonly var packet = ref packets[_planned];
-            if (packet.Deferred) _planner.Defer(packet.PacketId);
-            else if (packet.SignedLength != 0) _planner.AddReplaced(packet.PacketId, batch.Signed(packet));
-            else started |= _planner.Add(packet.PacketId, packet.Verdict, packet.Urgent, now);
+                started |= _shared.Plan(batch, packets[_planned], now);
+            }
+            _planning = null;
+            _shared.EndBatch(batch, started);
+            _shared.Sink.Flush();
+            _shared.HandedOverApplied();
         }
-        _planning = null;
-        var endOfBurst = batch.EndOfBurst;
         _pool.Return(batch);
-        if (endOfBurst) _planner.FlushAll();
-        else if (started && _planner.HasPending) ArmTimer();
-    }
-
-    private void ArmTimer()
-    {
-        var remaining = _clock.TicksToNanoseconds(_planner.Deadline - _clock.Now());
-        _signals.BatchTimer.ArmRelative(Math.Max(1, remaining));
     }
 
     protected override void PreRestart(Exception reason, object message)
@@ -131,7 +125,7 @@ public sealed partial class VerdictBatcherActor : UntypedActor
             {
                 OnReceive(message);
             }
-            _planner.FlushAll();
+            using (_shared.Enter()) _shared.Planner.FlushAll();
         }
         catch (Exception e)
         {
@@ -139,27 +133,45 @@ public sealed partial class VerdictBatcherActor : UntypedActor
         }
         finally
         {
-            try { _sink.Flush(); }
-            catch (Exception e) { _log.Error(e, "verdict batcher: flush failed"); }
+            try
+            {
+                using (_shared.Enter()) _shared.Sink.Flush();
+            }
+            catch (Exception e)
+            {
+                _log.Error(e, "verdict batcher: flush failed");
+            }
         }
     }
 
-    /// <summary>Plans the packets of <paramref name="batch"/> from <paramref name="from"/> on; one the planner cannot take is dropped at once.</summary>
+    /// <summary>
+    /// Plans the packets of a handed-over <paramref name="batch"/> from <paramref name="from"/> on (one the planner cannot
+    /// take is dropped at once) and counts the batch as applied, so that the reader applies inline again.
+    /// </summary>
     private void FinishInterruptedBatch(PacketBatchJudged batch, int from)
     {
-        var now = _clock.Now();
-        var packets = batch.Packets;
-        for (var i = from; i < packets.Length; i++)
+        using (_shared.Enter())
         {
-            ref readonly var packet = ref packets[i];
             try
             {
-                if (packet.Deferred) _planner.Defer(packet.PacketId);
-                else _planner.Add(packet.PacketId, packet.Verdict, packet.Urgent, now);
+                var now = _shared.Now();
+                var packets = batch.Packets;
+                for (var i = from; i < packets.Length; i++)
+                {
+                    ref readonly var packet = ref packets[i];
+                    try
+                    {
+                        _shared.Plan(batch, packet, now);
+                    }
+                    catch (Exception)
+                    {
+                        _shared.Sink.Verdict(packet.PacketId, NfVerdict.NF_DROP);
+                    }
+                }
             }
-            catch (Exception)
+            finally
             {
-                _sink.Verdict(packet.PacketId, NfVerdict.NF_DROP);
+                _shared.HandedOverApplied();
             }
         }
         _pool.Return(batch);
@@ -167,9 +179,12 @@ public sealed partial class VerdictBatcherActor : UntypedActor
 
     protected override void PostStop()
     {
-        _planner.FlushAll();
-        _sink.Flush();
-        if (_planner.DeferredCount > 0)
-            _log.Warning("verdict batcher stopped with {0} deferred packets undecided", _planner.DeferredCount);
+        using (_shared.Enter())
+        {
+            _shared.Planner.FlushAll();
+            _shared.Sink.Flush();
+            if (_shared.Planner.DeferredCount > 0)
+                _log.Warning("verdict batcher stopped with {0} deferred packets undecided", _shared.Planner.DeferredCount);
+        }
     }
 }

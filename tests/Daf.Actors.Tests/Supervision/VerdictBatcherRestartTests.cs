@@ -80,6 +80,28 @@ public sealed class VerdictBatcherRestartTests() : TestKit(SupervisedTestKit.Con
     }
 
     [Fact]
+    public void A_handed_over_batch_interrupted_in_the_batcher_is_finished_and_the_reader_applies_inline_again()
+    {
+        var shared = new SharedVerdictPlanner(_sink, _signals, TscClock.Create(null, out _), 8, 50);
+        var batcher = Sys.ActorOf(VerdictBatcherActor.Props(shared, _pool, _signals).WithDispatcher("akka.actor.default-dispatcher"));
+        batcher.Tell(new InjectFault(FaultKind.ThrowMidBatch));
+        var handedOver = Batch(1, 12);
+        handedOver.EndOfBurst = true;
+        shared.HandingOver();
+        batcher.Tell(handedOver);
+
+        AwaitCondition(() => shared.HandedOver == 0, SupervisedTestKit.Bound);
+        var inline = Batch(13, 20);
+        inline.EndOfBurst = true;
+        // False while the restarting batcher holds the planner for its flush: the reader would hand over; here it tries again.
+        AwaitCondition(() => shared.TryApplyInline(inline), SupervisedTestKit.Bound);
+        foreach (var id in new uint[] { 5, 10, 15, 20 })
+            batcher.Tell(new DeferredPacketJudged(id, Expected(id)));
+
+        AssertEveryPacketDecidedOnce(20);
+    }
+
+    [Fact]
     public void A_blocked_batcher_decides_everything_once_it_runs_again()
     {
         var batcher = StartBatcher(4);

@@ -20,16 +20,49 @@ public sealed class EbpfEventReaderActorTests : TestKit
         return path;
     }
 
+    /// <summary>The object is attached only while someone subscribes: this subscribes a probe and waits until it is.</summary>
+    private async Task<Akka.TestKit.TestProbe> SubscribeAsync(IActorRef reader)
+    {
+        var subscriber = CreateTestProbe();
+        reader.Tell(new SubscribeTrackingEvents(subscriber));
+        await subscriber.FishForMessageAsync(m =>
+        {
+            (m as TrackingEventsReceived)?.Release();
+            return m is TrackingSubscribed;
+        }, TimeSpan.FromSeconds(3));
+        return subscriber;
+    }
+
+    [Fact]
+    public async Task The_object_is_attached_only_while_someone_subscribes()
+    {
+        IActorRef reader = Sys.ActorOf(EbpfEventReaderActor.Props(SyscallProbeObject()));
+        TrackerStats idle = await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3));
+        Assert.False(idle.Loaded);
+        Assert.Empty(idle.ProgramIds);
+
+        var subscriber = CreateTestProbe();
+        reader.Tell(new SubscribeTrackingEvents(subscriber));
+        Assert.True((await subscriber.ExpectMsgAsync<TrackingSubscribed>(TimeSpan.FromSeconds(3))).Tracking);
+        TrackerStats attached = await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3));
+        Assert.True(attached.Loaded, attached.LoadError);
+        Assert.All(attached.ProgramIds, id => Assert.True(BpfObject.IsProgramLoaded(id)));
+
+        reader.Tell(new UnsubscribeTrackingEvents(subscriber));
+        await AwaitAssertAsync(async () =>
+        {
+            TrackerStats stats = await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(1));
+            Assert.False(stats.Loaded);
+            Assert.All(attached.ProgramIds, id => Assert.False(BpfObject.IsProgramLoaded(id)));
+        }, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50));
+    }
+
     [Fact]
     public async Task A_missing_object_leaves_the_reader_idle_and_says_why()
     {
-        IActorRef reader = ActorRefs.Nobody;
+        IActorRef reader = Sys.ActorOf(EbpfEventReaderActor.Props("/nonexistent/syscall_probe.o"));
         await EventFilter.Warning(contains: "eBPF process tracking is off")
-            .ExpectOneAsync(() =>
-            {
-                reader = Sys.ActorOf(EbpfEventReaderActor.Props("/nonexistent/syscall_probe.o"));
-                return Task.CompletedTask;
-            });
+            .ExpectOneAsync(async () => await SubscribeAsync(reader));
 
         TrackerStats stats = await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3));
 
@@ -44,6 +77,7 @@ public sealed class EbpfEventReaderActorTests : TestKit
     public async Task Fork_exec_and_exit_of_child_processes_are_counted()
     {
         IActorRef reader = Sys.ActorOf(EbpfEventReaderActor.Props(SyscallProbeObject()));
+        await SubscribeAsync(reader);
         TrackerStats before = await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3));
         Assert.True(before.Loaded, before.LoadError);
         Assert.Equal(5, before.Programs.Count);
@@ -70,6 +104,7 @@ public sealed class EbpfEventReaderActorTests : TestKit
     public async Task Stopping_the_reader_unloads_its_programs_promptly()
     {
         IActorRef reader = Sys.ActorOf(EbpfEventReaderActor.Props(SyscallProbeObject()));
+        await SubscribeAsync(reader);
         TrackerStats stats = await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3));
         Assert.Equal(5, stats.ProgramIds.Count);
         Assert.All(stats.ProgramIds, id => Assert.True(BpfObject.IsProgramLoaded(id)));

@@ -299,8 +299,12 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
         var options = TrackingOptions.Default with { GraceDelay = TimeSpan.FromMilliseconds(200) };
         _table = new SocketHolderTable(options.GraceDelay);
         IActorRef tracker = Sys.ActorOf(SocketHolderTrackerActor.Props(_table, _images, new ObjectDigestCache(), options, reader));
-        TrackerStats probe = await reader.Ask<TrackerStats>(GetTrackerStats.Instance, Wait);
-        Assert.True(probe.Loaded, probe.LoadError);
+        // The reader attaches its object when the tracker subscribes.
+        await AwaitAssertAsync(async () =>
+        {
+            TrackerStats probe = await reader.Ask<TrackerStats>(GetTrackerStats.Instance, Wait);
+            Assert.True(probe.Loaded, probe.LoadError);
+        }, Wait, Poll);
         AwaitCondition(() => StatsOf(tracker).Result.FullScans >= 2, Wait, Poll);
         using var child = ChildProcess.Start(Python, "-c", script);
         Assert.Equal("ready", child.ReadLine());
