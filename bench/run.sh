@@ -6,9 +6,9 @@
 #
 # Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5, per TCP and UDP run), BENCH_LATENCY_COUNT (5000),
 # BENCH_IDLE_SECONDS (10), BENCH_CONFIGS ("a b b2 c1 c2 c3 c4"; also b0, c5 (1 rule), c6 (10,000 rules),
-# d1-d4: 1 and 100 digest rules; e1, e3: c1 and c3 with BENCH_BASELINE_APP_FW), APP_FW (bin/app-fw),
-# BENCH_APPFW_ARGS (extra app-fw arguments for every c* configuration), BENCH_METRICS ("tcp udp lat idle";
-# also "first": first-packet latency of fresh processes, d* configurations only).
+# d1-d4: 1 and 100 digest rules; e1, e3: c1 and c3 with BENCH_BASELINE_APP_FW; s1, v0, s2: packet signatures),
+# APP_FW (bin/app-fw), BENCH_APPFW_ARGS (extra app-fw arguments for every c* configuration), BENCH_METRICS
+# ("tcp udp lat idle"; also "first": first-packet latency of fresh processes, d* configurations only).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,6 +63,7 @@ cleanup() {
   done
   ip netns del "$NS_S" 2>/dev/null || true
   ip netns del "$NS_R" 2>/dev/null || true
+  rm -f "${SIG_KEY:-}"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -148,11 +149,109 @@ fw_command() {
     d2) echo "$APP_FW --state-dir $FW_STATE --rules $(digest_rules_file 100) ${APPFW_EXTRA[*]}" ;;
     d3) echo "$APP_FW --state-dir $FW_STATE --rules $(digest_rules_file 1) -b 64 -B 50 -P ${APPFW_EXTRA[*]}" ;;
     d4) echo "$APP_FW --state-dir $FW_STATE --rules $(digest_rules_file 100) -b 64 -B 50 -P ${APPFW_EXTRA[*]}" ;;
+    # Signatures: the sender signs (s1, s2); v0 and s2 add an app-fw on the receiver's INPUT (peer_command).
+    s1 | s2) echo "$APP_FW --state-dir $FW_STATE -t packet -s $(sig_key) --sig-mtu 1500 ${APPFW_EXTRA[*]}" ;;
+    v0) echo "$APP_FW --state-dir $FW_STATE ${APPFW_EXTRA[*]}" ;;
     *) log "unknown configuration $1"; exit 2 ;;
   esac
 }
 
-is_appfw() { [[ $1 == [cde]* ]]; }
+is_appfw() { [[ $1 == [cdesv]* ]]; }
+
+# Packet signatures (s1, v0, s2) -----------------------------------------------------------------------
+# The receiver's firewall (v0, s2) is a second app-fw in the receiver's namespace, on its INPUT queue, with
+# its own state dir; a signing sender (s1, s2) also queues the SYN-ACKs it receives, so that its INPUT
+# queue lowers their MSS (--sig-mtu) and its own full segments still fit the 1500-byte MTU once signed.
+
+SIG_KEY=$RESULTS/sig.key   # deleted by cleanup
+PEER_PID=
+PEER_STATE=
+PEER_RULE=(INPUT -i "$VETH_R" -j NFQUEUE --queue-num 1)
+SYN_RULE=(INPUT -i "$VETH_S" -p tcp --tcp-flags SYN SYN -j NFQUEUE --queue-num 1)
+
+# sig_key: the path of the bench's key file (32 random bytes, 0600), made on first use.
+sig_key() {
+  [ -s "$SIG_KEY" ] || (umask 077 && head -c 32 /dev/urandom >"$SIG_KEY")
+  chmod 600 "$SIG_KEY"
+  echo "$SIG_KEY"
+}
+
+peer_command() {
+  case $1 in
+    v0) echo "$APP_FW --state-dir $PEER_STATE --queue-out off --queue-fwd off ${APPFW_EXTRA[*]}" ;;
+    s2) echo "$APP_FW --state-dir $PEER_STATE --queue-out off --queue-fwd off -i -s $(sig_key) ${APPFW_EXTRA[*]}" ;;
+  esac
+}
+
+signs() { [[ $1 == s[12] ]]; }
+
+# Called by start_fw once the sender's firewall is ready and queued: the SYN rule, the receiver's firewall.
+sig_start() {
+  local cmd out=$RESULTS/r$ROUND-$CONFIG.peer.out err=$RESULTS/r$ROUND-$CONFIG.peer.err
+  PEER_PID=
+  if signs "$CONFIG"; then in_s iptables -I "${SYN_RULE[@]}"; fi
+  PEER_STATE=$RESULTS/state-r$ROUND-$CONFIG-peer
+  cmd=$(peer_command "$CONFIG")
+  [ -n "$cmd" ] || return 0
+  mkdir -p "$PEER_STATE"
+  echo "$cmd" >"$RESULTS/r$ROUND-$CONFIG.peer.cmd"
+  # shellcheck disable=SC2086  # the command is a word list built above
+  ip netns exec "$NS_R" $cmd >"$out" 2>"$err" &
+  PEER_PID=$!
+  STARTED+=("$PEER_PID")
+  if ! wait_for "$out" ': ready' 30 "$PEER_PID"; then
+    log "$CONFIG: receiver '$cmd' did not become ready; stderr:"
+    sed 's/^/  /' "$err" >&2
+    return 1
+  fi
+  in_r iptables -I "${PEER_RULE[@]}"
+}
+
+# Called by stop_fw after the sender's firewall exited: removes the rules, stops the receiver's firewall
+# (exit status 0 within 3 s, as the sender's), records the signature counters of both.
+sig_stop() {
+  in_s iptables -D "${SYN_RULE[@]}" 2>/dev/null || true
+  if [ -n "$PEER_PID" ]; then
+    in_r iptables -D "${PEER_RULE[@]}" 2>/dev/null || true
+    kill -TERM "$PEER_PID" 2>/dev/null || true
+    local i status=0
+    for i in $(seq 60); do
+      kill -0 "$PEER_PID" 2>/dev/null || break
+      sleep 0.05
+    done
+    if kill -0 "$PEER_PID" 2>/dev/null; then
+      log "$CONFIG: receiver still running 3 s after SIGTERM; killing it"
+      kill -KILL "$PEER_PID" 2>/dev/null || true
+      wait "$PEER_PID" 2>/dev/null || true
+      record peer_exit_status killed
+    else
+      wait "$PEER_PID" || status=$?
+      record peer_exit_status "$status"
+      [ "$status" = 0 ] || log "$CONFIG: receiver exit status $status (see $RESULTS/r$ROUND-$CONFIG.peer.err)"
+    fi
+    PEER_PID=
+  fi
+  [[ $CONFIG == [sv]* ]] || return 0
+  python3 - "$FW_STATE/stats.json" "$PEER_STATE/stats.json" <<'EOF' | while read -r metric value; do record "$metric" "$value"; done
+import json, sys
+def load(path):
+    try:
+        return json.load(open(path))
+    except (OSError, ValueError):
+        return None
+def total(s, key):
+    return sum(q.get(key, 0) for q in s["queues"])
+sender, peer = load(sys.argv[1]), load(sys.argv[2])
+if sender:
+    print("sig_signed", total(sender, "signed"))
+    print("sig_sign_failed", total(sender, "signFailed"))
+if peer:
+    print("peer_queued_packets", peer["packetsTotal"])
+    for key, metric in (("verified", "sig_verified"), ("unsigned", "sig_unsigned"),
+                        ("forged", "sig_forged"), ("replayed", "sig_replayed")):
+        print(metric, total(peer, key))
+EOF
+}
 
 start_fw() {
   local cmd out=$RESULTS/r$ROUND-$CONFIG.fw.out err=$RESULTS/r$ROUND-$CONFIG.fw.err
@@ -173,6 +272,7 @@ start_fw() {
     return 1
   fi
   in_s iptables -I "${QUEUE_RULE[@]}"
+  sig_start || { stop_fw; return 1; }
 }
 
 # Sends SIGTERM, checks the program exits (within 3 s) with status 0, records its packet counter.
@@ -214,6 +314,7 @@ EOF
     queued=$(sed -n 's/.*packets=\([0-9]*\).*/\1/p' "$RESULTS/r$ROUND-$CONFIG.fw.err")
   fi
   if [ -n "$queued" ]; then record queued_packets "$queued"; fi
+  sig_stop
   FW_PID=
 }
 
@@ -359,7 +460,7 @@ measure_idle() {
 
 # Main ------------------------------------------------------------------------------------------------
 
-if printf '%s\n' "${CONFIGS[@]}" | grep -q '^c' && [ ! -x "$APP_FW" ]; then
+if printf '%s\n' "${CONFIGS[@]}" | grep -q '^[cdesv]' && [ ! -x "$APP_FW" ]; then
   log "$APP_FW not found: run 'make' first (or set BENCH_CONFIGS=\"a b b2\")"
   exit 1
 fi
