@@ -64,7 +64,7 @@ for project in "${PROJECTS[@]}"; do
   fi
 done
 
-# Totals from the TRX files' <Counters> elements (skipped tests are counted as notExecuted), and the name and
+# Totals from the TRX files' <Counters> elements (skipped tests from their NotExecuted results), and the name and
 # first message line of each failed test in $RESULTS/failures.txt: CI shows only the tail of this output.
 read -r PASSED FAILED SKIPPED < <(python3 - "$RESULTS" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
@@ -77,8 +77,9 @@ for path in sorted(glob.glob(sys.argv[1] + "/**/*.trx", recursive=True)):
             a = element.attrib
             passed += int(a.get("passed", 0))
             failed += int(a.get("failed", 0)) + int(a.get("error", 0)) + int(a.get("timeout", 0)) + int(a.get("aborted", 0))
-            skipped += int(a.get("notExecuted", 0))
-        elif tag == "UnitTestResult" and element.attrib.get("outcome") not in ("Passed", "NotExecuted"):
+        elif tag == "UnitTestResult" and element.attrib.get("outcome") == "NotExecuted":
+            skipped += 1  # a skipped test: the Counters element does not count it
+        elif tag == "UnitTestResult" and element.attrib.get("outcome") != "Passed":
             message = next((m.text or "" for m in element.iter() if m.tag.endswith("}Message")), "")
             first = " ".join(message.strip().split())[:300]
             failures.append(f"{element.attrib.get('testName', '?')}: {first}")
