@@ -15,7 +15,8 @@ public sealed partial class JournalLogTests
         try
         {
             string rules = Path.Combine(state, "seed.rules");
-            File.WriteAllText(rules, "-A -c OUTPUT -p udp --dport 9 -v DROP\n");
+            // An identity rule: the tracker subscribes to the eBPF reader, whose object is then loaded (and missing).
+            File.WriteAllText(rules, $"-A -c OUTPUT --sng-hash {new string('1', 64)} -v DROP\n");
             // JOURNAL_STREAM=DEVICE:INODE of the pipe app-fw's standard error is (what systemd does for the journal's stream);
             // timeout(1) sends SIGTERM after a while, so app-fw starts, logs, and stops cleanly.
             string script = $"export JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2); exec timeout -s TERM 8 {RepoRoot.AppFw} " +
