@@ -234,11 +234,12 @@ public sealed partial class QueueReaderActor : UntypedActor
                 judged.Add(new JudgedPacket(packet.PacketId, Verdict.Drop, false));
                 continue;
             }
-            if (routes is not null && packet.Hook == NF_INET_FORWARD
-                && TryJudgeForwarded(snapshot, routes, chain, batch, i, judged, ref accepted, ref dropped, ref deferred, ref unattributed))
+            var parsed = PacketHeaderParser.TryParse(payload, out var headers);
+            var urgent = parsed && IsUrgent(headers);
+            if (parsed && routes is not null && packet.Hook == NF_INET_FORWARD
+                && TryJudgeForwarded(snapshot, routes, chain, headers, urgent, app, packet, judged, ref accepted, ref dropped, ref deferred, ref unattributed))
                 continue;
-            var verdict = Judge(snapshot, chain, _settings.CounterSlot, payload, app, identity, out var headers, out var urgent,
-                out var isDeferred, out var matched, ref malformed);
+            var verdict = JudgeParsed(snapshot, chain, _settings.CounterSlot, parsed, headers, app, identity, out var isDeferred, out var matched, ref malformed);
             if (isDeferred && identity!.Images.MissingFlow && _queueIdentity!.FirstLookup is { } firstLookup
                 && LookUpFirst(firstLookup, chain, headers, packet.HasUid ? packet.Uid : null))
                 verdict = snapshot.Judge(chain, headers, app, _settings.CounterSlot, identity, out isDeferred, out matched);
@@ -297,13 +298,10 @@ public sealed partial class QueueReaderActor : UntypedActor
     /// the <see cref="ForeignNamespacesActor"/> when a namespace a rule names has no locator yet. False when no other
     /// namespace has rules for the chain, or the headers cannot be read: the daemon's rules judge it.
     /// </summary>
-    private bool TryJudgeForwarded(RuleSnapshot snapshot, NamespaceRoute[] routes, Chain chain, NfQueuePacketBatch batch, int index,
-        PacketBatchJudged judged, ref long accepted, ref long dropped, ref long deferred, ref long unattributed)
+    private bool TryJudgeForwarded(RuleSnapshot snapshot, NamespaceRoute[] routes, Chain chain, in PacketHeaders headers, bool urgent,
+        in AttestedApp app, in NfQueuePacket packet, PacketBatchJudged judged, ref long accepted, ref long dropped, ref long deferred,
+        ref long unattributed)
     {
-        if (!PacketHeaderParser.TryParse(batch.Payload(index), out var headers))
-            return false;
-        ref readonly var packet = ref batch[index];
-        var urgent = headers.Protocol == 6 && (headers.TcpFlags & (TcpFlagSyn | TcpFlagPsh)) != 0;
         var sides = SocketLocator.ForeignSidesOf(chain);
         int candidates = 0;
         var missingRoute = false;
@@ -324,7 +322,7 @@ public sealed partial class QueueReaderActor : UntypedActor
                     continue;
                 _foreignHolders.Target = route.Holders;
                 _foreignHolders.Side = side;
-                var verdict = rules.Judge(chain, headers, _settings.CounterSlot, _foreignIdentity, out var isDeferred);
+                var verdict = rules.Judge(chain, headers, app, _settings.CounterSlot, _foreignIdentity, out var isDeferred, out _);
                 if (isDeferred)
                 {
                     deferred++;
@@ -406,17 +404,26 @@ public sealed partial class QueueReaderActor : UntypedActor
     private static Verdict Judge(RuleSnapshot snapshot, Chain chain, int counterSlot, ReadOnlySpan<byte> payload, in AttestedApp app, PacketIdentity? identity,
         out PacketHeaders headers, out bool urgent, out bool deferred, out int matched, ref long malformed)
     {
-        if (!PacketHeaderParser.TryParse(payload, out headers))
+        var parsed = PacketHeaderParser.TryParse(payload, out headers);
+        urgent = parsed && IsUrgent(headers);
+        return JudgeParsed(snapshot, chain, counterSlot, parsed, headers, app, identity, out deferred, out matched, ref malformed);
+    }
+
+    /// <summary>Judges headers already parsed; <paramref name="parsed"/> false: the chain's policy, counted as malformed.</summary>
+    private static Verdict JudgeParsed(RuleSnapshot snapshot, Chain chain, int counterSlot, bool parsed, in PacketHeaders headers, in AttestedApp app,
+        PacketIdentity? identity, out bool deferred, out int matched, ref long malformed)
+    {
+        if (!parsed)
         {
             malformed++;
-            urgent = false;
             deferred = false;
             matched = MalformedPacket;
             return snapshot.Policies[chain];
         }
-        urgent = headers.Protocol == 6 && (headers.TcpFlags & (TcpFlagSyn | TcpFlagPsh)) != 0;
         return snapshot.Judge(chain, headers, app, counterSlot, identity, out deferred, out matched);
     }
+
+    private static bool IsUrgent(in PacketHeaders headers) => headers.Protocol == 6 && (headers.TcpFlags & (TcpFlagSyn | TcpFlagPsh)) != 0;
 
     /// <summary>The "matched rule" of a packet whose headers could not be read (it got the policy).</summary>
     private const int MalformedPacket = -2;
