@@ -32,31 +32,7 @@ static int usage(void)
 
 static int do_server(int port, double max_seconds)
 {
-	struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY) };
-	char buf[2048];
-	uint64_t deadline = now_ns() + (uint64_t)(max_seconds * 1e9);
-	unsigned long long echoed = 0;
-	int fd = udp_socket(200000);
-
-	if (bind(fd, (struct sockaddr *)&any, sizeof(any)) < 0)
-		die("bind");
-	printf("first_packet: ready\n");
-	fflush(stdout);
-	while (now_ns() < deadline) {
-		struct sockaddr_in from;
-		socklen_t fromlen = sizeof(from);
-		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fromlen);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			die("recvfrom");
-		}
-		if (sendto(fd, buf, n, 0, (struct sockaddr *)&from, fromlen) == n)
-			echoed++;
-	}
-	printf("echoed=%llu\n", echoed);
-	close(fd);
-	return 0;
+	return echo_server(port, max_seconds, 200000, 0, 2048);
 }
 
 /* One round trip in microseconds, or -1 when the reply did not come. */

@@ -207,28 +207,34 @@ sig_start() {
   in_r iptables -I "${PEER_RULE[@]}"
 }
 
+# terminate PID METRIC LABEL ERR_FILE: sends SIGTERM, waits up to 3 s (then SIGKILL), records the exit status
+# (or "killed") as METRIC; LABEL ("receiver " or empty) names the process in the log, ERR_FILE is its stderr.
+terminate() {
+  local pid=$1 metric=$2 label=$3 err_file=$4 i status=0
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 60); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "$CONFIG: ${label}still running 3 s after SIGTERM; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    record "$metric" killed
+  else
+    wait "$pid" || status=$?
+    record "$metric" "$status"
+    [ "$status" = 0 ] || log "$CONFIG: ${label}exit status $status (see $err_file)"
+  fi
+}
+
 # Called by stop_fw after the sender's firewall exited: removes the rules, stops the receiver's firewall
 # (exit status 0 within 3 s, as the sender's), records the signature counters of both.
 sig_stop() {
   in_s iptables -D "${SYN_RULE[@]}" 2>/dev/null || true
   if [ -n "$PEER_PID" ]; then
     in_r iptables -D "${PEER_RULE[@]}" 2>/dev/null || true
-    kill -TERM "$PEER_PID" 2>/dev/null || true
-    local i status=0
-    for i in $(seq 60); do
-      kill -0 "$PEER_PID" 2>/dev/null || break
-      sleep 0.05
-    done
-    if kill -0 "$PEER_PID" 2>/dev/null; then
-      log "$CONFIG: receiver still running 3 s after SIGTERM; killing it"
-      kill -KILL "$PEER_PID" 2>/dev/null || true
-      wait "$PEER_PID" 2>/dev/null || true
-      record peer_exit_status killed
-    else
-      wait "$PEER_PID" || status=$?
-      record peer_exit_status "$status"
-      [ "$status" = 0 ] || log "$CONFIG: receiver exit status $status (see $RESULTS/r$ROUND-$CONFIG.peer.err)"
-    fi
+    terminate "$PEER_PID" peer_exit_status 'receiver ' "$RESULTS/r$ROUND-$CONFIG.peer.err"
     PEER_PID=
   fi
   [[ $CONFIG == [sv]* ]] || return 0
@@ -279,22 +285,7 @@ start_fw() {
 stop_fw() {
   [ -n "$FW_PID" ] || return 0
   in_s iptables -D "${QUEUE_RULE[@]}" 2>/dev/null || true
-  kill -TERM "$FW_PID" 2>/dev/null || true
-  local i status=0
-  for i in $(seq 60); do
-    kill -0 "$FW_PID" 2>/dev/null || break
-    sleep 0.05
-  done
-  if kill -0 "$FW_PID" 2>/dev/null; then
-    log "$CONFIG: still running 3 s after SIGTERM; killing it"
-    kill -KILL "$FW_PID" 2>/dev/null || true
-    record exit_status killed
-    wait "$FW_PID" 2>/dev/null || true
-  else
-    wait "$FW_PID" || status=$?
-    record exit_status "$status"
-    [ "$status" = 0 ] || log "$CONFIG: exit status $status (see $RESULTS/r$ROUND-$CONFIG.fw.err)"
-  fi
+  terminate "$FW_PID" exit_status '' "$RESULTS/r$ROUND-$CONFIG.fw.err"
   local queued
   if is_appfw "$CONFIG"; then
     queued=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["packetsTotal"])' \

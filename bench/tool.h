@@ -4,6 +4,7 @@
 #define DAF_BENCH_TOOL_H
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline uint64_t now_ns(void)
 {
@@ -59,6 +61,44 @@ static inline int trailing_option(int argc, char **argv, int first, const char *
 			return -1;
 	}
 	return *value < min || *value > max ? -1 : 0;
+}
+
+/*
+ * Echoes UDP datagrams (up to max_len bytes each) arriving on port, after printing TOOL_NAME ": ready".
+ * Returns after max_seconds or, when stop_when_idle is set, once no datagram came for idle_us microseconds
+ * after at least one was echoed. Prints "echoed=N" at the end.
+ */
+static inline int echo_server(int port, double max_seconds, long idle_us, int stop_when_idle, size_t max_len)
+{
+	struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY) };
+	char buf[65536];
+	uint64_t deadline = now_ns() + (uint64_t)(max_seconds * 1e9);
+	unsigned long long echoed = 0;
+	int fd = udp_socket(idle_us);
+
+	if (max_len > sizeof(buf))
+		max_len = sizeof(buf);
+	if (bind(fd, (struct sockaddr *)&any, sizeof(any)) < 0)
+		die("bind");
+	printf(TOOL_NAME ": ready\n");
+	fflush(stdout);
+	while (now_ns() < deadline) {
+		struct sockaddr_in from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, max_len, 0, (struct sockaddr *)&from, &fromlen);
+		if (n < 0) {
+			if (errno == EAGAIN && echoed && stop_when_idle)
+				break;
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			die("recvfrom");
+		}
+		if (sendto(fd, buf, n, 0, (struct sockaddr *)&from, fromlen) == n)
+			echoed++;
+	}
+	printf("echoed=%llu\n", echoed);
+	close(fd);
+	return 0;
 }
 
 #endif
