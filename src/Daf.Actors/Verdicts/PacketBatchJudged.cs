@@ -9,7 +9,15 @@ namespace Daf.Actors.Verdicts;
 public sealed class PacketBatchJudged
 {
     private readonly JudgedPacket[] _packets;
-    /// <summary>Signed packets of this batch, back to back; allocated on a signing queue's first use, grown rarely, kept.</summary>
+    /// <summary>Smallest signed buffer: room for a batch of small signed packets (64 × 92-byte UDP ones) at once.</summary>
+    internal const int MinSignedBytes = 8 * 1024;
+
+    /// <summary>
+    /// Signed packets of this batch, back to back; allocated on a signing queue's first use, sized by what the batch
+    /// signs (doubling), grown rarely, kept. Not sized up front for a batch of MTU-sized packets: the pool makes a new
+    /// message whenever the batcher still holds every free one, and a buffer of <see cref="Capacity"/> × 1,600 bytes
+    /// (100 KB on the large-object heap) each time was the signing queue's whole per-packet allocation.
+    /// </summary>
     private byte[] _signed = [];
     private int _signedLength;
 
@@ -36,7 +44,7 @@ public sealed class PacketBatchJudged
     internal Span<byte> SignedSpace(int length)
     {
         if (_signed.Length - _signedLength < length)
-            Array.Resize(ref _signed, Math.Max(_signedLength + length, Math.Max(_signed.Length * 2, Capacity * 1600)));
+            Array.Resize(ref _signed, Math.Max(_signedLength + length, Math.Max(_signed.Length * 2, MinSignedBytes)));
         return _signed.AsSpan(_signedLength, length);
     }
 
