@@ -25,6 +25,8 @@ enum daf_event_kind {
 	/* executable mappings (struct daf_mapping_event) */
 	DAF_EVENT_EXEC_MAPPED = 32,    /* mmap with PROT_EXEC, or mprotect adding PROT_EXEC, succeeded */
 	DAF_EVENT_UNMAPPED = 33,       /* munmap succeeded */
+	/* sockets (struct daf_socket_event) */
+	DAF_EVENT_SOCKET_RELEASED = 48,/* an inet socket's last reference went (close, exit, exec): cgroup/sock_release */
 };
 
 struct daf_event_header {
@@ -66,6 +68,29 @@ struct daf_mapping_event {
 	__u64 inode;         /* file-backed: the file's inode; otherwise 0 */
 	__u32 device;        /* file-backed: the file's st_dev (new_encode_dev); otherwise 0 */
 	__u32 flags;         /* DAF_MAPPING_* */
+};
+
+#define DAF_SOCKET_KERNEL_THREAD 1 /* released by a kernel thread (delayed fput): header.pid is no holder */
+
+/*
+ * An IPv4/IPv6 TCP or UDP socket is being released, seen before the kernel unhashes it, in the context of the
+ * task dropping the last reference (the exiting process, the closer). Ports are in host order; IPv4 addresses
+ * take the first 4 bytes of the 16 (network order), the rest zero; an unbound or wildcard side is all zero.
+ */
+struct daf_socket_event {
+	struct daf_event_header header;
+	__u32 tid;
+	__u16 family;        /* AF_INET, AF_INET6 */
+	__u8 protocol;       /* IPPROTO_TCP, IPPROTO_UDP */
+	__u8 state;          /* sk_state (TCP_* numbering; UDP: 7 unconnected, 1 connected) */
+	__u16 local_port;
+	__u16 remote_port;   /* 0: not connected */
+	__u32 flags;         /* DAF_SOCKET_* */
+	__u8 local_address[16];
+	__u8 remote_address[16];
+	__u64 inode;         /* as in "socket:[inode]" */
+	__u64 cookie;        /* bpf_get_socket_cookie() (the same as sock_diag's) */
+	__u64 netns_cookie;  /* bpf_get_netns_cookie(): the socket's network namespace (SO_NETNS_COOKIE) */
 };
 
 #endif

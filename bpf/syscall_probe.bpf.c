@@ -7,6 +7,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include "daf_events.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -412,4 +413,56 @@ int BPF_PROG(daf_sys_exit, struct pt_regs *regs, long ret)
 		return emit_mapping(DAF_EVENT_UNMAPPED, pid_tgid, regs->di, regs->si, 0, 0, 0, 0);
 	}
 	return 0;
+}
+
+/*
+ * Socket release (docs/tracking.md, "Released sockets"): a process that sends a datagram and exits has its socket
+ * unhashed microseconds later, usually before sock_diag is asked. inet_release() runs this hook before the
+ * protocol's close unhashes the socket, in the context of the task dropping the last reference (on exit: the exiting
+ * process, from exit_files' task work), so the event names the socket's addresses, inode and holder. Attached to the
+ * cgroup2 root (user space finds it), it sees every process. The bpf_sock context exposes no local address to this
+ * hook: it is read from the struct sock the context points to.
+ */
+#define AF_INET         2
+#define AF_INET6        10
+#define PF_KTHREAD      0x00200000
+
+SEC("cgroup/sock_release")
+int daf_sock_release(struct bpf_sock *ctx)
+{
+	struct sock *sk = (struct sock *)ctx;
+	struct daf_socket_event *event;
+	struct task_struct *task;
+	__u64 pid_tgid;
+	__u16 family = ctx->family;
+	__u8 protocol = ctx->protocol;
+
+	if ((family != AF_INET && family != AF_INET6) || (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP))
+		return 1;
+	pid_tgid = bpf_get_current_pid_tgid();
+	event = reserve(DAF_EVENT_SOCKET_RELEASED, sizeof(*event), pid_tgid >> 32);
+	if (!event)
+		return 1;
+	task = (struct task_struct *)bpf_get_current_task();
+	event->tid = (__u32)pid_tgid;
+	event->family = family;
+	event->protocol = protocol;
+	event->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	event->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	event->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	event->flags = (BPF_CORE_READ(task, flags) & PF_KTHREAD) ? DAF_SOCKET_KERNEL_THREAD : 0;
+	__builtin_memset(event->local_address, 0, sizeof(event->local_address));
+	__builtin_memset(event->remote_address, 0, sizeof(event->remote_address));
+	if (family == AF_INET) {
+		BPF_CORE_READ_INTO(event->local_address, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO(event->remote_address, sk, __sk_common.skc_daddr);
+	} else {
+		BPF_CORE_READ_INTO(event->local_address, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(event->remote_address, sk, __sk_common.skc_v6_daddr);
+	}
+	event->inode = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
+	event->cookie = bpf_get_socket_cookie(ctx);
+	event->netns_cookie = bpf_get_netns_cookie(ctx);
+	bpf_ringbuf_submit(event, 0);
+	return 1;
 }

@@ -7,4 +7,11 @@ namespace Daf.Actors.Attribution;
 public interface ISocketLookup
 {
     SocketLookupResult Lookup(in PacketHeaders headers, LocalSide side, uint? uid);
+
+    /// <summary>Memory only: the cache and the sockets released a moment ago (<see cref="ReleasedSocketTable"/>).</summary>
+    SocketLookupResult LookupReleased(in PacketHeaders headers, LocalSide side) => SocketLookupResult.NotFound;
+
+    /// <summary>Socket releases are being recorded: a socket <see cref="Lookup"/> did not find may turn up in
+    /// <see cref="LookupReleased"/> a moment later.</summary>
+    bool TracksReleasedSockets => false;
 }

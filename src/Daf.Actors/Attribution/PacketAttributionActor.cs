@@ -79,10 +79,22 @@ public sealed class PacketAttributionActor : ReceiveActor, IWithTimers
         AttributePacket packet = waiting.Packet;
         if (!final && !waiting.SocketFound && packet.Chain != Chain.Forward)
         {
-            SocketLookupStatus status = LookUp(packet);
+            // Once sock_diag missed, only the memory of released sockets can still answer: no more sock_diag.
+            SocketLookupStatus status = waiting.GoneSince is null
+                ? LookUp(packet)
+                : _lookup.LookupReleased(packet.Headers, SocketLocator.LocalSideOf(packet.Chain)).Status;
             waiting.LastLookup = status;
             if (status == SocketLookupStatus.RateLimited)
                 return false;
+            if (status == SocketLookupStatus.NotFound && _lookup.TracksReleasedSockets)
+            {
+                // The socket may have been released (its process exited) just before the lookup: the release event
+                // was in the eBPF ring before the socket left the kernel's tables, and arrives within milliseconds.
+                long now = Environment.TickCount64;
+                waiting.GoneSince ??= now;
+                if (now - waiting.GoneSince.Value < (long)_options.ReleaseWait.TotalMilliseconds)
+                    return false;
+            }
             // NotFound or Unattributable: nothing will turn up by waiting.
             final = status != SocketLookupStatus.Found;
             waiting.SocketFound = status == SocketLookupStatus.Found;
@@ -163,6 +175,8 @@ public sealed class PacketAttributionActor : ReceiveActor, IWithTimers
         public bool SocketFound { get; set; }
         public ulong AskedTrackerFor { get; set; }
         public SocketLookupStatus? LastLookup { get; set; }
+        /// <summary>When sock_diag first missed the socket (null: it has not).</summary>
+        public long? GoneSince { get; set; }
     }
 
     private sealed record RetryWaiting

@@ -101,18 +101,25 @@ public sealed class DafDaemon
         {
             Identity = new ProcessIdentityReader(digestCache),
         };
-        var tracking = new TrackingOptions(TimeSpan.FromMilliseconds(_options.GraceDelayMilliseconds), _options.NoRescan, _options.KeepUnmapped);
+        var tracking = new TrackingOptions(TimeSpan.FromMilliseconds(_options.GraceDelayMilliseconds), _options.NoRescan, _options.KeepUnmapped)
+        {
+            // A released socket sends nothing more: keep it (its last holder, that holder's image) while a packet it
+            // queued may still wait for attribution.
+            ReleaseRetention = TimeSpan.FromMilliseconds(_options.GraceDelayMilliseconds + _options.AttributionWaitMilliseconds),
+        };
         var holderTable = new SocketHolderTable(tracking.GraceDelay);
         var images = new ProcessImageStore();
+        // Sockets released a moment ago (SOCKET_RELEASED events): what sock_diag misses once a sender exited.
+        var released = new ReleasedSocketTable(tracking.ExitRetention);
         SocketLocator? locator = null;
         var readerLocators = new List<SocketLocator>();
         try
         {
-            locator = SocketLocator.OpenIn("/proc/self/ns/net", new SocketLocatorOptions());
+            locator = SocketLocator.OpenIn("/proc/self/ns/net", new SocketLocatorOptions(), released: released);
             holderTable.SocketForgotten = inode => locator.Invalidate(inode);
             // Each reader's first lookup of a new flow uses a locator of its own (one thread each), filling the same cache.
             foreach (var q in queues)
-                readerLocators.Add(SocketLocator.OpenIn("/proc/self/ns/net", new SocketLocatorOptions(), locator.Cache));
+                readerLocators.Add(SocketLocator.OpenIn("/proc/self/ns/net", new SocketLocatorOptions(), locator.Cache, released));
         }
         catch (Exception e) when (e is Daf.Interop.Netlink.NetlinkException or Daf.Interop.Posix.PosixException or IOException)
         {
@@ -180,7 +187,7 @@ public sealed class DafDaemon
                 // rule has identity criteria: with none, judging never asks for holders and following every process
                 // would be pure cost.
                 var tracker = system.ActorOf(IdentityTrackingActor.Props(holder, images,
-                    () => SocketHolderTrackerActor.Props(holderTable, images, digestCache, tracking, ebpf)), "identity");
+                    () => SocketHolderTrackerActor.Props(holderTable, images, digestCache, tracking, ebpf, released)), "identity");
                 QueueIdentity? identity = null;
                 if (locator is not null)
                 {

@@ -12,7 +12,7 @@ namespace Daf.Actors.Identity;
 /// one runs are coalesced into one more). <c>-R</c> (<see cref="TrackingOptions.ReadMapsOnce"/>): one read per exec,
 /// mapping changes are ignored. <c>-r</c> (<see cref="TrackingOptions.KeepUnmapped"/>): unmapping never removes an
 /// object, each read is united with the previous image of the same exec. After exit the last image stays for the
-/// grace delay, so the packets a process sent just before exiting are still judged by it.
+/// grace delay (<see cref="TrackingOptions.ExitRetention"/>), so the packets a process sent just before exiting are still judged by it.
 /// Reads run on the thread pool (they hash files), never on a packet thread.
 /// </summary>
 /// <remarks>
@@ -142,7 +142,7 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
         if (_exited)
             return;
         _exited = true;
-        Timers.StartSingleTimer(nameof(ExitGraceElapsed), ExitGraceElapsed.Instance, _options.GraceDelay);
+        Timers.StartSingleTimer(nameof(ExitGraceElapsed), ExitGraceElapsed.Instance, _options.ExitRetention);
     }
 
     /// <summary>-r: the objects of both images (the later first); the image only grows until the next exec.</summary>

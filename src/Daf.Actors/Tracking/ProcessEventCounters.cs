@@ -14,6 +14,7 @@ internal sealed class ProcessEventCounters
     public long Exits;
     public long Descriptors;
     public long Mappings;
+    public long SocketReleases;
     public long OtherKinds;
     public long Malformed;
 
@@ -32,6 +33,11 @@ internal sealed class ProcessEventCounters
         if (MappingEvent.IsMappingKind(header.Kind))
         {
             Increment(ref MappingEvent.TryRead(record, out _) ? ref Mappings : ref Malformed);
+            return;
+        }
+        if (header.Kind == BpfEventKind.SocketReleased)
+        {
+            Increment(ref SocketReleaseEvent.TryRead(record, out _) ? ref SocketReleases : ref Malformed);
             return;
         }
         if (!ProcessEvent.IsProcessKind(header.Kind))

@@ -2,6 +2,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using Daf.Actors.Attribution;
 using Daf.Actors.Identity;
 using Daf.Interop.Bpf;
 using Daf.Interop.Posix;
@@ -38,6 +39,7 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
     private readonly TrackingOptions _options;
     private readonly string _procRoot;
     private readonly IActorRef? _eventReader;
+    private readonly ReleasedSocketTable? _released;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private readonly Dictionary<int, IActorRef> _scanners = [];
@@ -55,8 +57,9 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
 
     /// <param name="eventReader">The <see cref="EbpfEventReaderActor"/> to subscribe to; null: events come as
     /// <see cref="ApplyTrackingEvents"/> (or not at all, and only fallback scans update the table).</param>
+    /// <param name="released">Where SOCKET_RELEASED events go (the socket locators look there when sock_diag misses); null: ignored.</param>
     public SocketHolderTrackerActor(SocketHolderTable table, ProcessImageStore images, ProcessIdentityReader reader,
-        TrackingOptions options, IActorRef? eventReader = null, string procRoot = "/proc")
+        TrackingOptions options, IActorRef? eventReader = null, string procRoot = "/proc", ReleasedSocketTable? released = null)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(images);
@@ -72,6 +75,7 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         _options = options;
         _procRoot = procRoot;
         _eventReader = eventReader;
+        _released = released;
         Receive<TrackingEventsReceived>(OnEventsReceived);
         Receive<ApplyTrackingEvents>(batch => Apply(batch.Events.ToArray()));
         Receive<TrackingEventsLost>(OnEventsLost);
@@ -91,13 +95,13 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(SocketHolderTable table, ProcessImageStore images, ProcessIdentityReader reader,
-        TrackingOptions options, IActorRef? eventReader = null, string procRoot = "/proc") =>
-        Akka.Actor.Props.Create(() => new SocketHolderTrackerActor(table, images, reader, options, eventReader, procRoot));
+        TrackingOptions options, IActorRef? eventReader = null, string procRoot = "/proc", ReleasedSocketTable? released = null) =>
+        Akka.Actor.Props.Create(() => new SocketHolderTrackerActor(table, images, reader, options, eventReader, procRoot, released));
 
     /// <summary>The tracker with scanners that read processes as <paramref name="options"/> say, sharing <paramref name="cache"/>.</summary>
     public static Props Props(SocketHolderTable table, ProcessImageStore images, ObjectDigestCache cache, TrackingOptions options,
-        IActorRef? eventReader = null) =>
-        Props(table, images, new ProcessIdentityReader(cache, options.IdentityOptions), options, eventReader);
+        IActorRef? eventReader = null, ReleasedSocketTable? released = null) =>
+        Props(table, images, new ProcessIdentityReader(cache, options.IdentityOptions), options, eventReader, "/proc", released);
 
     /// <summary>CLOCK_MONOTONIC in nanoseconds, the clock of the events' timestamps (bpf_ktime_get_ns).</summary>
     public static ulong MonotonicNanoseconds() => Stopwatch.Frequency == 1_000_000_000
@@ -111,8 +115,16 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         _eventReader?.Tell(new SubscribeTrackingEvents(Self));
     }
 
+    protected override void PostStop()
+    {
+        if (_released is not null)
+            _released.Active = false;
+    }
+
     private void OnSubscribed(TrackingSubscribed subscribed)
     {
+        if (_released is not null)
+            _released.Active = subscribed.SocketReleases;
         if (!subscribed.Tracking)
         {
             _log.Warning("eBPF tracking is off: socket holders are learnt only from fallback scans of /proc");
@@ -209,6 +221,16 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
             case BpfEventKind.FdsReceived:
                 _pendingRereads.Add(tgid);
                 return true;
+            case BpfEventKind.SocketReleased:
+                // The process that dropped the last reference held it (a kernel thread's delayed release names nobody);
+                // the flow is kept for the locators, whose sock_diag no longer finds the socket.
+                SocketReleaseEvent released = e.Socket;
+                if (released.Inode == 0)
+                    return false;
+                if (!released.ReleasedByKernelThread)
+                    _table.AddDeparted(tgid, released.Inode, _options.ExitRetention);
+                _released?.Add(released);
+                return true;
             case BpfEventKind.ExecMapped:
             case BpfEventKind.Unmapped:
                 if (!_scanners.TryGetValue(tgid, out IActorRef? scanner))
@@ -220,12 +242,7 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         }
     }
 
-    private static ulong Timestamp(in TrackingEvent e) => e.Type switch
-    {
-        TrackingEventType.Process => e.Process.TimestampNanoseconds,
-        TrackingEventType.Descriptor => e.Descriptor.TimestampNanoseconds,
-        _ => e.Mapping.TimestampNanoseconds,
-    };
+    private static ulong Timestamp(in TrackingEvent e) => e.TimestampNanoseconds;
 
     /// <summary>A /proc read of the process that began after the event already shows its effect.</summary>
     private bool IsCoveredByRead(int tgid, ulong timestamp) =>

@@ -18,7 +18,11 @@ public sealed record UnsubscribeTrackingEvents(IActorRef Subscriber);
 /// The subscription is in place. <paramref name="Tracking"/> is false when the eBPF object is not loaded: no events
 /// will come, and the subscriber must find changes some other way (e.g. rescanning /proc).
 /// </summary>
-public sealed record TrackingSubscribed(bool Tracking);
+public sealed record TrackingSubscribed(bool Tracking)
+{
+    /// <summary>The socket release program (cgroup/sock_release) is attached: SOCKET_RELEASED events will come.</summary>
+    public bool SocketReleases { get; init; }
+}
 
 /// <summary>Why a subscriber missed events.</summary>
 public enum TrackingLossCause

@@ -22,4 +22,6 @@ public enum BpfEventKind : ushort
     ExecMapped = 32,
     /// <summary>DAF_EVENT_UNMAPPED: memory was unmapped.</summary>
     Unmapped = 33,
+    /// <summary>DAF_EVENT_SOCKET_RELEASED: an inet socket was released (cgroup/sock_release), before it was unhashed.</summary>
+    SocketReleased = 48,
 }
