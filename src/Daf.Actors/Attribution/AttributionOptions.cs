@@ -12,13 +12,6 @@ public sealed record AttributionOptions
     /// <summary>How often waiting packets look again for their socket, holders and images.</summary>
     public TimeSpan RetryInterval { get; init; } = TimeSpan.FromMilliseconds(2);
 
-    /// <summary>
-    /// When sock_diag no longer finds a packet's socket and socket releases are tracked, how long the packet waits for
-    /// the release event (already in the eBPF ring when the lookup missed, delivered within milliseconds) before it is
-    /// judged as having no socket. Bounded by <see cref="Wait"/>.
-    /// </summary>
-    public TimeSpan ReleaseWait { get; init; } = TimeSpan.FromMilliseconds(100);
-
     /// <summary>Packets waiting at most; beyond it a deferred packet is judged at once with what is known.</summary>
     public int MaxWaiting { get; init; } = 8192;
 }

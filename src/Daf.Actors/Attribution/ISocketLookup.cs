@@ -11,7 +11,8 @@ public interface ISocketLookup
     /// <summary>Memory only: the cache and the sockets released a moment ago (<see cref="ReleasedSocketTable"/>).</summary>
     SocketLookupResult LookupReleased(in PacketHeaders headers, LocalSide side) => SocketLookupResult.NotFound;
 
-    /// <summary>Socket releases are being recorded: a socket <see cref="Lookup"/> did not find may turn up in
-    /// <see cref="LookupReleased"/> a moment later.</summary>
-    bool TracksReleasedSockets => false;
+    /// <summary>Socket releases are being recorded and the tracker has not yet applied the events of the moment
+    /// <paramref name="missedAtNanoseconds"/> (CLOCK_MONOTONIC) when <see cref="Lookup"/> missed: the socket may still
+    /// turn up in <see cref="LookupReleased"/>.</summary>
+    bool MayStillFindReleased(ulong missedAtNanoseconds) => false;
 }

@@ -86,13 +86,13 @@ public sealed class PacketAttributionActor : ReceiveActor, IWithTimers
             waiting.LastLookup = status;
             if (status == SocketLookupStatus.RateLimited)
                 return false;
-            if (status == SocketLookupStatus.NotFound && _lookup.TracksReleasedSockets)
+            if (status == SocketLookupStatus.NotFound)
             {
                 // The socket may have been released (its process exited) just before the lookup: the release event
-                // was in the eBPF ring before the socket left the kernel's tables, and arrives within milliseconds.
-                long now = Environment.TickCount64;
-                waiting.GoneSince ??= now;
-                if (now - waiting.GoneSince.Value < (long)_options.ReleaseWait.TotalMilliseconds)
+                // was in the eBPF ring before the socket left the kernel's tables. Wait (within the bound) until the
+                // tracker has applied the events of that moment.
+                waiting.GoneSince ??= SocketHolderTrackerActor.MonotonicNanoseconds();
+                if (_lookup.MayStillFindReleased(waiting.GoneSince.Value))
                     return false;
             }
             // NotFound or Unattributable: nothing will turn up by waiting.
@@ -175,8 +175,8 @@ public sealed class PacketAttributionActor : ReceiveActor, IWithTimers
         public bool SocketFound { get; set; }
         public ulong AskedTrackerFor { get; set; }
         public SocketLookupStatus? LastLookup { get; set; }
-        /// <summary>When sock_diag first missed the socket (null: it has not).</summary>
-        public long? GoneSince { get; set; }
+        /// <summary>When sock_diag first missed the socket, CLOCK_MONOTONIC ns (null: it has not).</summary>
+        public ulong? GoneSince { get; set; }
     }
 
     private sealed record RetryWaiting

@@ -23,8 +23,8 @@ public sealed class ReleasedSocketTable
     private readonly Queue<((ulong Netns, FlowKey Flow) Key, long ExpiresAt)> _expiries = new();
     private readonly Func<long> _clock;
     private readonly long _lifetimeMs;
-    private volatile bool _active;
-    private long _added, _expired;
+    private volatile bool _active = true;
+    private long _added, _expired, _appliedThroughNs;
 
     /// <param name="lifetime">The grace delay <c>-d</c>.</param>
     /// <param name="clock">Milliseconds, Environment.TickCount64 by default (tests pass their own).</param>
@@ -39,8 +39,9 @@ public sealed class ReleasedSocketTable
     public TimeSpan Lifetime { get; }
 
     /// <summary>
-    /// Release events are coming (the eBPF socket release program is attached and the tracker subscribed): a socket
-    /// sock_diag misses may still turn up here a moment later.
+    /// Release events may come: a socket sock_diag misses may still turn up here a moment later. True until the tracker
+    /// learns that the eBPF socket release program is not attached (and again while it restarts): a packet that comes
+    /// before the tracker's subscription is answered waits for its release like the others.
     /// </summary>
     public bool Active
     {
@@ -49,6 +50,24 @@ public sealed class ReleasedSocketTable
     }
 
     public int Count => _entries.Count;
+
+    /// <summary>
+    /// The newest event timestamp (CLOCK_MONOTONIC ns) the tracker has applied. The probe records a release before the
+    /// kernel unhashes the socket, so once this passes the moment a lookup missed, a release that explains the miss
+    /// would be here already.
+    /// </summary>
+    public ulong AppliedThroughNanoseconds
+    {
+        get => (ulong)Volatile.Read(ref _appliedThroughNs);
+        set
+        {
+            if (value > (ulong)Volatile.Read(ref _appliedThroughNs))
+                Volatile.Write(ref _appliedThroughNs, (long)value);
+        }
+    }
+
+    /// <summary>A lookup that missed at <paramref name="missedAtNanoseconds"/> may still find its socket here later.</summary>
+    public bool MayStillArrive(ulong missedAtNanoseconds) => _active && AppliedThroughNanoseconds < missedAtNanoseconds;
 
     /// <summary>Releases recorded so far (writer thread; read for statistics).</summary>
     public long Added => Volatile.Read(ref _added);

@@ -107,7 +107,7 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
     /// <summary>The namespace's SO_NETNS_COOKIE, 0 when released sockets are not consulted.</summary>
     public ulong NetworkNamespaceCookie => _netnsCookie;
 
-    public bool TracksReleasedSockets => _released is { Active: true };
+    public bool MayStillFindReleased(ulong missedAtNanoseconds) => _released is { } released && released.MayStillArrive(missedAtNanoseconds);
 
     /// <summary>OUTPUT: the source; INPUT: the destination. FORWARD has no local side of its own.</summary>
     public static LocalSide LocalSideOf(Chain chain) => chain switch

@@ -104,8 +104,8 @@ public sealed class DafDaemon
         var tracking = new TrackingOptions(TimeSpan.FromMilliseconds(_options.GraceDelayMilliseconds), _options.NoRescan, _options.KeepUnmapped)
         {
             // A released socket sends nothing more: keep it (its last holder, that holder's image) while a packet it
-            // queued may still wait for attribution.
-            ReleaseRetention = TimeSpan.FromMilliseconds(_options.GraceDelayMilliseconds + _options.AttributionWaitMilliseconds),
+            // queued may still wait for attribution, with a second to spare for a busy machine's late decisions.
+            ReleaseRetention = TimeSpan.FromMilliseconds(_options.GraceDelayMilliseconds + _options.AttributionWaitMilliseconds + 1000),
         };
         var holderTable = new SocketHolderTable(tracking.GraceDelay);
         var images = new ProcessImageStore();

@@ -42,6 +42,8 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
         Receive<ProcessMappingsChanged>(OnMappingsChanged);
         Receive<ImageRead>(OnImageRead);
         Receive<ProcessExited>(_ => OnExit());
+        Receive<ExitImageCaptured>(OnExitImageCaptured);
+        Receive<ExitImageBuilt>(OnExitImageBuilt);
         Receive<ExitGraceElapsed>(_ => Context.Stop(Self));
         Receive<Status.Failure>(failure => throw new InvalidOperationException(
             $"reading the image of process {_tgid} failed: {failure.Cause.Message}", failure.Cause));
@@ -137,6 +139,35 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
         }
     }
 
+    /// <summary>The process exited: unless this exec was read, build its image from what the probe listed at exit.</summary>
+    private void OnExitImageCaptured(ExitImageCaptured captured)
+    {
+        if (_image != null)
+            return;
+        int generation = _generation, tgid = _tgid;
+        ProcessIdentityReader reader = _reader;
+        Task.Run(() =>
+        {
+            ProcessImage? image = ExitImages.Build(tgid, captured.Objects, captured.Executable, captured.ExecutablePath,
+                reader.Cache, reader.Options, out string? reason);
+            return new ExitImageBuilt(generation, image, reason);
+        }).PipeTo(Self);
+    }
+
+    private void OnExitImageBuilt(ExitImageBuilt built)
+    {
+        if (built.Generation != _generation || _image != null)
+            return;
+        if (built.Image is null)
+        {
+            _lastError = $"exited before its maps were read; no image from its exit list: {built.Reason}";
+            _log.Debug("process {0}: {1}", _tgid, _lastError);
+            return;
+        }
+        _image = built.Image;
+        _store.Publish(_tgid, built.Image);
+    }
+
     private void OnExit()
     {
         if (_exited)
@@ -160,6 +191,8 @@ public sealed class ProcessScannerActor : ReceiveActor, IWithTimers
     }
 
     private sealed record ImageRead(int Generation, ProcessReadResult Result);
+
+    private sealed record ExitImageBuilt(int Generation, ProcessImage? Image, string? Reason);
 
     private sealed record ExitGraceElapsed
     {

@@ -15,6 +15,7 @@ internal sealed class ProcessEventCounters
     public long Descriptors;
     public long Mappings;
     public long SocketReleases;
+    public long ImageEvents;
     public long OtherKinds;
     public long Malformed;
 
@@ -33,6 +34,11 @@ internal sealed class ProcessEventCounters
         if (MappingEvent.IsMappingKind(header.Kind))
         {
             Increment(ref MappingEvent.TryRead(record, out _) ? ref Mappings : ref Malformed);
+            return;
+        }
+        if (header.Kind is BpfEventKind.ExitImage or BpfEventKind.ExecFile)
+        {
+            Increment(ref ImageEvents);
             return;
         }
         if (header.Kind == BpfEventKind.SocketReleased)

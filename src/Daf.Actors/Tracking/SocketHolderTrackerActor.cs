@@ -31,6 +31,7 @@ namespace Daf.Actors.Tracking;
 public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
 {
     private const string ExpireTimer = "expire", RereadTimer = "reread", FallbackTimer = "fallback";
+    private const int MaxExecFiles = 65536;
     private static long s_scannerSequence;
 
     private readonly SocketHolderTable _table;
@@ -44,6 +45,7 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
 
     private readonly Dictionary<int, IActorRef> _scanners = [];
     private readonly Dictionary<int, ulong> _descriptorsReadAt = [];
+    private readonly Dictionary<int, ExecFileEvent> _execFiles = [];
     private readonly HashSet<int> _pendingRereads = [];
     private readonly List<SocketDescriptor> _sockets = [];
     private readonly List<int> _tgids = [];
@@ -79,6 +81,7 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         Receive<TrackingEventsReceived>(OnEventsReceived);
         Receive<ApplyTrackingEvents>(batch => Apply(batch.Events.ToArray()));
         Receive<TrackingEventsLost>(OnEventsLost);
+        Receive<ImageEventReceived>(OnImageEvent);
         Receive<Resync>(_ =>
         {
             _resyncPending = false;
@@ -118,7 +121,7 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         if (_released is not null)
-            _released.Active = false;
+            _released.Active = true; // unknown until the next subscription is answered
     }
 
     private void OnSubscribed(TrackingSubscribed subscribed)
@@ -161,13 +164,17 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
 
     private void Apply(ReadOnlySpan<TrackingEvent> events)
     {
+        ulong newest = 0;
         foreach (ref readonly TrackingEvent e in events)
         {
+            newest = Math.Max(newest, e.TimestampNanoseconds);
             if (Apply(e))
                 _eventsApplied++;
             else
                 _eventsSkipped++;
         }
+        if (_released is not null)
+            _released.AppliedThroughNanoseconds = newest;
         ReadPendingDescriptorTables();
         ScheduleExpiry();
     }
@@ -188,6 +195,9 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
                 bool holder = _table.HoldsSockets(tgid);
                 if (holder)
                     _pendingRereads.Add(tgid);
+                // Withdrawn here, not only when the scanner gets to it: from the moment the tracker publishes what the
+                // new image holds (its sockets), the old image must not answer for it.
+                _images.Remove(tgid);
                 if (_scanners.TryGetValue(tgid, out IActorRef? execed))
                     execed.Tell(ProcessExeced.Instance);
                 else if (holder || _options.ReadOnExec)
@@ -196,6 +206,7 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
                     return false;
                 return true;
             case BpfEventKind.ProcessExit:
+                _execFiles.Remove(tgid);
                 _table.RemoveProcess(tgid);
                 _descriptorsReadAt.Remove(tgid);
                 _pendingRereads.Remove(tgid);
@@ -243,6 +254,32 @@ public sealed class SocketHolderTrackerActor : ReceiveActor, IWithTimers
     }
 
     private static ulong Timestamp(in TrackingEvent e) => e.TimestampNanoseconds;
+
+    /// <summary>
+    /// EXEC_FILE: remembers what the process exec'd (until it exits). EXIT_IMAGE (before its EXIT): hands the complete
+    /// list to the process's scanner (started for it if need be), which builds an image if it never read one.
+    /// </summary>
+    private void OnImageEvent(ImageEventReceived received)
+    {
+        switch (received.Event)
+        {
+            case ExecFileEvent execFile:
+                if (_execFiles.Count >= MaxExecFiles)
+                    _execFiles.Clear(); // exits lost: bounded, at worst an exit image lacks its executable's path
+                _execFiles[(int)execFile.Pid] = execFile;
+                break;
+            case ExitImageEvent { Complete: true } exitImage:
+                int tgid = (int)exitImage.Pid;
+                _execFiles.TryGetValue(tgid, out ExecFileEvent? exec);
+                if (!_scanners.TryGetValue(tgid, out IActorRef? scanner))
+                {
+                    StartScanner(tgid);
+                    scanner = _scanners[tgid];
+                }
+                scanner.Tell(new ExitImageCaptured(exitImage.Objects, exec?.Object, exec?.Path));
+                break;
+        }
+    }
 
     /// <summary>A /proc read of the process that began after the event already shows its effect.</summary>
     private bool IsCoveredByRead(int tgid, ulong timestamp) =>

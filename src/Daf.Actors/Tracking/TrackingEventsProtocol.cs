@@ -40,3 +40,10 @@ public enum TrackingLossCause
 /// derived from events may now be wrong: it must resynchronise (rescan /proc) before trusting its state again.
 /// </summary>
 public sealed record TrackingEventsLost(long Events, TrackingLossCause Cause);
+
+/// <summary>
+/// An EXIT_IMAGE or EXEC_FILE event (too large for the flat <see cref="TrackingEvent"/> batches): sent alone, in ring
+/// order with the batches (the batch in progress goes first). One message per event and subscriber.
+/// </summary>
+/// <param name="Event">An <see cref="Daf.Interop.Bpf.ExitImageEvent"/> or an <see cref="Daf.Interop.Bpf.ExecFileEvent"/>.</param>
+public sealed record ImageEventReceived(object Event);
