@@ -46,12 +46,13 @@ public sealed class EbpfEventReaderActor : ReceiveActor
         Receive<GetTrackerStats>(_ => Sender.Tell(Stats()));
         Receive<SubscribeTrackingEvents>(subscribe =>
         {
-            if (_publisher.Subscribe(subscribe.Subscriber))
-                Context.Watch(subscribe.Subscriber);
+            // The answer first: the reader thread may send the first events the moment the subscription is in place.
             subscribe.Subscriber.Tell(new TrackingSubscribed(_thread is not null)
             {
                 SocketReleases = _thread is not null && _object!.IsAttached(SocketReleaseProgram),
             });
+            if (_publisher.Subscribe(subscribe.Subscriber))
+                Context.Watch(subscribe.Subscriber);
         });
         Receive<UnsubscribeTrackingEvents>(unsubscribe => Forget(unsubscribe.Subscriber));
         Receive<Terminated>(terminated => Forget(terminated.ActorRef));
