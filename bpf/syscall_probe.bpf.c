@@ -7,6 +7,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include "daf_events.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -118,6 +119,8 @@ int BPF_PROG(daf_process_exec, struct task_struct *task, pid_t old_pid, struct l
 	return emit(DAF_EVENT_PROCESS_EXEC, task, (__u32)old_pid, 0);
 }
 
+static __always_inline void emit_exit_image(struct task_struct *task, __u32 tgid);
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(daf_process_exit, struct task_struct *task)
 {
@@ -128,6 +131,7 @@ int BPF_PROG(daf_process_exit, struct task_struct *task)
 	 */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
+	emit_exit_image(task, BPF_CORE_READ(task, tgid));
 	return emit(DAF_EVENT_PROCESS_EXIT, task, BPF_CORE_READ(task, pid), BPF_CORE_READ(task, exit_code));
 }
 
@@ -533,5 +537,180 @@ int BPF_PROG(daf_sys_exit, struct pt_regs *regs, long ret)
 	case NR_munmap:
 		return emit_mapping(DAF_EVENT_UNMAPPED, pid_tgid, regs->di, regs->si, 0, 0, 0, 0);
 	}
+	return 0;
+}
+
+/*
+ * Socket release (docs/tracking.md, "Released sockets"): a process that sends a datagram and exits has its socket
+ * unhashed microseconds later, usually before sock_diag is asked. inet_release() runs this hook before the
+ * protocol's close unhashes the socket, in the context of the task dropping the last reference (on exit: the exiting
+ * process, from exit_files' task work), so the event names the socket's addresses, inode and holder. Attached to the
+ * cgroup2 root (user space finds it), it sees every process. The bpf_sock context exposes no local address to this
+ * hook: it is read from the struct sock the context points to.
+ */
+#define AF_INET         2
+#define AF_INET6        10
+#define PF_KTHREAD      0x00200000
+
+SEC("cgroup/sock_release")
+int daf_sock_release(struct bpf_sock *ctx)
+{
+	struct sock *sk = (struct sock *)ctx;
+	struct daf_socket_event *event;
+	struct task_struct *task;
+	__u64 pid_tgid;
+	__u16 family = ctx->family;
+	__u8 protocol = ctx->protocol;
+
+	if ((family != AF_INET && family != AF_INET6) || (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP))
+		return 1;
+	pid_tgid = bpf_get_current_pid_tgid();
+	event = reserve(DAF_EVENT_SOCKET_RELEASED, sizeof(*event), pid_tgid >> 32);
+	if (!event)
+		return 1;
+	task = (struct task_struct *)bpf_get_current_task();
+	event->tid = (__u32)pid_tgid;
+	event->family = family;
+	event->protocol = protocol;
+	event->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	event->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	event->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	event->flags = (BPF_CORE_READ(task, flags) & PF_KTHREAD) ? DAF_SOCKET_KERNEL_THREAD : 0;
+	__builtin_memset(event->local_address, 0, sizeof(event->local_address));
+	__builtin_memset(event->remote_address, 0, sizeof(event->remote_address));
+	if (family == AF_INET) {
+		BPF_CORE_READ_INTO((__be32 *)event->local_address, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__be32 *)event->remote_address, sk, __sk_common.skc_daddr);
+	} else {
+		BPF_CORE_READ_INTO((struct in6_addr *)event->local_address, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)event->remote_address, sk, __sk_common.skc_v6_daddr);
+	}
+	event->inode = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
+	event->cookie = bpf_get_socket_cookie(ctx);
+	event->netns_cookie = bpf_get_netns_cookie(ctx);
+	bpf_ringbuf_submit(event, 0);
+	return 1;
+}
+
+/*
+ * Exit images (docs/tracking.md, "Exit images"): processes that made an inet socket are marked at socket creation;
+ * when such a process exits, the probe lists its executable mappings before the address space goes (Linux 6.16+ runs
+ * sched_process_exit before exit_mm), so user space can name its objects from the digest cache even when it never
+ * read /proc/PID/maps. The new executable of each exec is reported with its path (EXEC_FILE), so an executable
+ * the cache does not know yet can be hashed from that path once its identity is checked.
+ */
+#define VM_WRITE 0x2
+#define VM_EXEC  0x4
+#define NSEC_MASK 0x3fffffffU
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} inet_processes SEC(".maps");
+
+extern int bpf_iter_task_vma_new(struct bpf_iter_task_vma *it, struct task_struct *task, __u64 addr) __ksym;
+extern struct vm_area_struct *bpf_iter_task_vma_next(struct bpf_iter_task_vma *it) __ksym;
+extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __ksym;
+
+SEC("cgroup/sock_create")
+int daf_sock_create(struct bpf_sock *ctx)
+{
+	__u32 tgid;
+	__u8 one = 1;
+
+	if ((ctx->family != AF_INET && ctx->family != AF_INET6)
+	    || (ctx->protocol != IPPROTO_TCP && ctx->protocol != IPPROTO_UDP))
+		return 1;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	bpf_map_update_elem(&inet_processes, &tgid, &one, BPF_NOEXIST);
+	return 1;
+}
+
+static __always_inline void describe_file(struct file *file, struct daf_image_object *out)
+{
+	struct inode *node = BPF_CORE_READ(file, f_inode);
+
+	out->inode = BPF_CORE_READ(node, i_ino);
+	out->size = BPF_CORE_READ(node, i_size);
+	/* Nanoseconds are below 2^30; multigrain timestamps (6.13+) keep a flag in the top bit of i_ctime_nsec. */
+	out->mtime_ns = BPF_CORE_READ(node, i_mtime_sec) * 1000000000LL + (BPF_CORE_READ(node, i_mtime_nsec) & NSEC_MASK);
+	out->ctime_ns = BPF_CORE_READ(node, i_ctime_sec) * 1000000000LL + (BPF_CORE_READ(node, i_ctime_nsec) & NSEC_MASK);
+	out->device = user_dev(BPF_CORE_READ(node, i_sb, s_dev));
+}
+
+/* Called from daf_process_exit for the group's last thread. */
+static __always_inline void emit_exit_image(struct task_struct *task, __u32 tgid)
+{
+	struct daf_exit_image_event *event;
+	struct bpf_iter_task_vma it;
+	struct vm_area_struct *vma;
+	void *vdso;
+	__u32 count = 0;
+
+	if (!bpf_map_lookup_elem(&inet_processes, &tgid))
+		return;
+	bpf_map_delete_elem(&inet_processes, &tgid);
+	event = reserve(DAF_EVENT_EXIT_IMAGE, sizeof(*event), tgid);
+	if (!event)
+		return;
+	event->flags = 0;
+	vdso = BPF_CORE_READ(task, mm, context.vdso);
+	/* The iterator must be destroyed even when creating it failed (no mm, or mmap_lock contended). */
+	if (bpf_iter_task_vma_new(&it, task, 0) != 0) {
+		bpf_iter_task_vma_destroy(&it);
+		event->flags = DAF_EXIT_IMAGE_UNAVAILABLE;
+	} else {
+		while ((vma = bpf_iter_task_vma_next(&it))) {
+			unsigned long vm_flags = vma->vm_flags;
+			struct daf_image_object *object;
+			struct file *file;
+
+			if (!(vm_flags & VM_EXEC))
+				continue;
+			file = vma->vm_file;
+			if (!file && (void *)vma->vm_start == vdso)
+				continue; /* the kernel's vDSO, as user space skips [vdso] */
+			if (count >= DAF_EXIT_IMAGE_MAX) {
+				event->flags |= DAF_EXIT_IMAGE_TRUNCATED;
+				break;
+			}
+			object = &event->objects[count & (DAF_EXIT_IMAGE_MAX - 1)];
+			__builtin_memset(object, 0, sizeof(*object));
+			if (file)
+				describe_file(file, object);
+			else
+				object->flags = DAF_IMAGE_OBJECT_ANONYMOUS;
+			if (vm_flags & VM_WRITE)
+				object->flags |= DAF_IMAGE_OBJECT_WRITABLE;
+			count++;
+		}
+		bpf_iter_task_vma_destroy(&it);
+		if (count == 0)
+			event->flags |= DAF_EXIT_IMAGE_UNAVAILABLE; /* no executable mapping at all: the mm was already gone */
+	}
+	event->count = count;
+	bpf_ringbuf_submit(event, 0);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(daf_exec_file, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct daf_exec_file_event *event;
+	struct file *file = BPF_CORE_READ(bprm, file);
+	long length;
+
+	if (!file)
+		return 0;
+	event = reserve(DAF_EVENT_EXEC_FILE, sizeof(*event), BPF_CORE_READ(task, tgid));
+	if (!event)
+		return 0;
+	__builtin_memset(&event->object, 0, sizeof(event->object));
+	describe_file(file, &event->object);
+	length = bpf_probe_read_kernel_str(event->path, sizeof(event->path), BPF_CORE_READ(bprm, filename));
+	event->path_length = length > 0 ? length - 1 : 0;
+	event->reserved = 0;
+	bpf_ringbuf_submit(event, 0);
 	return 0;
 }

@@ -29,6 +29,7 @@ public sealed class ForeignNamespacesActor : ReceiveActor
     private readonly int _counterSlot;
     private readonly AttributionOptions _options;
     private readonly SocketLocatorOptions _locatorOptions;
+    private readonly ReleasedSocketTable? _released;
     private readonly Dictionary<ulong, Served> _served = [];
     private readonly Dictionary<IActorRef, SocketLocator> _stopping = [];
     /// <summary>Namespaces whose locator could not be made, not tried again before the next rule change.</summary>
@@ -37,7 +38,7 @@ public sealed class ForeignNamespacesActor : ReceiveActor
     private static readonly TimeSpan RetireAfter = TimeSpan.FromSeconds(1);
 
     public ForeignNamespacesActor(RuleSnapshotHolder rules, NamespaceRoutes routes, SocketHolderTable holders, ProcessImageStore images,
-        IActorRef tracker, int counterSlot, AttributionOptions options, SocketLocatorOptions locatorOptions)
+        IActorRef tracker, int counterSlot, AttributionOptions options, SocketLocatorOptions locatorOptions, ReleasedSocketTable? released = null)
     {
         _rules = rules;
         _routes = routes;
@@ -47,6 +48,7 @@ public sealed class ForeignNamespacesActor : ReceiveActor
         _counterSlot = counterSlot;
         _options = options;
         _locatorOptions = locatorOptions;
+        _released = released;
         Receive<RulesChanged>(_ =>
         {
             _unavailable.Clear(); // try those again
@@ -57,8 +59,8 @@ public sealed class ForeignNamespacesActor : ReceiveActor
     }
 
     public static Props Props(RuleSnapshotHolder rules, NamespaceRoutes routes, SocketHolderTable holders, ProcessImageStore images,
-        IActorRef tracker, int counterSlot, AttributionOptions options, SocketLocatorOptions locatorOptions) =>
-        Akka.Actor.Props.Create(() => new ForeignNamespacesActor(rules, routes, holders, images, tracker, counterSlot, options, locatorOptions));
+        IActorRef tracker, int counterSlot, AttributionOptions options, SocketLocatorOptions locatorOptions, ReleasedSocketTable? released = null) =>
+        Akka.Actor.Props.Create(() => new ForeignNamespacesActor(rules, routes, holders, images, tracker, counterSlot, options, locatorOptions, released));
 
     protected override void PreStart()
     {
@@ -107,7 +109,7 @@ public sealed class ForeignNamespacesActor : ReceiveActor
             SocketLocator locator;
             try
             {
-                locator = SocketLocator.OpenIn(file, _locatorOptions);
+                locator = SocketLocator.OpenIn(file, _locatorOptions, _released);
             }
             catch (Exception e) when (e is PosixException or NetlinkException or IOException)
             {

@@ -7,4 +7,12 @@ namespace Daf.Actors.Attribution;
 public interface ISocketLookup
 {
     SocketLookupResult Lookup(in PacketHeaders headers, LocalSide side, uint? uid);
+
+    /// <summary>Memory only: the cache and the sockets released a moment ago (<see cref="ReleasedSocketTable"/>).</summary>
+    SocketLookupResult LookupReleased(in PacketHeaders headers, LocalSide side) => SocketLookupResult.NotFound;
+
+    /// <summary>Socket releases are being recorded and the tracker has not yet applied the events of the moment
+    /// <paramref name="missedAtNanoseconds"/> (CLOCK_MONOTONIC) when <see cref="Lookup"/> missed: the socket may still
+    /// turn up in <see cref="LookupReleased"/>.</summary>
+    bool MayStillFindReleased(ulong missedAtNanoseconds) => false;
 }

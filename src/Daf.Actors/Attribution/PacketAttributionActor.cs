@@ -119,10 +119,22 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
             return PassOn(packet); // no rule names this namespace any more
         if (!final && !waiting.SocketFound && SideOf(waiting) is { } side)
         {
-            SocketLookupStatus status = LookUp(packet, side);
+            // Once sock_diag missed, only the memory of released sockets can still answer: no more sock_diag.
+            SocketLookupStatus status = waiting.GoneSince is null
+                ? LookUp(packet, side)
+                : _lookup.LookupReleased(packet.Headers, side).Status;
             waiting.LastLookup = status;
             if (status == SocketLookupStatus.RateLimited)
                 return false;
+            if (status == SocketLookupStatus.NotFound)
+            {
+                // The socket may have been released (its process exited) just before the lookup: the release event
+                // was in the eBPF ring before the socket left the kernel's tables. Wait (within the bound) until the
+                // tracker has applied the events of that moment.
+                waiting.GoneSince ??= SocketHolderTrackerActor.MonotonicNanoseconds();
+                if (_lookup.MayStillFindReleased(waiting.GoneSince.Value))
+                    return false;
+            }
             // NotFound or Unattributable: nothing will turn up by waiting.
             final = status != SocketLookupStatus.Found;
             waiting.SocketFound = status == SocketLookupStatus.Found;
@@ -280,6 +292,8 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
         public SocketLookupStatus? LastLookup { get; set; }
         /// <summary>In another namespace: the side of the packet local there, once known.</summary>
         public LocalSide? Side { get; set; }
+        /// <summary>When sock_diag first missed the socket, CLOCK_MONOTONIC ns (null: it has not).</summary>
+        public ulong? GoneSince { get; set; }
     }
 
     private sealed record RetryWaiting

@@ -38,7 +38,9 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
     private readonly Dictionary<uint, TokenBucket> _buckets = [];
     private readonly TokenBucket _sharedBucket;
     private readonly long _lifetimeMs;
-    private long _found, _notFound, _rateLimited, _unattributable;
+    private readonly ReleasedSocketTable? _released;
+    private readonly ulong _netnsCookie;
+    private long _found, _notFound, _rateLimited, _unattributable, _foundReleased;
 
     public SocketLocator(SockDiagSocket diag, ProcNetSocketReader procNet, SocketLocatorOptions options)
         : this(diag, procNet, options, null)
@@ -47,7 +49,10 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
 
     /// <param name="sharedCache">A flow cache other locators of the same namespace fill too (each locator still has
     /// one thread for its slow path); null for a cache of its own.</param>
-    public SocketLocator(SockDiagSocket diag, ProcNetSocketReader procNet, SocketLocatorOptions options, FlowCache? sharedCache)
+    /// <param name="released">Sockets released a moment ago, consulted when sock_diag misses (a process that sent and
+    /// exited); entries of this locator's namespace only (its SO_NETNS_COOKIE). Null: a miss is a miss.</param>
+    public SocketLocator(SockDiagSocket diag, ProcNetSocketReader procNet, SocketLocatorOptions options, FlowCache? sharedCache,
+        ReleasedSocketTable? released = null)
     {
         ArgumentNullException.ThrowIfNull(diag);
         ArgumentNullException.ThrowIfNull(procNet);
@@ -58,15 +63,28 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
         _cache = sharedCache ?? new FlowCache(options.CacheCapacity);
         _sharedBucket = NewBucket(Stopwatch.GetTimestamp());
         _lifetimeMs = (long)options.CacheLifetime.TotalMilliseconds;
+        if (released is not null)
+        {
+            try
+            {
+                _netnsCookie = diag.NetworkNamespaceCookie();
+                _released = released;
+            }
+            catch (Daf.Interop.Netlink.NetlinkException)
+            {
+                // Before Linux 5.14 the namespace cannot be told: released sockets are not consulted.
+            }
+        }
     }
 
     /// <summary>A locator for the namespace at <paramref name="nsPath"/>: its sockets are made there once.</summary>
-    public static SocketLocator OpenIn(string nsPath, SocketLocatorOptions options, FlowCache? sharedCache = null)
+    public static SocketLocator OpenIn(string nsPath, SocketLocatorOptions options, FlowCache? sharedCache = null,
+        ReleasedSocketTable? released = null)
     {
         SockDiagSocket diag = SockDiagSocket.OpenIn(nsPath);
         try
         {
-            return new SocketLocator(diag, ProcNetSocketReader.OpenIn(nsPath), options, sharedCache);
+            return new SocketLocator(diag, ProcNetSocketReader.OpenIn(nsPath), options, sharedCache, released);
         }
         catch
         {
@@ -79,13 +97,14 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
     /// A locator for the namespace <paramref name="ns"/> holds open, whatever its path names now: both of its sockets are
     /// made there at once, by one short-lived thread that enters it (setns) and ends; they stay in that namespace.
     /// </summary>
-    public static SocketLocator OpenIn(Daf.Interop.Namespaces.NamespaceFile ns, SocketLocatorOptions options) =>
+    public static SocketLocator OpenIn(Daf.Interop.Namespaces.NamespaceFile ns, SocketLocatorOptions options,
+        ReleasedSocketTable? released = null) =>
         Daf.Interop.Namespaces.NetworkNamespace.RunIn(ns, () =>
         {
             SockDiagSocket diag = SockDiagSocket.Open();
             try
             {
-                return new SocketLocator(diag, ProcNetSocketReader.Open(), options, null);
+                return new SocketLocator(diag, ProcNetSocketReader.Open(), options, null, released);
             }
             catch
             {
@@ -101,6 +120,14 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
     public long NotFound => Volatile.Read(ref _notFound);
     public long RateLimited => Volatile.Read(ref _rateLimited);
     public long Unattributable => Volatile.Read(ref _unattributable);
+
+    /// <summary>Lookups answered from the released sockets after sock_diag missed (or, in <see cref="LookupReleased"/>, without it).</summary>
+    public long FoundReleased => Volatile.Read(ref _foundReleased);
+
+    /// <summary>The namespace's SO_NETNS_COOKIE, 0 when released sockets are not consulted.</summary>
+    public ulong NetworkNamespaceCookie => _netnsCookie;
+
+    public bool MayStillFindReleased(ulong missedAtNanoseconds) => _released is { } released && released.MayStillArrive(missedAtNanoseconds);
 
     /// <summary>OUTPUT: the source; INPUT: the destination. FORWARD has no local side of its own.</summary>
     public static LocalSide LocalSideOf(Chain chain) => chain switch
@@ -217,6 +244,8 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
             _ when !key.LocalOnly => LookupPing(key, headers.IpVersion == 6),
             _ => LookupRaw(key, key.Protocol, headers.IpVersion == 6),
         };
+        if (result.Status == SocketLookupStatus.NotFound && TryGetReleased(key, out SocketLookupResult released))
+            result = released;
         switch (result.Status)
         {
             case SocketLookupStatus.Found: _found++; break;
@@ -224,6 +253,34 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
             default: _unattributable++; break;
         }
         return result;
+    }
+
+    /// <summary>
+    /// Memory only, no token: the flow cache, then the sockets released a moment ago. For a packet whose socket sock_diag
+    /// already missed, while the release event may still be on its way. Any one thread (the one of the slow path).
+    /// </summary>
+    public SocketLookupResult LookupReleased(in PacketHeaders headers, LocalSide side)
+    {
+        if (!TryGetFlowKey(headers, side, out FlowKey key))
+            return SocketLookupResult.Unattributable;
+        if (TryGetCached(key, headers, Environment.TickCount64, out FlowCacheEntry cached))
+            return new SocketLookupResult(SocketLookupStatus.Found, cached.Socket, cached.Candidates);
+        return TryGetReleased(key, out SocketLookupResult released) ? released : SocketLookupResult.NotFound;
+    }
+
+    /// <summary>A released socket of this namespace owned the flow: cached under it until the release expires.</summary>
+    private bool TryGetReleased(in FlowKey key, out SocketLookupResult result)
+    {
+        result = SocketLookupResult.NotFound;
+        if (_released is null || key.Protocol is not (IPPROTO_TCP or IPPROTO_UDP)
+            || !_released.TryGet(_netnsCookie, key, out ReleasedSocket released))
+            return false;
+        var socket = new LocatedSocket(released.Inode, released.Cookie, 0, released.State,
+            released.Protocol == IPPROTO_TCP ? SocketKind.Tcp : SocketKind.Udp);
+        _cache.Add(key, new FlowCacheEntry(socket, null, released.ExpiresAt), Environment.TickCount64);
+        _foundReleased++;
+        result = new SocketLookupResult(SocketLookupStatus.Found, socket, null);
+        return true;
     }
 
     /// <summary>The socket with <paramref name="inode"/> was closed: forget its flows.</summary>

@@ -141,7 +141,12 @@ public sealed class DafDaemon
         {
             Identity = new ProcessIdentityReader(digestCache),
         };
-        var tracking = new TrackingOptions(TimeSpan.FromMilliseconds(_options.GraceDelayMilliseconds), _options.NoRescan, _options.KeepUnmapped);
+        var tracking = new TrackingOptions(TimeSpan.FromMilliseconds(_options.GraceDelayMilliseconds), _options.NoRescan, _options.KeepUnmapped)
+        {
+            // A released socket sends nothing more: keep it (its last holder, that holder's image) while a packet it
+            // queued may still wait for attribution, with a second to spare for a busy machine's late decisions.
+            ReleaseRetention = TimeSpan.FromMilliseconds(_options.GraceDelayMilliseconds + _options.AttributionWaitMilliseconds + 1000),
+        };
         var holderTable = new SocketHolderTable(tracking.GraceDelay);
         // The probe's per-process generation counters, created here so that they live as long as the daemon (the eBPF
         // reader may reload its object) and packet threads may read them without any lifetime check.
@@ -157,14 +162,16 @@ public sealed class DafDaemon
         }
         using var generationLifetime = generationCounters;
         var images = new ProcessImageStore(new ProcessGenerations(generationCounters, tracking));
+        // Sockets released a moment ago (SOCKET_RELEASED events): what sock_diag misses once a sender exited.
+        var released = new ReleasedSocketTable(tracking.ExitRetention);
         SocketLocator? locator = null;
         var readerLocators = new List<SocketLocator>();
         try
         {
-            locator = SocketLocator.OpenIn("/proc/self/ns/net", new SocketLocatorOptions());
+            locator = SocketLocator.OpenIn("/proc/self/ns/net", new SocketLocatorOptions(), released: released);
             // Each reader's first lookup of a new flow uses a locator of its own (one thread each), filling the same cache.
             foreach (var q in queues)
-                readerLocators.Add(SocketLocator.OpenIn("/proc/self/ns/net", new SocketLocatorOptions(), locator.Cache));
+                readerLocators.Add(SocketLocator.OpenIn("/proc/self/ns/net", new SocketLocatorOptions(), locator.Cache, released));
         }
         catch (Exception e) when (e is Daf.Interop.Netlink.NetlinkException or Daf.Interop.Posix.PosixException or IOException)
         {
@@ -241,7 +248,7 @@ public sealed class DafDaemon
                 // would be pure cost.
                 // App-mode signing needs the holders of every OUTPUT packet, identity rules or not.
                 var tracker = system.ActorOf(IdentityTrackingActor.Props(holder, images,
-                    () => SocketHolderTrackerActor.Props(holderTable, images, digestCache, tracking, ebpf),
+                    () => SocketHolderTrackerActor.Props(holderTable, images, digestCache, tracking, ebpf, released),
                     alwaysTrack: _options.Signing == SignatureMode.App), "identity");
                 QueueIdentity? identity = null;
                 if (locator is not null)
@@ -254,7 +261,7 @@ public sealed class DafDaemon
                     // on that namespace's snapshot), for forwarded packets whose socket lives there.
                     var foreign = new NamespaceRoutes(attributor);
                     system.ActorOf(ForeignNamespacesActor.Props(holder, foreign, holderTable, images, tracker, queues.Count,
-                        attributionOptions, new SocketLocatorOptions()), "namespaces");
+                        attributionOptions, new SocketLocatorOptions(), released), "namespaces");
                     holderTable.SocketForgotten = inode =>
                     {
                         locator.Invalidate(inode);

@@ -12,7 +12,7 @@ namespace Daf.Actors.Identity;
 /// one runs are coalesced into one more). <c>-R</c> (<see cref="TrackingOptions.ReadMapsOnce"/>): one read per exec,
 /// mapping changes are ignored. <c>-r</c> (<see cref="TrackingOptions.KeepUnmapped"/>): unmapping never removes an
 /// object, each read is united with the previous image of the same exec. After exit the last image stays for the
-/// grace delay, so the packets a process sent just before exiting are still judged by it.
+/// grace delay (<see cref="TrackingOptions.ExitRetention"/>), so the packets a process sent just before exiting are still judged by it.
 /// Reads run on the dedicated threads of <see cref="ImageReadLane"/> (they hash files), never on a packet thread nor
 /// on the thread pool the actors run on.
 /// </summary>
@@ -45,6 +45,8 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
         Receive<RefreshProcessImage>(_ => OnRefresh());
         Receive<ImageRead>(OnImageRead);
         Receive<ProcessExited>(_ => OnExit());
+        Receive<ExitImageCaptured>(OnExitImageCaptured);
+        Receive<ExitImageBuilt>(OnExitImageBuilt);
         Receive<ExitGraceElapsed>(_ => Context.Stop(Self));
         Receive<Status.Failure>(failure => throw new InvalidOperationException(
             $"reading the image of process {_tgid} failed: {failure.Cause.Message}", failure.Cause));
@@ -196,12 +198,50 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
         }
     }
 
+    /// <summary>
+    /// The process exited: unless its image is read and current, build it from what the probe listed at exit (a stale
+    /// image: code mapped or unmapped since the last read).
+    /// </summary>
+    private void OnExitImageCaptured(ExitImageCaptured captured)
+    {
+        if (_image != null && _store.Generations.IsCurrent(_image))
+            return;
+        int generation = _generation, tgid = _tgid;
+        ProcessIdentityReader reader = _reader;
+        // The counter of an exited process moves no more (until its pid is reused): the image is current with it.
+        ulong counter = _store.Generations.Current(tgid);
+        // It may hash the executable, and a packet is waiting for it: the urgent lane.
+        ImageReadLane.Urgent.Run(() =>
+        {
+            ProcessImage? image = ExitImages.Build(tgid, captured.Objects, captured.Executable, captured.ExecutablePath,
+                reader.Cache, reader.Options, out string? reason);
+            return new ExitImageBuilt(generation, image is null ? null : new ProcessImage(image.Pid, image.Objects) { Generation = counter }, reason);
+        }).PipeTo(Self);
+    }
+
+    private void OnExitImageBuilt(ExitImageBuilt built)
+    {
+        if (built.Generation != _generation || (_image != null && _store.Generations.IsCurrent(_image)))
+            return;
+        if (built.Image is null)
+        {
+            _lastError = $"exited before its current maps were read; no image from its exit list: {built.Reason}";
+            _log.Debug("process {0}: {1}", _tgid, _lastError);
+            return;
+        }
+        ProcessImage image = _options.KeepUnmapped && _image != null && ProcessGenerations.SameExec(_image.Generation, built.Image.Generation)
+            ? Union(_image, built.Image)
+            : built.Image;
+        _image = image;
+        _store.Publish(_tgid, image);
+    }
+
     private void OnExit()
     {
         if (_exited)
             return;
         _exited = true;
-        Timers.StartSingleTimer(nameof(ExitGraceElapsed), ExitGraceElapsed.Instance, _options.GraceDelay);
+        Timers.StartSingleTimer(nameof(ExitGraceElapsed), ExitGraceElapsed.Instance, _options.ExitRetention);
     }
 
     /// <summary>-r: the objects of both images (the later first); the image only grows until the next exec.</summary>
@@ -225,6 +265,8 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
     {
         public volatile bool Started;
     }
+
+    private sealed record ExitImageBuilt(int Generation, ProcessImage? Image, string? Reason);
 
     private sealed record ExitGraceElapsed
     {

@@ -38,3 +38,11 @@ public sealed record GetProcessScannerState
 /// <param name="Image">The image published for the current exec, if one was read.</param>
 /// <param name="LastError">Why the last read failed, if it did.</param>
 public sealed record ProcessScannerState(int Tgid, int Reads, int Execs, bool Exited, ProcessImage? Image, string? LastError);
+
+/// <summary>
+/// The tracker to a scanner: the probe listed what the process had mapped executable when it exited
+/// (<see cref="Daf.Interop.Bpf.ExitImageEvent"/>, complete lists only), with the executable it last exec'd and the path it
+/// was exec'd by when known. A scanner that has no image of the current exec builds one from it (<see cref="ExitImages"/>).
+/// </summary>
+public sealed record ExitImageCaptured(IReadOnlyList<Daf.Interop.Bpf.ImageObject> Objects, Daf.Interop.Bpf.ImageObject? Executable,
+    string? ExecutablePath);

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using Daf.Interop.Bpf;
 using Daf.Interop.Posix;
+using Daf.Interop.Proc;
 
 namespace Daf.Actors.Tracking;
 
@@ -28,6 +29,9 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>The probe's cgroup/sock_release program (bpf/syscall_probe.bpf.c).</summary>
+    public const string SocketReleaseProgram = "daf_sock_release";
+
     private readonly string _objectPath;
     private readonly BpfCounterArray? _generations;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -48,9 +52,13 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
         Receive<SubscribeTrackingEvents>(subscribe =>
         {
             if (_thread is null && _publisher.SubscriberCount == 0) Attach();
+            // The answer first: the reader thread may send the first events the moment the subscription is in place.
+            subscribe.Subscriber.Tell(new TrackingSubscribed(_thread is not null)
+            {
+                SocketReleases = _thread is not null && _object!.IsAttached(SocketReleaseProgram),
+            });
             if (_publisher.Subscribe(subscribe.Subscriber))
                 Context.Watch(subscribe.Subscriber);
-            subscribe.Subscriber.Tell(new TrackingSubscribed(_thread is not null));
         });
         Receive<UnsubscribeTrackingEvents>(unsubscribe => Forget(unsubscribe.Subscriber));
         Receive<Terminated>(terminated => Forget(terminated.ActorRef));
@@ -70,9 +78,11 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
         _loadError = null;
         try
         {
-            _object = BpfObject.Load(_objectPath, _generations is { } counters
-                ? new Dictionary<string, int> { ["generations"] = counters.FileDescriptor }
-                : null);
+            // Cgroup programs (socket release) attach to the cgroup2 root, which sees every process; without one they are left out.
+            using (Cgroup2Root? cgroupRoot = OpenCgroupRoot())
+                _object = BpfObject.Load(_objectPath, _generations is { } counters
+                    ? new Dictionary<string, int> { ["generations"] = counters.FileDescriptor }
+                    : null, cgroupRoot?.Path);
             _publisher = new TrackingEventPublisher(DroppedCounter(_object));
             _ring = BpfRingBuffer.Create(_object, "events", OnRecord);
         }
@@ -98,6 +108,8 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
         _thread = new EbpfReaderThread(_ring, _stop, reason => self.Tell(new EbpfReaderFailed(reason)), publisher.EndOfRound);
         _thread.Start();
         _log.Info("eBPF object {0} attached: {1}", _objectPath, string.Join(", ", _object.AttachedPrograms));
+        foreach (string skipped in _object.SkippedPrograms)
+            _log.Warning("eBPF program not attached: {0} (packets of processes that exit at once may be unattributed)", skipped);
     }
 
     protected override void PreRestart(Exception reason, object message)
@@ -125,6 +137,19 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
         _stop?.Dispose();
         _stop = null;
         ReleaseBpf();
+    }
+
+    private Cgroup2Root? OpenCgroupRoot()
+    {
+        try
+        {
+            return Cgroup2Root.Open();
+        }
+        catch (PosixException e)
+        {
+            _log.Warning("no cgroup2 hierarchy for the socket release program: {0}", e.Message);
+            return null;
+        }
     }
 
     private void OnRecord(ReadOnlySpan<byte> record)
@@ -183,6 +208,8 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
         {
             DescriptorEvents = Volatile.Read(ref _counters.Descriptors),
             MappingEvents = Volatile.Read(ref _counters.Mappings),
+            SocketReleaseEvents = Volatile.Read(ref _counters.SocketReleases),
+            SkippedPrograms = _object?.SkippedPrograms ?? [],
             Subscribers = _publisher.SubscriberCount,
             LostToLaggingSubscribers = Interlocked.Read(ref _publisher.LaggingLost),
         };

@@ -14,6 +14,8 @@ internal sealed class ProcessEventCounters
     public long Exits;
     public long Descriptors;
     public long Mappings;
+    public long SocketReleases;
+    public long ImageEvents;
     public long OtherKinds;
     public long Malformed;
 
@@ -32,6 +34,16 @@ internal sealed class ProcessEventCounters
         if (MappingEvent.IsMappingKind(header.Kind))
         {
             Increment(ref MappingEvent.TryRead(record, out _) ? ref Mappings : ref Malformed);
+            return;
+        }
+        if (header.Kind is BpfEventKind.ExitImage or BpfEventKind.ExecFile)
+        {
+            Increment(ref ImageEvents);
+            return;
+        }
+        if (header.Kind == BpfEventKind.SocketReleased)
+        {
+            Increment(ref SocketReleaseEvent.TryRead(record, out _) ? ref SocketReleases : ref Malformed);
             return;
         }
         if (!ProcessEvent.IsProcessKind(header.Kind))

@@ -121,6 +121,33 @@ public sealed class SocketHolderTable
         ReplaceWith(tgid, table);
     }
 
+    /// <summary>
+    /// The socket was released by <paramref name="tgid"/> (it dropped the last reference: closed it or exited), so no
+    /// descriptor refers to it any more: <paramref name="tgid"/> stays (or becomes) a departing holder for at least
+    /// <paramref name="retention"/> (the grace delay when null). Covers a socket whose descriptor events were never
+    /// seen (made before tracking began, or through io_uring), and a packet that waited longer than the grace delay:
+    /// a released socket sends nothing more, so only packets queued before the release are judged by it.
+    /// </summary>
+    /// <returns>True when the holder set changed or its departure was postponed.</returns>
+    public bool AddDeparted(int tgid, ulong inode, TimeSpan? retention = null)
+    {
+        if (tgid <= 0 || inode == 0)
+            return false;
+        if (_counts.TryGetValue(inode, out Dictionary<int, int>? counts) && counts.ContainsKey(tgid))
+            return false;
+        long ticks = retention is { } r && r > GraceDelay ? (long)(r.TotalSeconds * _time.TimestampFrequency) : _graceTicks;
+        long due = _time.GetTimestamp() + ticks;
+        if (!_departing.TryGetValue(inode, out Dictionary<int, long>? departing))
+            _departing.Add(inode, departing = []);
+        else if (departing.TryGetValue(tgid, out long current) && current >= due)
+            return false;
+        departing[tgid] = due;
+        _expiries.Enqueue((inode, tgid), due);
+        _dirty.Add(inode);
+        Publish();
+        return true;
+    }
+
     /// <summary>Drops the holders whose grace delay has passed; returns the delay until the next one is due, if any.</summary>
     public TimeSpan? Expire()
     {

@@ -2,6 +2,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using Daf.Actors.Attribution;
 using Daf.Actors.Supervision;
 using Daf.Actors.Identity;
 using Daf.Interop.Bpf;
@@ -31,6 +32,7 @@ namespace Daf.Actors.Tracking;
 public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
 {
     private const string ExpireTimer = "expire", RereadTimer = "reread", FallbackTimer = "fallback";
+    private const int MaxExecFiles = 65536;
     private static long s_scannerSequence;
 
     private readonly SocketHolderTable _table;
@@ -39,10 +41,12 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
     private readonly TrackingOptions _options;
     private readonly string _procRoot;
     private readonly IActorRef? _eventReader;
+    private readonly ReleasedSocketTable? _released;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private readonly Dictionary<int, IActorRef> _scanners = [];
     private readonly Dictionary<int, ulong> _descriptorsReadAt = [];
+    private readonly Dictionary<int, ExecFileEvent> _execFiles = [];
     private readonly HashSet<int> _pendingRereads = [];
     private readonly List<SocketDescriptor> _sockets = [];
     private readonly List<int> _tgids = [];
@@ -56,8 +60,9 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
 
     /// <param name="eventReader">The <see cref="EbpfEventReaderActor"/> to subscribe to; null: events come as
     /// <see cref="ApplyTrackingEvents"/> (or not at all, and only fallback scans update the table).</param>
+    /// <param name="released">Where SOCKET_RELEASED events go (the socket locators look there when sock_diag misses); null: ignored.</param>
     public SocketHolderTrackerActor(SocketHolderTable table, ProcessImageStore images, ProcessIdentityReader reader,
-        TrackingOptions options, IActorRef? eventReader = null, string procRoot = "/proc")
+        TrackingOptions options, IActorRef? eventReader = null, string procRoot = "/proc", ReleasedSocketTable? released = null)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(images);
@@ -73,9 +78,11 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         _options = options;
         _procRoot = procRoot;
         _eventReader = eventReader;
+        _released = released;
         Receive<TrackingEventsReceived>(OnEventsReceived);
         Receive<ApplyTrackingEvents>(batch => Apply(batch.Events.ToArray()));
         Receive<TrackingEventsLost>(OnEventsLost);
+        Receive<ImageEventReceived>(OnImageEvent);
         Receive<Resync>(_ =>
         {
             _resyncPending = false;
@@ -97,13 +104,13 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(SocketHolderTable table, ProcessImageStore images, ProcessIdentityReader reader,
-        TrackingOptions options, IActorRef? eventReader = null, string procRoot = "/proc") =>
-        Akka.Actor.Props.Create(() => new SocketHolderTrackerActor(table, images, reader, options, eventReader, procRoot));
+        TrackingOptions options, IActorRef? eventReader = null, string procRoot = "/proc", ReleasedSocketTable? released = null) =>
+        Akka.Actor.Props.Create(() => new SocketHolderTrackerActor(table, images, reader, options, eventReader, procRoot, released));
 
     /// <summary>The tracker with scanners that read processes as <paramref name="options"/> say, sharing <paramref name="cache"/>.</summary>
     public static Props Props(SocketHolderTable table, ProcessImageStore images, ObjectDigestCache cache, TrackingOptions options,
-        IActorRef? eventReader = null) =>
-        Props(table, images, new ProcessIdentityReader(cache, options.IdentityOptions), options, eventReader);
+        IActorRef? eventReader = null, ReleasedSocketTable? released = null) =>
+        Props(table, images, new ProcessIdentityReader(cache, options.IdentityOptions), options, eventReader, "/proc", released);
 
     /// <summary>CLOCK_MONOTONIC in nanoseconds, the clock of the events' timestamps (bpf_ktime_get_ns).</summary>
     public static ulong MonotonicNanoseconds() => Stopwatch.Frequency == 1_000_000_000
@@ -136,8 +143,16 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         _eventReader?.Tell(new SubscribeTrackingEvents(Self));
     }
 
+    protected override void PostStop()
+    {
+        if (_released is not null)
+            _released.Active = true; // unknown until the next subscription is answered
+    }
+
     private void OnSubscribed(TrackingSubscribed subscribed)
     {
+        if (_released is not null)
+            _released.Active = subscribed.SocketReleases;
         if (!subscribed.Tracking)
         {
             _log.Warning("eBPF tracking is off: socket holders are learnt only from fallback scans of /proc");
@@ -174,13 +189,17 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
 
     private void Apply(ReadOnlySpan<TrackingEvent> events)
     {
+        ulong newest = 0;
         foreach (ref readonly TrackingEvent e in events)
         {
+            newest = Math.Max(newest, e.TimestampNanoseconds);
             if (Apply(e))
                 _eventsApplied++;
             else
                 _eventsSkipped++;
         }
+        if (_released is not null)
+            _released.AppliedThroughNanoseconds = newest;
         ReadPendingDescriptorTables();
         ScheduleExpiry();
     }
@@ -201,6 +220,9 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
                 bool holder = _table.HoldsSockets(tgid);
                 if (holder)
                     _pendingRereads.Add(tgid);
+                // Withdrawn here, not only when the scanner gets to it: from the moment the tracker publishes what the
+                // new image holds (its sockets), the old image must not answer for it.
+                _images.Remove(tgid);
                 if (_scanners.TryGetValue(tgid, out IActorRef? execed))
                     execed.Tell(ProcessExeced.Instance);
                 else if (holder || _options.ReadOnExec)
@@ -209,6 +231,7 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
                     return false;
                 return true;
             case BpfEventKind.ProcessExit:
+                _execFiles.Remove(tgid);
                 _table.RemoveProcess(tgid);
                 _descriptorsReadAt.Remove(tgid);
                 _pendingRereads.Remove(tgid);
@@ -234,6 +257,16 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
             case BpfEventKind.FdsReceived:
                 _pendingRereads.Add(tgid);
                 return true;
+            case BpfEventKind.SocketReleased:
+                // The process that dropped the last reference held it (a kernel thread's delayed release names nobody);
+                // the flow is kept for the locators, whose sock_diag no longer finds the socket.
+                SocketReleaseEvent released = e.Socket;
+                if (released.Inode == 0)
+                    return false;
+                if (!released.ReleasedByKernelThread)
+                    _table.AddDeparted(tgid, released.Inode, _options.ExitRetention);
+                _released?.Add(released);
+                return true;
             case BpfEventKind.ExecMapped:
             case BpfEventKind.Unmapped:
                 if (!_scanners.TryGetValue(tgid, out IActorRef? scanner))
@@ -245,12 +278,33 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         }
     }
 
-    private static ulong Timestamp(in TrackingEvent e) => e.Type switch
+    private static ulong Timestamp(in TrackingEvent e) => e.TimestampNanoseconds;
+
+    /// <summary>
+    /// EXEC_FILE: remembers what the process exec'd (until it exits). EXIT_IMAGE (before its EXIT): hands the complete
+    /// list to the process's scanner (started for it if need be), which builds an image if it never read one.
+    /// </summary>
+    private void OnImageEvent(ImageEventReceived received)
     {
-        TrackingEventType.Process => e.Process.TimestampNanoseconds,
-        TrackingEventType.Descriptor => e.Descriptor.TimestampNanoseconds,
-        _ => e.Mapping.TimestampNanoseconds,
-    };
+        switch (received.Event)
+        {
+            case ExecFileEvent execFile:
+                if (_execFiles.Count >= MaxExecFiles)
+                    _execFiles.Clear(); // exits lost: bounded, at worst an exit image lacks its executable's path
+                _execFiles[(int)execFile.Pid] = execFile;
+                break;
+            case ExitImageEvent { Complete: true } exitImage:
+                int tgid = (int)exitImage.Pid;
+                _execFiles.TryGetValue(tgid, out ExecFileEvent? exec);
+                if (!_scanners.TryGetValue(tgid, out IActorRef? scanner))
+                {
+                    StartScanner(tgid);
+                    scanner = _scanners[tgid];
+                }
+                scanner.Tell(new ExitImageCaptured(exitImage.Objects, exec?.Object, exec?.Path));
+                break;
+        }
+    }
 
     /// <summary>A /proc read of the process that began after the event already shows its effect.</summary>
     private bool IsCoveredByRead(int tgid, ulong timestamp) =>

@@ -31,6 +31,12 @@ public sealed record TrackerStats(
     /// <summary>Mapping events (exec mapped, unmapped) read.</summary>
     public long MappingEvents { get; init; }
 
+    /// <summary>Socket release events (cgroup/sock_release) read.</summary>
+    public long SocketReleaseEvents { get; init; }
+
+    /// <summary>Cgroup programs of the object left unattached ("name: reason").</summary>
+    public IReadOnlyList<string> SkippedPrograms { get; init; } = [];
+
     public int Subscribers { get; init; }
 
     /// <summary>Events not delivered to a subscriber that lagged (each was told with <see cref="TrackingEventsLost"/>).</summary>

@@ -10,11 +10,12 @@ public enum TrackingEventType : byte
     Process = 1,
     Descriptor = 2,
     Mapping = 3,
+    Socket = 4,
 }
 
 /// <summary>
-/// One decoded ring-buffer event: a <see cref="ProcessEvent"/>, <see cref="DescriptorEvent"/> or
-/// <see cref="MappingEvent"/> stored in place (the three share their storage), so a batch of them is one flat array
+/// One decoded ring-buffer event: a <see cref="ProcessEvent"/>, <see cref="DescriptorEvent"/>, <see cref="MappingEvent"/>
+/// or <see cref="SocketReleaseEvent"/> stored in place (they share their storage), so a batch of them is one flat array
 /// with no object per event. Read the member that <see cref="Type"/> names; the others hold meaningless bytes.
 /// </summary>
 [StructLayout(LayoutKind.Explicit)]
@@ -24,6 +25,7 @@ public readonly struct TrackingEvent
     [FieldOffset(8)] private readonly ProcessEvent _process;
     [FieldOffset(8)] private readonly DescriptorEvent _descriptor;
     [FieldOffset(8)] private readonly MappingEvent _mapping;
+    [FieldOffset(8)] private readonly SocketReleaseEvent _socket;
 
     public TrackingEvent(in ProcessEvent processEvent) : this() => (_type, _process) = (TrackingEventType.Process, processEvent);
 
@@ -32,12 +34,15 @@ public readonly struct TrackingEvent
 
     public TrackingEvent(in MappingEvent mappingEvent) : this() => (_type, _mapping) = (TrackingEventType.Mapping, mappingEvent);
 
+    public TrackingEvent(in SocketReleaseEvent socketEvent) : this() => (_type, _socket) = (TrackingEventType.Socket, socketEvent);
+
     public TrackingEventType Type => _type;
 
     public BpfEventKind Kind => _type switch
     {
         TrackingEventType.Process => _process.Kind,
         TrackingEventType.Descriptor => _descriptor.Kind,
+        TrackingEventType.Socket => _socket.Kind,
         _ => _mapping.Kind,
     };
 
@@ -46,6 +51,7 @@ public readonly struct TrackingEvent
     {
         TrackingEventType.Process => _process.Pid,
         TrackingEventType.Descriptor => _descriptor.Pid,
+        TrackingEventType.Socket => _socket.Pid,
         _ => _mapping.Pid,
     };
 
@@ -57,6 +63,7 @@ public readonly struct TrackingEvent
     {
         TrackingEventType.Process => _process.TimestampNanoseconds,
         TrackingEventType.Descriptor => _descriptor.TimestampNanoseconds,
+        TrackingEventType.Socket => _socket.TimestampNanoseconds,
         _ => _mapping.TimestampNanoseconds,
     };
 
@@ -66,12 +73,16 @@ public readonly struct TrackingEvent
 
     public static TrackingEvent From(in MappingEvent mappingEvent) => new(mappingEvent);
 
+    public static TrackingEvent From(in SocketReleaseEvent socketEvent) => new(socketEvent);
+
     public ProcessEvent Process => _type == TrackingEventType.Process ? _process : throw WrongType(TrackingEventType.Process);
 
     public DescriptorEvent Descriptor =>
         _type == TrackingEventType.Descriptor ? _descriptor : throw WrongType(TrackingEventType.Descriptor);
 
     public MappingEvent Mapping => _type == TrackingEventType.Mapping ? _mapping : throw WrongType(TrackingEventType.Mapping);
+
+    public SocketReleaseEvent Socket => _type == TrackingEventType.Socket ? _socket : throw WrongType(TrackingEventType.Socket);
 
     /// <summary>Decodes a ring-buffer record; false for unknown kinds and malformed records. Never throws.</summary>
     public static bool TryRead(ReadOnlySpan<byte> record, out TrackingEvent trackingEvent)
@@ -82,6 +93,8 @@ public readonly struct TrackingEvent
             trackingEvent = new TrackingEvent(descriptor);
         else if (MappingEvent.TryRead(record, out MappingEvent mapping))
             trackingEvent = new TrackingEvent(mapping);
+        else if (SocketReleaseEvent.TryRead(record, out SocketReleaseEvent socket))
+            trackingEvent = new TrackingEvent(socket);
         else
         {
             trackingEvent = default;
@@ -95,6 +108,7 @@ public readonly struct TrackingEvent
         TrackingEventType.Process => _process.ToString(),
         TrackingEventType.Descriptor => _descriptor.ToString(),
         TrackingEventType.Mapping => _mapping.ToString(),
+        TrackingEventType.Socket => _socket.ToString(),
         _ => "(empty)",
     };
 

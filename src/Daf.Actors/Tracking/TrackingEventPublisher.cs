@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 using Akka.Actor;
+using Daf.Interop.Bpf;
 
 namespace Daf.Actors.Tracking;
 
@@ -70,12 +71,32 @@ internal sealed class TrackingEventPublisher
     /// <summary>Reader thread: one ring-buffer record. Unknown kinds and malformed records are skipped (the counters count them).</summary>
     public void Add(ReadOnlySpan<byte> record)
     {
-        if (Volatile.Read(ref _subscriptions).Length == 0 || !TrackingEvent.TryRead(record, out TrackingEvent trackingEvent))
+        if (Volatile.Read(ref _subscriptions).Length == 0)
+            return;
+        if (TryReadImageEvent(record, out object? imageEvent))
+        {
+            Flush();
+            var message = new ImageEventReceived(imageEvent!);
+            foreach (TrackingSubscription subscription in Volatile.Read(ref _subscriptions))
+                subscription.Subscriber.Tell(message, ActorRefs.NoSender);
+            return;
+        }
+        if (!TrackingEvent.TryRead(record, out TrackingEvent trackingEvent))
             return;
         _current ??= _pool.Rent();
         _current.Add(trackingEvent);
         if (_current.IsFull)
             Flush();
+    }
+
+    private static bool TryReadImageEvent(ReadOnlySpan<byte> record, out object? imageEvent)
+    {
+        imageEvent = null;
+        if (ExitImageEvent.TryRead(record, out ExitImageEvent? exitImage))
+            imageEvent = exitImage;
+        else if (ExecFileEvent.TryRead(record, out ExecFileEvent? execFile))
+            imageEvent = execFile;
+        return imageEvent is not null;
     }
 
     /// <summary>Reader thread, after each consume round: sends the partial batch and announces kernel drops.</summary>

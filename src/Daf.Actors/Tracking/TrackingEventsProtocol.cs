@@ -18,7 +18,11 @@ public sealed record UnsubscribeTrackingEvents(IActorRef Subscriber);
 /// The subscription is in place. <paramref name="Tracking"/> is false when the eBPF object is not loaded: no events
 /// will come, and the subscriber must find changes some other way (e.g. rescanning /proc).
 /// </summary>
-public sealed record TrackingSubscribed(bool Tracking);
+public sealed record TrackingSubscribed(bool Tracking)
+{
+    /// <summary>The socket release program (cgroup/sock_release) is attached: SOCKET_RELEASED events will come.</summary>
+    public bool SocketReleases { get; init; }
+}
 
 /// <summary>Why a subscriber missed events.</summary>
 public enum TrackingLossCause
@@ -36,3 +40,10 @@ public enum TrackingLossCause
 /// derived from events may now be wrong: it must resynchronise (rescan /proc) before trusting its state again.
 /// </summary>
 public sealed record TrackingEventsLost(long Events, TrackingLossCause Cause);
+
+/// <summary>
+/// An EXIT_IMAGE or EXEC_FILE event (too large for the flat <see cref="TrackingEvent"/> batches): sent alone, in ring
+/// order with the batches (the batch in progress goes first). One message per event and subscriber.
+/// </summary>
+/// <param name="Event">An <see cref="Daf.Interop.Bpf.ExitImageEvent"/> or an <see cref="Daf.Interop.Bpf.ExecFileEvent"/>.</param>
+public sealed record ImageEventReceived(object Event);

@@ -28,6 +28,17 @@ public sealed record TrackingOptions(
     /// </summary>
     public bool ReadOnExec { get; init; } = true;
 
+    /// <summary>
+    /// How long an exited process's image is kept, and how long a released socket (SOCKET_RELEASED) keeps the process
+    /// that released it as holder: at least <see cref="GraceDelay"/>. A released socket sends nothing more, so every
+    /// packet still judged by it was queued before the release; the daemon sets the grace delay plus the attribution
+    /// wait, so that a packet deferred while the machine is busy still finds its sender. Null: the grace delay.
+    /// </summary>
+    public TimeSpan? ReleaseRetention { get; init; }
+
+    /// <summary><see cref="ReleaseRetention"/>, never below the grace delay.</summary>
+    public TimeSpan ExitRetention => ReleaseRetention is { } retention && retention > GraceDelay ? retention : GraceDelay;
+
     /// <summary>Full /proc walks at most per second to find the holders of a socket no event announced.</summary>
     public int FallbackScansPerSecond { get; init; } = 2;
 

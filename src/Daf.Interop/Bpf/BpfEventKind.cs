@@ -22,4 +22,10 @@ public enum BpfEventKind : ushort
     ExecMapped = 32,
     /// <summary>DAF_EVENT_UNMAPPED: memory was unmapped.</summary>
     Unmapped = 33,
+    /// <summary>DAF_EVENT_SOCKET_RELEASED: an inet socket was released (cgroup/sock_release), before it was unhashed.</summary>
+    SocketReleased = 48,
+    /// <summary>DAF_EVENT_EXIT_IMAGE: the executable mappings of an exiting process that made inet sockets.</summary>
+    ExitImage = 64,
+    /// <summary>DAF_EVENT_EXEC_FILE: the file a process exec'd and the path it was exec'd by.</summary>
+    ExecFile = 65,
 }

@@ -4,15 +4,22 @@ using System.Runtime.InteropServices;
 namespace Daf.Interop.Bpf;
 
 /// <summary>
-/// A loaded eBPF object file with every program attached (libbpf's auto-attach by section name). Nothing is
-/// pinned: the programs live as long as this object, and Dispose (or process exit) detaches them.
+/// A loaded eBPF object file with every program attached (libbpf's auto-attach by section name; cgroup programs to
+/// the cgroup given to <see cref="Load(string, string?)"/>, through BPF links). Nothing is pinned: the programs live
+/// as long as this object, and Dispose (or process exit) destroys the links and detaches them.
 /// </summary>
 public sealed unsafe class BpfObject : IDisposable
 {
+    // enum bpf_prog_type: the cgroup-attached types (libbpf cannot auto-attach them: they need a cgroup).
+    private const int BPF_PROG_TYPE_CGROUP_SKB = 8, BPF_PROG_TYPE_CGROUP_SOCK = 9, BPF_PROG_TYPE_SOCK_OPS = 13,
+        BPF_PROG_TYPE_CGROUP_DEVICE = 15, BPF_PROG_TYPE_CGROUP_SOCK_ADDR = 18, BPF_PROG_TYPE_CGROUP_SYSCTL = 23,
+        BPF_PROG_TYPE_CGROUP_SOCKOPT = 25;
+
     private nint _object;
     private readonly List<nint> _links = [];
     private readonly List<string> _programs = [];
     private readonly List<uint> _programIds = [];
+    private readonly List<string> _skipped = [];
 
     private BpfObject(string path, nint obj)
     {
@@ -28,15 +35,24 @@ public sealed unsafe class BpfObject : IDisposable
     /// <summary>Kernel ids of the attached programs (as `bpftool prog show id N` knows them), same order.</summary>
     public IReadOnlyList<uint> ProgramIds => _programIds;
 
+    /// <summary>Cgroup programs left unattached, each as "name: reason" (no cgroup given, or the kernel refused).</summary>
+    public IReadOnlyList<string> SkippedPrograms => _skipped;
+
+    /// <summary>The program <paramref name="name"/> is attached.</summary>
+    public bool IsAttached(string name) => _programs.Contains(name);
+
     /// <summary>Opens, loads (verifier) and attaches every program of <paramref name="path"/>.</summary>
-    public static BpfObject Load(string path) => Load(path, null);
+    /// <param name="cgroupPath">The cgroup (a cgroup2 directory, e.g. the root from <see cref="Proc.Cgroup2Mount"/>) that
+    /// cgroup programs attach to; null leaves them out of the load. A cgroup program the kernel refuses to attach is
+    /// left out too (<see cref="SkippedPrograms"/>): the object's other programs do not depend on it.</param>
+    public static BpfObject Load(string path, string? cgroupPath = null) => Load(path, null, cgroupPath);
 
     /// <summary>
     /// Same, with the maps named in <paramref name="reusedMaps"/> taken from existing descriptors (bpf_map__reuse_fd)
     /// instead of created: a map that must outlive this object, or be sized at run time. The descriptors stay the
     /// caller's.
     /// </summary>
-    public static BpfObject Load(string path, IReadOnlyDictionary<string, int>? reusedMaps)
+    public static BpfObject Load(string path, IReadOnlyDictionary<string, int>? reusedMaps, string? cgroupPath = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         nint obj = LibBpf.bpf_object__open_file(path, 0);
@@ -55,10 +71,12 @@ public sealed unsafe class BpfObject : IDisposable
                 if (reused < 0)
                     throw new BpfException($"bpf_map__reuse_fd({name}, {fd})", -reused);
             }
+            if (cgroupPath is null)
+                loaded.LeaveOutCgroupPrograms();
             int result = LibBpf.bpf_object__load(obj);
             if (result < 0)
                 throw new BpfException($"bpf_object__load({path})", -result);
-            loaded.AttachAll();
+            loaded.AttachAll(cgroupPath);
             return loaded;
         }
         catch
@@ -140,18 +158,67 @@ public sealed unsafe class BpfObject : IDisposable
         return (uint)(typeAndId >> 32);
     }
 
-    private void AttachAll()
+    private static bool IsCgroupProgram(nint program) => LibBpf.bpf_program__type(program) is BPF_PROG_TYPE_CGROUP_SKB
+        or BPF_PROG_TYPE_CGROUP_SOCK or BPF_PROG_TYPE_SOCK_OPS or BPF_PROG_TYPE_CGROUP_DEVICE
+        or BPF_PROG_TYPE_CGROUP_SOCK_ADDR or BPF_PROG_TYPE_CGROUP_SYSCTL or BPF_PROG_TYPE_CGROUP_SOCKOPT;
+
+    private static string NameOf(nint program) => Marshal.PtrToStringUTF8((nint)LibBpf.bpf_program__name(program)) ?? "?";
+
+    private void LeaveOutCgroupPrograms()
     {
         for (nint program = LibBpf.bpf_object__next_program(_object, 0); program != 0;
              program = LibBpf.bpf_object__next_program(_object, program))
         {
-            string name = Marshal.PtrToStringUTF8((nint)LibBpf.bpf_program__name(program)) ?? "?";
-            nint link = LibBpf.bpf_program__attach(program);
-            if (link == 0)
-                throw new BpfException($"bpf_program__attach({name})", LibBpf.ErrnoOfNull());
-            _links.Add(link);
-            _programs.Add(name);
-            _programIds.Add(ProgramId(program, name));
+            if (!IsCgroupProgram(program))
+                continue;
+            LibBpf.bpf_program__set_autoload(program, false);
+            _skipped.Add($"{NameOf(program)}: no cgroup2 hierarchy to attach to");
+        }
+    }
+
+    private void AttachAll(string? cgroupPath)
+    {
+        int cgroupFd = -1;
+        try
+        {
+            for (nint program = LibBpf.bpf_object__next_program(_object, 0); program != 0;
+                 program = LibBpf.bpf_object__next_program(_object, program))
+            {
+                if (!LibBpf.bpf_program__autoload(program))
+                    continue;
+                string name = NameOf(program);
+                nint link;
+                if (IsCgroupProgram(program))
+                {
+                    if (cgroupFd < 0)
+                        cgroupFd = Posix.PathOpen.Open(cgroupPath!, Tmds.Linux.LibC.O_RDONLY | Tmds.Linux.LibC.O_DIRECTORY, "O_DIRECTORY");
+                    link = LibBpf.bpf_program__attach_cgroup(program, cgroupFd);
+                    if (link == 0)
+                    {
+                        _skipped.Add($"{name}: bpf_program__attach_cgroup({cgroupPath}) failed: {Errno.Name(LibBpf.ErrnoOfNull())}");
+                        continue;
+                    }
+                }
+                else
+                {
+                    link = LibBpf.bpf_program__attach(program);
+                    if (link == 0)
+                        throw new BpfException($"bpf_program__attach({name})", LibBpf.ErrnoOfNull());
+                }
+                _links.Add(link);
+                _programs.Add(name);
+                _programIds.Add(ProgramId(program, name));
+            }
+        }
+        catch (Posix.PosixException e)
+        {
+            throw new BpfException(e.Operation, e.Errno);
+        }
+        finally
+        {
+            // The link keeps its own reference to the cgroup.
+            if (cgroupFd >= 0)
+                Tmds.Linux.LibC.close(cgroupFd);
         }
     }
 }

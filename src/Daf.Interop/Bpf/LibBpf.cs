@@ -31,6 +31,22 @@ internal static unsafe partial class LibBpf
     [LibraryImport(Library, SetLastError = true)]
     public static partial nint bpf_program__attach(nint prog);
 
+    /// <summary>Attaches a cgroup program to the cgroup open at <paramref name="cgroupFd"/> through a BPF link (multi-attach).</summary>
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial nint bpf_program__attach_cgroup(nint prog, int cgroupFd);
+
+    /// <summary>enum bpf_prog_type of the program (BPF_PROG_TYPE_*).</summary>
+    [LibraryImport(Library)]
+    public static partial int bpf_program__type(nint prog);
+
+    /// <summary>Before load: false leaves the program out of the load (and of attaching).</summary>
+    [LibraryImport(Library)]
+    public static partial int bpf_program__set_autoload(nint prog, [MarshalAs(UnmanagedType.U1)] bool autoload);
+
+    [LibraryImport(Library)]
+    [return: MarshalAs(UnmanagedType.U1)]
+    public static partial bool bpf_program__autoload(nint prog);
+
     [LibraryImport(Library)]
     public static partial int bpf_program__fd(nint prog);
 

@@ -46,6 +46,21 @@ public sealed unsafe class NetlinkSocket : IDisposable
     }
 
     /// <summary>Sends one datagram (one or more messages) to the kernel; throws naming <paramref name="operation"/>.</summary>
+    /// <summary>
+    /// SO_NETNS_COOKIE (Linux 5.14+): the never-reused cookie of the network namespace the socket was made in, the value
+    /// eBPF's bpf_get_netns_cookie() gives for sockets of that namespace.
+    /// </summary>
+    /// <exception cref="NetlinkException">getsockopt failed (ENOPROTOOPT before 5.14).</exception>
+    public ulong NetworkNamespaceCookie()
+    {
+        const int SO_NETNS_COOKIE = 71;
+        ulong cookie = 0;
+        Tmds.Linux.socklen_t length = sizeof(ulong);
+        if (Sys.getsockopt(_fd, Sys.SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &length) != 0)
+            throw new NetlinkException("getsockopt(SO_NETNS_COOKIE)", Marshal.GetLastPInvokeError());
+        return cookie;
+    }
+
     public void Send(ReadOnlySpan<byte> datagram, string operation)
     {
         int errno = TrySend(datagram);

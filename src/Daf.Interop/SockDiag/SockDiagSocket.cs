@@ -28,6 +28,10 @@ public sealed class SockDiagSocket : IDisposable
     /// <summary>Opens the socket in the calling thread's network namespace.</summary>
     public static SockDiagSocket Open() => new(NetlinkSocket.Open(SockDiagConstants.NETLINK_SOCK_DIAG));
 
+    /// <summary>The cookie of the namespace this socket serves (SO_NETNS_COOKIE; what bpf_get_netns_cookie() names it by).</summary>
+    /// <exception cref="NetlinkException">getsockopt failed (kernels before 5.14).</exception>
+    public ulong NetworkNamespaceCookie() => _socket.NetworkNamespaceCookie();
+
     /// <summary>Opens the socket in the namespace at <paramref name="nsPath"/> (/run/netns/NAME, /proc/PID/ns/net).</summary>
     public static SockDiagSocket OpenIn(string nsPath) => NetworkNamespace.RunIn(nsPath, Open);
 

@@ -25,13 +25,23 @@ public sealed class PacketAttributionActorTests : TestKit
     private sealed class FakeLookup : ISocketLookup
     {
         public volatile SocketLookupStatus Status = SocketLookupStatus.Found;
-        public int Calls;
+        public volatile SocketLookupStatus ReleasedStatus = SocketLookupStatus.NotFound;
+        public volatile bool ReleaseMayArrive;
+        public int Calls, ReleasedCalls;
 
         public SocketLookupResult Lookup(in PacketHeaders headers, LocalSide side, uint? uid)
         {
             Interlocked.Increment(ref Calls);
             return new SocketLookupResult(Status, new LocatedSocket(77, 1, 0, 7, SocketKind.Udp), null);
         }
+
+        public SocketLookupResult LookupReleased(in PacketHeaders headers, LocalSide side)
+        {
+            Interlocked.Increment(ref ReleasedCalls);
+            return new SocketLookupResult(ReleasedStatus, new LocatedSocket(78, 2, 0, 1, SocketKind.Udp), null);
+        }
+
+        public bool MayStillFindReleased(ulong missedAtNanoseconds) => ReleaseMayArrive;
     }
 
     private IActorRef Attributor(IActorRef tracker, TimeSpan wait)
@@ -81,6 +91,39 @@ public sealed class PacketAttributionActorTests : TestKit
         var attributor = Attributor(ActorRefs.Nobody, TimeSpan.FromSeconds(10));
         attributor.Tell(Deferred(9, batcher));
         Assert.Equal(new DeferredPacketJudged(9, Verdict.Accept), batcher.ExpectMsg<DeferredPacketJudged>(TimeSpan.FromSeconds(2)));
+        Assert.Equal(1L, Volatile.Read(ref _counters.Unattributed));
+    }
+
+    [Fact]
+    public void A_socket_gone_before_the_lookup_waits_for_its_release_and_is_judged_by_the_process_that_released_it()
+    {
+        var batcher = CreateTestProbe();
+        _lookup.Status = SocketLookupStatus.NotFound;
+        _lookup.ReleaseMayArrive = true;
+        var attributor = Attributor(ActorRefs.Nobody, TimeSpan.FromSeconds(10));
+        attributor.Tell(Deferred(11, batcher));
+        batcher.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        // The tracker applies the release: the flow is found among released sockets, with its holder's image.
+        _holders.Holders = [Image(10, Curl)];
+        _holders.Resolution = HolderResolution.Complete;
+        _lookup.ReleasedStatus = SocketLookupStatus.Found;
+        Assert.Equal(new DeferredPacketJudged(11, Verdict.Drop), batcher.ExpectMsg<DeferredPacketJudged>(TimeSpan.FromSeconds(3)));
+        Assert.Equal(1, Volatile.Read(ref _lookup.Calls)); // sock_diag once; then memory only
+        Assert.True(Volatile.Read(ref _lookup.ReleasedCalls) >= 1);
+        Assert.Equal(0L, Volatile.Read(ref _counters.Unattributed));
+    }
+
+    [Fact]
+    public void A_socket_gone_with_no_release_coming_is_judged_once_the_tracker_has_caught_up()
+    {
+        var batcher = CreateTestProbe();
+        _lookup.Status = SocketLookupStatus.NotFound;
+        _lookup.ReleaseMayArrive = true;
+        var attributor = Attributor(ActorRefs.Nobody, TimeSpan.FromSeconds(10));
+        attributor.Tell(Deferred(12, batcher));
+        batcher.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        _lookup.ReleaseMayArrive = false; // the tracker applied the events of the miss: no release explains it
+        Assert.Equal(new DeferredPacketJudged(12, Verdict.Accept), batcher.ExpectMsg<DeferredPacketJudged>(TimeSpan.FromSeconds(3)));
         Assert.Equal(1L, Volatile.Read(ref _counters.Unattributed));
     }
 

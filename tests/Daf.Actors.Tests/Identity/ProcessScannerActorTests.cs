@@ -222,6 +222,41 @@ public sealed class ProcessScannerActorTests : TestKit
         Assert.False(image.Maps(python));
     }
 
+    [Fact]
+    public void An_exit_list_replaces_a_stale_image_only_and_carries_the_final_generation()
+    {
+        using var counters = Daf.Interop.Bpf.BpfCounterArray.Create("daf_test_scan", PidMax());
+        var store = new ProcessImageStore(new ProcessGenerations(counters, TrackingOptions.Default));
+        using var child = ChildProcess.Start("/bin/sleep", "30");
+        child.WaitUntilMaps("/libc.so.6");
+        counters.Write(child.Pid, 0x0001_0001_0000);
+        IActorRef scanner = Sys.ActorOf(ProcessScannerActor.Props(child.Pid, _reader, store, TrackingOptions.Default));
+        ProcessImage read = AwaitImageIn(store, child.Pid, _ => true);
+        Daf.Interop.Bpf.ImageObject sleep = ImageObjectOf("/bin/sleep"); // hashed by the read: in the digest cache
+
+        scanner.Tell(new ExitImageCaptured([sleep], sleep, "/bin/sleep"));
+        scanner.Tell(GetProcessScannerState.Instance, TestActor);
+        ExpectMsg<ProcessScannerState>(Wait);
+        Assert.True(store.TryGetImage(child.Pid, out ProcessImage current) && ReferenceEquals(read, current));
+
+        counters.Write(child.Pid, 0x0001_0002_0000); // code mapped after the read, then the process exited
+        scanner.Tell(new ExitImageCaptured([sleep], sleep, "/bin/sleep"));
+        ProcessImage exit = AwaitImageIn(store, child.Pid, i => !ReferenceEquals(i, read));
+        Assert.Equal(0x0001_0002_0000UL, exit.Generation);
+        Assert.True(exit.Maps(Tools.Sha256Sum("/bin/sleep")));
+        Assert.DoesNotContain(exit.Objects, o => o.Path.Contains("libc", StringComparison.Ordinal));
+    }
+
+    private static Daf.Interop.Bpf.ImageObject ImageObjectOf(string path)
+    {
+        Assert.True(Daf.Interop.Posix.ReadOnlyFile.TryOpen(path, out Daf.Interop.Posix.ReadOnlyFile? file, out _));
+        using (file)
+        {
+            Assert.True(file!.TryGetStatus(out Daf.Interop.Posix.FileStatus status, out _));
+            return new Daf.Interop.Bpf.ImageObject(status.Inode, status.Size, status.ModifiedTimeNs, status.ChangedTimeNs, (uint)status.Device, 0);
+        }
+    }
+
     private static int PidMax() => int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim());
 
     private ProcessImage AwaitImageIn(ProcessImageStore store, int pid, Func<ProcessImage, bool> condition)

@@ -152,4 +152,32 @@ public sealed class SocketHolderTableTests
         Assert.True(set.Contains(200));
         Assert.False(set.Contains(150));
     }
+
+    [Fact]
+    public void A_released_socket_keeps_the_process_that_released_it_for_the_retention_not_only_the_grace_delay()
+    {
+        _table.SetDescriptor(100, 3, 7101);
+        _table.RemoveProcess(100); // exit: departing for the grace delay
+        Assert.True(_table.AddDeparted(100, 7101, TimeSpan.FromMilliseconds(500)));
+        _clock.Advance(Grace + TimeSpan.FromMilliseconds(1));
+        Assert.NotNull(_table.Expire());
+        Assert.Equal([100], Holders(7101));
+        _clock.Advance(TimeSpan.FromMilliseconds(500));
+        _table.Expire();
+        Assert.Empty(Holders(7101));
+    }
+
+    [Fact]
+    public void A_release_names_a_holder_no_descriptor_event_announced_but_never_demotes_a_current_one()
+    {
+        Assert.True(_table.AddDeparted(200, 7201));
+        Assert.Equal([200], Holders(7201));
+        _table.SetDescriptor(300, 4, 7202);
+        Assert.False(_table.AddDeparted(300, 7202, TimeSpan.FromSeconds(1)));
+        Assert.False(_table.AddDeparted(0, 7203));
+        Assert.False(_table.AddDeparted(200, 0));
+        PassGrace();
+        Assert.Empty(Holders(7201));
+        Assert.Equal([300], Holders(7202));
+    }
 }

@@ -14,7 +14,10 @@ public sealed class ShortLivedSenderTests
         using var bed = new AttributionBed();
         string blocked = bed.Files.BuildSender("blocked-sender");
         string other = bed.Files.BuildSender("other-sender");
-        bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {ProgramCopies.DigestOf(blocked)} -v DROP");
+        // The senders are gone long before their packets are judged: attribution rests on the probe's release and
+        // exit events, which a machine busy with other builds may deliver late. The generous wait is a bound, not a
+        // delay: a packet is decided as soon as its sender's image is known.
+        bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {ProgramCopies.DigestOf(blocked)} -v DROP", "--attrib-wait", "2000");
         bed.StartReceiver(ipVersion);
 
         var blockedTags = new List<string>();

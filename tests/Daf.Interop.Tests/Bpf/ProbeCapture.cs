@@ -17,12 +17,22 @@ internal sealed class ProbeCapture : IDisposable
     private readonly List<DescriptorEvent> _descriptors = [];
     private readonly List<MappingEvent> _mappings = [];
     private readonly List<ProcessEvent> _processes = [];
+    private readonly List<SocketReleaseEvent> _releases = [];
+    private readonly List<ExitImageEvent> _exitImages = [];
+    private readonly List<ExecFileEvent> _execFiles = [];
     private volatile bool _stopping;
     private Exception? _failure;
 
-    public ProbeCapture()
+    /// <param name="cgroupPrograms">Also attach the cgroup programs (socket release, socket creation) to the cgroup2 root.</param>
+    public ProbeCapture(bool cgroupPrograms = false)
     {
-        _probe = BpfObject.Load(RepositoryRoot.SyscallProbeObject());
+        if (cgroupPrograms)
+        {
+            using var root = Daf.Interop.Proc.Cgroup2Root.Open();
+            _probe = BpfObject.Load(RepositoryRoot.SyscallProbeObject(), root.Path);
+        }
+        else
+            _probe = BpfObject.Load(RepositoryRoot.SyscallProbeObject());
         try
         {
             _ring = BpfRingBuffer.Create(_probe, "events", Keep);
@@ -68,6 +78,34 @@ internal sealed class ProbeCapture : IDisposable
             return _mappings.Where(e => e.Pid == pid).ToArray();
     }
 
+    /// <summary>Waits (up to 3 s) for a socket release event of <paramref name="pid"/> and returns all of them so far.</summary>
+    public SocketReleaseEvent[] WaitForReleasesOf(uint pid)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            lock (_releases)
+            {
+                if (_releases.Any(e => e.Pid == pid))
+                    return _releases.Where(e => e.Pid == pid).ToArray();
+            }
+            Thread.Sleep(10);
+        }
+        return [];
+    }
+
+    public ExitImageEvent[] ExitImagesOf(uint pid)
+    {
+        lock (_exitImages)
+            return _exitImages.Where(e => e.Pid == pid).ToArray();
+    }
+
+    public ExecFileEvent[] ExecFilesOf(uint pid)
+    {
+        lock (_execFiles)
+            return _execFiles.Where(e => e.Pid == pid).ToArray();
+    }
+
     public void Dispose()
     {
         _stopping = true;
@@ -98,6 +136,21 @@ internal sealed class ProbeCapture : IDisposable
         {
             lock (_processes)
                 _processes.Add(process);
+        }
+        else if (SocketReleaseEvent.TryRead(record, out SocketReleaseEvent release))
+        {
+            lock (_releases)
+                _releases.Add(release);
+        }
+        else if (ExitImageEvent.TryRead(record, out ExitImageEvent? exitImage))
+        {
+            lock (_exitImages)
+                _exitImages.Add(exitImage!);
+        }
+        else if (ExecFileEvent.TryRead(record, out ExecFileEvent? execFile))
+        {
+            lock (_execFiles)
+                _execFiles.Add(execFile!);
         }
     }
 

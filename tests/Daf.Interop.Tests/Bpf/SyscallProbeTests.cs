@@ -11,7 +11,10 @@ public sealed class SyscallProbeTests
     {
         var events = new List<ProcessEvent>();
         using var probe = BpfObject.Load(RepositoryRoot.SyscallProbeObject());
-        Assert.Equal(["daf_process_exec", "daf_process_exit", "daf_process_fork", "daf_sys_enter", "daf_sys_exit"], probe.AttachedPrograms.Order().ToArray());
+        Assert.Equal(["daf_exec_file", "daf_process_exec", "daf_process_exit", "daf_process_fork", "daf_sys_enter", "daf_sys_exit"],
+            probe.AttachedPrograms.Order().ToArray());
+        // Without a cgroup the cgroup programs are left out of the load, and say why.
+        Assert.Equal(["daf_sock_create", "daf_sock_release"], probe.SkippedPrograms.Select(p => p[..p.IndexOf(':')]).Order().ToArray());
         using var ring = BpfRingBuffer.Create(probe, "events", record =>
         {
             if (ProcessEvent.TryRead(record, out ProcessEvent processEvent))
@@ -37,12 +40,25 @@ public sealed class SyscallProbeTests
     }
 
     [Fact]
-    public void Dispose_unloads_every_program_and_pins_nothing()
+    public void Dispose_unloads_every_program_and_pins_nothing() => AssertDisposeUnloadsAll(cgroupPrograms: false, programs: 6);
+
+    [Fact]
+    public void Dispose_detaches_the_cgroup_programs_from_the_cgroup2_root_too() => AssertDisposeUnloadsAll(cgroupPrograms: true, programs: 8);
+
+    private static void AssertDisposeUnloadsAll(bool cgroupPrograms, int programs)
     {
         string[] pinsBefore = Directory.GetFileSystemEntries("/sys/fs/bpf");
-        var probe = BpfObject.Load(RepositoryRoot.SyscallProbeObject());
+        BpfObject probe;
+        if (cgroupPrograms)
+        {
+            using var root = Daf.Interop.Proc.Cgroup2Root.Open();
+            probe = BpfObject.Load(RepositoryRoot.SyscallProbeObject(), root.Path);
+        }
+        else
+            probe = BpfObject.Load(RepositoryRoot.SyscallProbeObject());
         uint[] ids = probe.ProgramIds.ToArray();
-        Assert.Equal(5, ids.Distinct().Count());
+        Assert.Empty(cgroupPrograms ? probe.SkippedPrograms : []);
+        Assert.Equal(programs, ids.Distinct().Count());
         Assert.All(ids, id => Assert.True(BpfObject.IsProgramLoaded(id)));
 
         probe.Dispose();

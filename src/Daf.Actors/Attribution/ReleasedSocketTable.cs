@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: Apache-2.0
+using System.Collections.Concurrent;
+using Daf.Interop.Bpf;
+using static Daf.Interop.Packets.IpProtocolNumbers;
+
+namespace Daf.Actors.Attribution;
+
+/// <summary>
+/// Sockets released within the grace delay, by network namespace (cookie) and flow: what sock_diag can no longer find
+/// once a process that sent and exited has closed (unhashed) its socket. Filled from SOCKET_RELEASED events (the
+/// probe's cgroup/sock_release program sees the socket before it is unhashed) by the holder tracker, its one writer;
+/// read lock-free by the socket locators when sock_diag misses (<see cref="SocketLocator"/>).
+/// </summary>
+/// <remarks>
+/// A connected socket is kept under its whole 5-tuple, an unconnected one under its local address and port (any
+/// remote); one bound to the wildcard address under address 0 (it sent from whichever address the route chose).
+/// A later release of the same flow replaces an earlier one. Entries expire <see cref="Lifetime"/> after the event
+/// was applied; expired ones are dropped as new ones come.
+/// </remarks>
+public sealed class ReleasedSocketTable
+{
+    private readonly ConcurrentDictionary<(ulong Netns, FlowKey Flow), ReleasedSocket> _entries = new();
+    private readonly Queue<((ulong Netns, FlowKey Flow) Key, long ExpiresAt)> _expiries = new();
+    private readonly Func<long> _clock;
+    private readonly long _lifetimeMs;
+    private volatile bool _active = true;
+    private long _added, _expired, _appliedThroughNs;
+
+    /// <param name="lifetime">The grace delay <c>-d</c>.</param>
+    /// <param name="clock">Milliseconds, Environment.TickCount64 by default (tests pass their own).</param>
+    public ReleasedSocketTable(TimeSpan lifetime, Func<long>? clock = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(lifetime, TimeSpan.Zero);
+        Lifetime = lifetime;
+        _lifetimeMs = Math.Max(1, (long)Math.Ceiling(lifetime.TotalMilliseconds));
+        _clock = clock ?? (() => Environment.TickCount64);
+    }
+
+    public TimeSpan Lifetime { get; }
+
+    /// <summary>
+    /// Release events may come: a socket sock_diag misses may still turn up here a moment later. True until the tracker
+    /// learns that the eBPF socket release program is not attached (and again while it restarts): a packet that comes
+    /// before the tracker's subscription is answered waits for its release like the others.
+    /// </summary>
+    public bool Active
+    {
+        get => _active;
+        set => _active = value;
+    }
+
+    public int Count => _entries.Count;
+
+    /// <summary>
+    /// The newest event timestamp (CLOCK_MONOTONIC ns) the tracker has applied. The probe records a release before the
+    /// kernel unhashes the socket, so once this passes the moment a lookup missed, a release that explains the miss
+    /// would be here already.
+    /// </summary>
+    public ulong AppliedThroughNanoseconds
+    {
+        get => (ulong)Volatile.Read(ref _appliedThroughNs);
+        set
+        {
+            if (value > (ulong)Volatile.Read(ref _appliedThroughNs))
+                Volatile.Write(ref _appliedThroughNs, (long)value);
+        }
+    }
+
+    /// <summary>A lookup that missed at <paramref name="missedAtNanoseconds"/> may still find its socket here later.</summary>
+    public bool MayStillArrive(ulong missedAtNanoseconds) => _active && AppliedThroughNanoseconds < missedAtNanoseconds;
+
+    /// <summary>Releases recorded so far (writer thread; read for statistics).</summary>
+    public long Added => Volatile.Read(ref _added);
+
+    public long Expired => Volatile.Read(ref _expired);
+
+    public long Now => _clock();
+
+    /// <summary>Writer thread: records a release; false for what cannot key a packet (no inode, no local port, not TCP/UDP).</summary>
+    public bool Add(in SocketReleaseEvent released)
+    {
+        long now = _clock();
+        ExpireUpTo(now);
+        if (released.Inode == 0 || released.LocalPort == 0 || released.Protocol is not (IPPROTO_TCP or IPPROTO_UDP))
+            return false;
+        var flow = new FlowKey(released.Protocol, released.LocalAddress, released.LocalPort, released.RemoteAddress,
+            released.RemotePort, false);
+        if (released.RemotePort == 0 && released.RemoteAddress == 0)
+            flow = flow.WithoutRemote();
+        long expiresAt = now + _lifetimeMs;
+        var key = (released.NetnsCookie, flow);
+        _entries[key] = new ReleasedSocket(released.Inode, released.Cookie,
+            released.ReleasedByKernelThread ? 0 : (int)released.Pid, released.Protocol, released.State, expiresAt);
+        _expiries.Enqueue((key, expiresAt));
+        Volatile.Write(ref _added, _added + 1);
+        return true;
+    }
+
+    /// <summary>
+    /// Any thread, lock-free: the socket released in namespace <paramref name="netnsCookie"/> that owned
+    /// <paramref name="flow"/> (a key from <see cref="SocketLocator.TryGetFlowKey"/>): the exact 5-tuple, else (UDP) the
+    /// unconnected socket of the local address and port, else the one bound to the wildcard address.
+    /// </summary>
+    public bool TryGet(ulong netnsCookie, in FlowKey flow, out ReleasedSocket socket)
+    {
+        long now = _clock();
+        if (TryGetLive((netnsCookie, flow), now, out socket))
+            return true;
+        if (flow.Protocol != IPPROTO_UDP || flow.LocalOnly)
+            return false;
+        FlowKey local = flow.WithoutRemote();
+        return TryGetLive((netnsCookie, local), now, out socket)
+            || TryGetLive((netnsCookie, local with { LocalAddress = 0 }), now, out socket);
+    }
+
+    private bool TryGetLive((ulong, FlowKey) key, long now, out ReleasedSocket socket) =>
+        _entries.TryGetValue(key, out socket) && socket.ExpiresAt > now;
+
+    private void ExpireUpTo(long now)
+    {
+        while (_expiries.TryPeek(out var next) && next.ExpiresAt <= now)
+        {
+            _expiries.Dequeue();
+            // A later release of the same flow replaced the entry: only the entry this expiry was for goes.
+            if (_entries.TryGetValue(next.Key, out ReleasedSocket current) && current.ExpiresAt == next.ExpiresAt
+                && _entries.TryRemove(new KeyValuePair<(ulong, FlowKey), ReleasedSocket>(next.Key, current)))
+                Volatile.Write(ref _expired, _expired + 1);
+        }
+    }
+}
