@@ -52,6 +52,28 @@ struct {
 	__type(value, __u64);
 } generations SEC(".maps");
 
+/*
+ * When each process exited (bpf_ktime_get_ns of its last thread's exit; 0 while it lives), by tgid. Like
+ * `generations`, user space creates it with pid_max entries and reads it through a shared mapping: a holder that
+ * exited more than the grace delay ago cannot have sent a packet that another, living holder of the same socket
+ * sent afterwards, whether or not the tracker has applied the exit event yet. A fork of a new thread group clears it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} exits SEC(".maps");
+
+static __always_inline void set_exited(__u32 tgid, __u64 when)
+{
+	__u64 *exited = bpf_map_lookup_elem(&exits, &tgid);
+
+	if (exited)
+		*(volatile __u64 *)exited = when; /* one aligned store: readers never see half of it */
+}
+
 static __always_inline void bump_generation(__u32 tgid, __u64 amount)
 {
 	__u64 *generation = bpf_map_lookup_elem(&generations, &tgid);
@@ -108,6 +130,7 @@ int BPF_PROG(daf_process_fork, struct task_struct *parent, struct task_struct *c
 		return 0;
 	/* A reused pid: whatever image user space still keeps under it is another process's. */
 	bump_generation(BPF_CORE_READ(child, tgid), DAF_GENERATION_EXEC);
+	set_exited(BPF_CORE_READ(child, tgid), 0);
 	return emit(DAF_EVENT_PROCESS_FORK, child, BPF_CORE_READ(parent, pid), 0);
 }
 
@@ -131,6 +154,7 @@ int BPF_PROG(daf_process_exit, struct task_struct *task)
 	 */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
+	set_exited(BPF_CORE_READ(task, tgid), bpf_ktime_get_ns());
 	emit_exit_image(task, BPF_CORE_READ(task, tgid));
 	return emit(DAF_EVENT_PROCESS_EXIT, task, BPF_CORE_READ(task, pid), BPF_CORE_READ(task, exit_code));
 }

@@ -32,6 +32,12 @@ public sealed class HolderImages
     /// </summary>
     public ProcessImage? StaleImage { get; set; }
 
+    /// <summary>
+    /// The packet's time (CLOCK_MONOTONIC ns) when it is judged later than it came (a deferred packet): holders that
+    /// exited more than the grace delay before it are not its holders. 0: now. Not reset by <see cref="Clear"/>.
+    /// </summary>
+    public ulong AsOfNanoseconds { get; set; }
+
     public void Add(ProcessImage image)
     {
         if (Count == _images.Length)

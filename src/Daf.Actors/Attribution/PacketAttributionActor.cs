@@ -139,8 +139,15 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
             final = status != SocketLookupStatus.Found;
             waiting.SocketFound = status == SocketLookupStatus.Found;
         }
+        else if (final && !waiting.SocketFound && waiting.GoneSince is not null && SideOf(waiting) is { } lastSide)
+        {
+            // At the bound: the release may have been applied since the last look (memory only, no sock_diag).
+            waiting.LastLookup = _lookup.LookupReleased(packet.Headers, lastSide).Status;
+            waiting.SocketFound = waiting.LastLookup == SocketLookupStatus.Found;
+        }
 
         PacketIdentity identity = final ? _final : _trying;
+        identity.Images.AsOfNanoseconds = waiting.ArrivedAt;
         if (_foreign is not null)
             _foreign.Side = waiting.Side!.Value;
         Verdict verdict = snapshot.Judge(packet.Chain, packet.Headers, packet.App, _counterSlot, identity, out bool deferred, out int matched);
@@ -294,6 +301,8 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
         public LocalSide? Side { get; set; }
         /// <summary>When sock_diag first missed the socket, CLOCK_MONOTONIC ns (null: it has not).</summary>
         public ulong? GoneSince { get; set; }
+        /// <summary>When it came to this actor (CLOCK_MONOTONIC ns): the time its holders are judged at.</summary>
+        public ulong ArrivedAt { get; } = SocketHolderTrackerActor.MonotonicNanoseconds();
     }
 
     private sealed record RetryWaiting

@@ -48,6 +48,28 @@ public sealed class SocketHolderImages(SocketLocator locator, SocketHolderTable 
         return complete ? HolderResolution.Complete : HolderResolution.Pending;
     }
 
+    /// <summary>
+    /// When some holder of <paramref name="set"/> still lives and some other exited (the probe's `exits` map; the tracker
+    /// may not have applied the exit yet): holders that exited before the returned moment (the grace delay before the
+    /// packet's time) are no holders of it. 0: keep every holder (all alive, or all exited: a socket nobody holds any
+    /// more sends nothing new, so its packet was sent before they exited, and the table's retention governs).
+    /// Volatile loads only; the clock is read only when the set mixes living and exited processes.
+    /// </summary>
+    private ulong DepartedBefore(HolderSet set, ulong asOf)
+    {
+        ProcessGenerations generations = store.Generations;
+        bool alive = false, exited = false;
+        foreach (int tgid in set.ThreadGroups)
+        {
+            if (generations.ExitedAt(tgid) == 0) alive = true;
+            else exited = true;
+        }
+        if (!alive || !exited)
+            return 0;
+        ulong now = asOf != 0 ? asOf : SocketHolderTrackerActor.MonotonicNanoseconds();
+        return now > generations.GraceNanoseconds ? now - generations.GraceNanoseconds : 0;
+    }
+
     private bool AddHolders(ulong inode, HolderImages images)
     {
         if (!holders.TryGetHolders(inode, out HolderSet set) || set.Count == 0)
@@ -56,8 +78,11 @@ public sealed class SocketHolderImages(SocketLocator locator, SocketHolderTable 
             return false;
         }
         bool complete = true;
+        ulong departedBefore = set.Count > 1 ? DepartedBefore(set, images.AsOfNanoseconds) : 0;
         foreach (int tgid in set.ThreadGroups)
         {
+            if (departedBefore != 0 && store.Generations.ExitedAt(tgid) is var exited && exited != 0 && exited < departedBefore)
+                continue; // exited longer than the grace delay ago, and a living holder is left: not this packet's sender
             if (store.TryGetImage(tgid, out ProcessImage image))
             {
                 images.Add(image);

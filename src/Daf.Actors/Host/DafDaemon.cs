@@ -161,9 +161,26 @@ public sealed class DafDaemon
                 "a packet sent right after an exec or dlopen may be judged by the image from before it");
         }
         using var generationLifetime = generationCounters;
-        var images = new ProcessImageStore(new ProcessGenerations(generationCounters, tracking));
+        // When each process exited, written by the probe at the exit itself: a holder that exited longer than the grace
+        // delay ago is no sender of a living co-holder's packet, even before the tracker has applied the exit event.
+        BpfCounterArray? exitTimes = null;
+        if (generationCounters is not null)
+        {
+            try
+            {
+                exitTimes = BpfCounterArray.Create("exits", PidMax());
+            }
+            catch (Exception e) when (e is BpfException or IOException or FormatException)
+            {
+                await Console.Error.WriteLineAsync($"app-fw: warning: no per-process exit times ({e.Message}): " +
+                    "a holder that just exited counts until the tracker applies its exit");
+            }
+        }
+        using var exitTimesLifetime = exitTimes;
+        var images = new ProcessImageStore(new ProcessGenerations(generationCounters, tracking) { Exits = exitTimes });
         // Sockets released a moment ago (SOCKET_RELEASED events): what sock_diag misses once a sender exited.
         var released = new ReleasedSocketTable(tracking.ExitRetention);
+        var trackingReadiness = new TrackingReadiness();
         SocketLocator? locator = null;
         var readerLocators = new List<SocketLocator>();
         try
@@ -236,7 +253,7 @@ public sealed class DafDaemon
             akka.WithActors((system, registry) =>
             {
                 var ebpfObject = _options.EbpfObjectPath ?? Path.Combine(AppContext.BaseDirectory, "syscall_probe.o");
-                var ebpf = system.ActorOf(EbpfEventReaderActor.Props(ebpfObject, generationCounters), "ebpf-events");
+                var ebpf = system.ActorOf(EbpfEventReaderActor.Props(ebpfObject, generationCounters, exitTimes), "ebpf-events");
                 var store = system.ActorOf(RuleStoreActor.Props(holder, cell, storeSettings), "rules");
                 registry.Register<RuleStoreActor>(store);
                 var control = system.ActorOf(ControlEndpointActor.Props(store, controlTimeout).WithDispatcher(DafDispatchers.Control), ControlRemoting.EndpointName);
@@ -248,7 +265,7 @@ public sealed class DafDaemon
                 // would be pure cost.
                 // App-mode signing needs the holders of every OUTPUT packet, identity rules or not.
                 var tracker = system.ActorOf(IdentityTrackingActor.Props(holder, images,
-                    () => SocketHolderTrackerActor.Props(holderTable, images, digestCache, tracking, ebpf, released),
+                    () => SocketHolderTrackerActor.Props(holderTable, images, digestCache, tracking, ebpf, released, trackingReadiness),
                     alwaysTrack: _options.Signing == SignatureMode.App), "identity");
                 QueueIdentity? identity = null;
                 if (locator is not null)
@@ -355,6 +372,15 @@ public sealed class DafDaemon
         var logs = host.Services.GetRequiredService<ILoggerFactory>();
         Volatile.Write(ref reload, new RulesReload(_options.RulesFile ?? stateFile.Path, host.Services.GetRequiredService<ActorRegistry>().Get<RuleStoreActor>(),
             new NamespaceReference("/proc/self/ns/net", storeSettings.Namespaces.OwnInode), logs.CreateLogger<RulesReload>(), _notifier, controlTimeout));
+        if (_options.Signing == SignatureMode.App || holder.Current.IdentityRuleCountAnywhere > 0)
+        {
+            // Judging by identity starts once processes are followed: a process that sends and exits before the probe is
+            // attached cannot be judged by what it was. Bounded: a tracker that cannot start leaves fallback scans.
+            Task startBound = Task.Delay(TrackingStartTimeout, lifetime.ApplicationStopping);
+            if (await Task.WhenAny(trackingReadiness.Ready, startBound) != trackingReadiness.Ready && !lifetime.ApplicationStopping.IsCancellationRequested)
+                await Console.Error.WriteLineAsync($"app-fw: warning: process tracking not running after {TrackingStartTimeout.TotalSeconds:0} s; " +
+                    "ready without it (first packets of short-lived processes may be unattributed)");
+        }
         string bound = string.Join(' ', queues.Select(q => $"{q.Chain.ToString().ToUpperInvariant()}={q.Config.QueueNumber}"));
         Console.Out.WriteLine($"app-fw: ready ({bound})");
         Console.Out.Flush();
@@ -394,6 +420,8 @@ public sealed class DafDaemon
     }
 
     private const int SIGUSR1 = 10;
+    /// <summary>How long app-fw waits for process tracking to run before it says it is ready anyway.</summary>
+    private static readonly TimeSpan TrackingStartTimeout = TimeSpan.FromSeconds(15);
 
     /// <summary>Pids are below /proc/sys/kernel/pid_max (raising it later leaves higher pids without counters: never stale).</summary>
     private static int PidMax() => Math.Max(2, int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim(), System.Globalization.CultureInfo.InvariantCulture));

@@ -38,6 +38,7 @@ public sealed class ProcessGenerations
             : options.KeepUnmapped ? ExecBits | FileCodeBits | AnonymousCodeBits
             : ulong.MaxValue;
         _unverifiableMask = StalenessMask & ~AnonymousCodeBits;
+        GraceNanoseconds = (ulong)options.GraceDelay.Ticks * 100;
     }
 
     private readonly ulong _unverifiableMask;
@@ -56,6 +57,19 @@ public sealed class ProcessGenerations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool IsCurrent(ProcessImage image) =>
         ((Current(image.Pid) ^ image.Generation) & (image.Unverifiable ? _unverifiableMask : StalenessMask)) == 0;
+
+    /// <summary>
+    /// The probe's per-process exit times (the mmapped `exits` map: CLOCK_MONOTONIC ns of the last thread's exit, 0 while
+    /// the process lives; cleared when a new process takes the pid). Null: no probe, nobody is known to have exited.
+    /// </summary>
+    public BpfCounterArray? Exits { get; init; }
+
+    /// <summary>The grace delay <c>-d</c> in nanoseconds.</summary>
+    public ulong GraceNanoseconds { get; }
+
+    /// <summary>When the process exited (CLOCK_MONOTONIC ns), 0 while it lives or when not known: one volatile load.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong ExitedAt(int tgid) => Exits is { } exits ? exits.Read(tgid) : 0;
 
     /// <summary>No exec (nor pid reuse) between two stamps: images read at both may be united (<c>-r</c>).</summary>
     public static bool SameExec(ulong earlier, ulong later) => ((earlier ^ later) & ExecBits) == 0;

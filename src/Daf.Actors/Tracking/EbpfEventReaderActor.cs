@@ -34,6 +34,7 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
 
     private readonly string _objectPath;
     private readonly BpfCounterArray? _generations;
+    private readonly BpfCounterArray? _exits;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ProcessEventCounters _counters = new();
     private TrackingEventPublisher _publisher = new(null);
@@ -44,10 +45,11 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
     private EbpfReaderThread? _thread;
     private string? _loadError;
 
-    public EbpfEventReaderActor(string objectPath, BpfCounterArray? generations = null)
+    public EbpfEventReaderActor(string objectPath, BpfCounterArray? generations = null, BpfCounterArray? exits = null)
     {
         _objectPath = objectPath;
         _generations = generations;
+        _exits = exits;
         Receive<GetTrackerStats>(_ => Sender.Tell(Stats()));
         Receive<SubscribeTrackingEvents>(subscribe =>
         {
@@ -70,8 +72,23 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
     /// <param name="generations">The per-process generation counters the object's `generations` map becomes
     /// (<see cref="Identity.ProcessGenerations"/>); owned by the caller, so they outlive restarts of this actor. Null:
     /// the object keeps its own (unused) map.</param>
-    public static Props Props(string objectPath, BpfCounterArray? generations = null) =>
-        Akka.Actor.Props.Create(() => new EbpfEventReaderActor(objectPath, generations));
+    /// <param name="exits">The per-process exit times the object's `exits` map becomes (<see cref="Identity.ProcessGenerations.Exits"/>),
+    /// owned by the caller like <paramref name="generations"/>. Null: the object keeps its own.</param>
+    public static Props Props(string objectPath, BpfCounterArray? generations = null, BpfCounterArray? exits = null) =>
+        Akka.Actor.Props.Create(() => new EbpfEventReaderActor(objectPath, generations, exits));
+
+    /// <summary>The maps of the caller's that replace the object's own (null: none).</summary>
+    private Dictionary<string, int>? SharedMaps()
+    {
+        if (_generations is null && _exits is null)
+            return null;
+        var maps = new Dictionary<string, int>();
+        if (_generations is not null)
+            maps["generations"] = _generations.FileDescriptor;
+        if (_exits is not null)
+            maps["exits"] = _exits.FileDescriptor;
+        return maps;
+    }
 
     private void Attach()
     {
@@ -80,9 +97,7 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
         {
             // Cgroup programs (socket release) attach to the cgroup2 root, which sees every process; without one they are left out.
             using (Cgroup2Root? cgroupRoot = OpenCgroupRoot())
-                _object = BpfObject.Load(_objectPath, _generations is { } counters
-                    ? new Dictionary<string, int> { ["generations"] = counters.FileDescriptor }
-                    : null, cgroupRoot?.Path);
+                _object = BpfObject.Load(_objectPath, SharedMaps(), cgroupRoot?.Path);
             _publisher = new TrackingEventPublisher(DroppedCounter(_object));
             _ring = BpfRingBuffer.Create(_object, "events", OnRecord);
         }

@@ -42,6 +42,7 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
     private readonly string _procRoot;
     private readonly IActorRef? _eventReader;
     private readonly ReleasedSocketTable? _released;
+    private readonly TrackingReadiness? _readiness;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private readonly Dictionary<int, IActorRef> _scanners = [];
@@ -61,8 +62,10 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
     /// <param name="eventReader">The <see cref="EbpfEventReaderActor"/> to subscribe to; null: events come as
     /// <see cref="ApplyTrackingEvents"/> (or not at all, and only fallback scans update the table).</param>
     /// <param name="released">Where SOCKET_RELEASED events go (the socket locators look there when sock_diag misses); null: ignored.</param>
+    /// <param name="readiness">Completed once the start-up walk is done and the eBPF subscription answered.</param>
     public SocketHolderTrackerActor(SocketHolderTable table, ProcessImageStore images, ProcessIdentityReader reader,
-        TrackingOptions options, IActorRef? eventReader = null, string procRoot = "/proc", ReleasedSocketTable? released = null)
+        TrackingOptions options, IActorRef? eventReader = null, string procRoot = "/proc", ReleasedSocketTable? released = null,
+        TrackingReadiness? readiness = null)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(images);
@@ -79,6 +82,7 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         _procRoot = procRoot;
         _eventReader = eventReader;
         _released = released;
+        _readiness = readiness;
         Receive<TrackingEventsReceived>(OnEventsReceived);
         Receive<ApplyTrackingEvents>(batch => Apply(batch.Events.ToArray()));
         Receive<TrackingEventsLost>(OnEventsLost);
@@ -104,13 +108,14 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(SocketHolderTable table, ProcessImageStore images, ProcessIdentityReader reader,
-        TrackingOptions options, IActorRef? eventReader = null, string procRoot = "/proc", ReleasedSocketTable? released = null) =>
-        Akka.Actor.Props.Create(() => new SocketHolderTrackerActor(table, images, reader, options, eventReader, procRoot, released));
+        TrackingOptions options, IActorRef? eventReader = null, string procRoot = "/proc", ReleasedSocketTable? released = null,
+        TrackingReadiness? readiness = null) =>
+        Akka.Actor.Props.Create(() => new SocketHolderTrackerActor(table, images, reader, options, eventReader, procRoot, released, readiness));
 
     /// <summary>The tracker with scanners that read processes as <paramref name="options"/> say, sharing <paramref name="cache"/>.</summary>
     public static Props Props(SocketHolderTable table, ProcessImageStore images, ObjectDigestCache cache, TrackingOptions options,
-        IActorRef? eventReader = null, ReleasedSocketTable? released = null) =>
-        Props(table, images, new ProcessIdentityReader(cache, options.IdentityOptions), options, eventReader, "/proc", released);
+        IActorRef? eventReader = null, ReleasedSocketTable? released = null, TrackingReadiness? readiness = null) =>
+        Props(table, images, new ProcessIdentityReader(cache, options.IdentityOptions), options, eventReader, "/proc", released, readiness);
 
     /// <summary>CLOCK_MONOTONIC in nanoseconds, the clock of the events' timestamps (bpf_ktime_get_ns).</summary>
     public static ulong MonotonicNanoseconds() => Stopwatch.Frequency == 1_000_000_000
@@ -141,6 +146,8 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         FullScan();
         // Idempotent at the reader, so a restarted tracker may subscribe again.
         _eventReader?.Tell(new SubscribeTrackingEvents(Self));
+        if (_eventReader is null)
+            _readiness?.MarkReady(false);
     }
 
     protected override void PostStop()
@@ -156,10 +163,12 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         if (!subscribed.Tracking)
         {
             _log.Warning("eBPF tracking is off: socket holders are learnt only from fallback scans of /proc");
+            _readiness?.MarkReady(false);
             return;
         }
         // Events flow from now on; what changed between the start-up scan and the subscription is read again.
         FullScan();
+        _readiness?.MarkReady(true);
     }
 
     /// <summary>
