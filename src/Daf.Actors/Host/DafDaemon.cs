@@ -209,6 +209,8 @@ public sealed class DafDaemon
             return 1;
         }
         var stats = new StatsReport(queues.Select(q => (q.Chain, q.Config.QueueNumber, q.Counters)).ToList(), cell, started);
+        if (locator is not null)
+            stats.Identity = new IdentityStatsReport([locator, .. readerLocators], released);
         var hocon = LoadHocon();
         // Control channel (ctl-fw): the certificate both ends present, and the port.
         X509Certificate2 controlCertificate;

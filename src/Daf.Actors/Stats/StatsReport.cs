@@ -10,6 +10,9 @@ public sealed class StatsReport(IReadOnlyList<(Chain Chain, ushort Queue, QueueC
 {
     public const string FileName = "stats.json";
 
+    /// <summary>The `identity` object (socket lookups, released sockets); null: left out.</summary>
+    public IdentityStatsReport? Identity { get; set; }
+
     public byte[] ToJson()
     {
         using var stream = new MemoryStream();
@@ -52,6 +55,7 @@ public sealed class StatsReport(IReadOnlyList<(Chain Chain, ushort Queue, QueueC
                 json.WriteEndObject();
             }
             json.WriteEndArray();
+            Identity?.Write(json);
             json.WriteEndObject();
         }
         return stream.ToArray();

@@ -51,6 +51,22 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
     private bool Holds(ulong inode, int tgid) => _table.TryGetHolders(inode, out HolderSet holders) && holders.Contains(tgid);
 
     [Fact]
+    public async Task Tracking_is_ready_only_once_the_event_subscription_is_answered()
+    {
+        var reader = CreateTestProbe();
+        var readiness = new TrackingReadiness();
+        var options = TrackingOptions.Default with { GraceDelay = Grace };
+        _table = new SocketHolderTable(options.GraceDelay);
+        IActorRef tracker = Sys.ActorOf(SocketHolderTrackerActor.Props(_table, _images,
+            new ProcessIdentityReader(new ObjectDigestCache(), options.IdentityOptions), options, reader.Ref, readiness: readiness));
+        reader.ExpectMsg<SubscribeTrackingEvents>(Wait);
+        await StatsOf(tracker); // the start-up walk is done
+        Assert.False(readiness.Ready.IsCompleted);
+        tracker.Tell(new TrackingSubscribed(true), reader.Ref);
+        Assert.True(await readiness.Ready.WaitAsync(Wait));
+    }
+
+    [Fact]
     public async Task Start_up_scan_finds_the_socket_a_child_holds()
     {
         using var child = ChildProcess.Start(Python, "-c", PythonSocket);
