@@ -65,9 +65,10 @@ for project in "${PROJECTS[@]}"; do
 done
 
 # Totals from the TRX files' <Counters> elements (skipped tests from their NotExecuted results), and the name and
-# first message line of each failed test in $RESULTS/failures.txt: CI shows only the tail of this output.
+# the first 1,500 characters of the message of each failed test in $RESULTS/failures.txt: CI shows only the tail of this output.
 read -r PASSED FAILED SKIPPED < <(python3 - "$RESULTS" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
+LIMIT = 1500  # characters of each failure message: its start must explain it (CI shows only the tail of the run)
 passed = failed = skipped = 0
 failures = []
 for path in sorted(glob.glob(sys.argv[1] + "/**/*.trx", recursive=True)):
@@ -80,9 +81,11 @@ for path in sorted(glob.glob(sys.argv[1] + "/**/*.trx", recursive=True)):
         elif tag == "UnitTestResult" and element.attrib.get("outcome") == "NotExecuted":
             skipped += 1  # a skipped test: the Counters element does not count it
         elif tag == "UnitTestResult" and element.attrib.get("outcome") != "Passed":
-            message = next((m.text or "" for m in element.iter() if m.tag.endswith("}Message")), "")
-            first = " ".join(message.strip().split())[:300]
-            failures.append(f"{element.attrib.get('testName', '?')}: {first}")
+            message = next((m.text or "" for m in element.iter() if m.tag.endswith("}Message")), "").strip()
+            if len(message) > LIMIT:
+                message = message[:LIMIT] + f" [... {len(message) - LIMIT} more characters in the .trx]"
+            lines = [line.rstrip() for line in message.splitlines() if line.strip()]
+            failures.append("\n      ".join([f"{element.attrib.get('testName', '?')}: {lines[0] if lines else ''}"] + lines[1:]))
 with open(sys.argv[1] + "/failures.txt", "w") as out:
     out.writelines(line + "\n" for line in failures)
 print(passed, failed, skipped)
@@ -138,7 +141,7 @@ fi
 
 if [ -s "$RESULTS/failures.txt" ]; then
   echo "run-tests: failed tests:"
-  sed 's/^/  FAILED /' "$RESULTS/failures.txt"
+  sed '/^ /!s/^/  FAILED /' "$RESULTS/failures.txt"
 fi
 echo "tests: $PASSED passed, $FAILED failed, $SKIPPED skipped"
 exit $status

@@ -15,7 +15,7 @@ namespace Daf.Actors.Tracking;
 /// Owns the <see cref="SocketHolderTable"/>: fills it with one walk of every /proc/PID/fd at start, then keeps it
 /// current from eBPF events (<see cref="TrackingEventsReceived"/> from the reader it subscribes to, or
 /// <see cref="ApplyTrackingEvents"/>): FD_SOCKET sets a descriptor, FD_CLOSED and
-/// FD_RANGE_CLOSED close them, FORK copies the parent's table to the child, EXIT drops the process (its sockets keep
+/// FD_RANGE_CLOSED close them, FORK copies the parent's table to the child (or reads the child's when the parent's was read after the fork), EXIT drops the process (its sockets keep
 /// it for the grace delay), EXEC and FDS_RECEIVED re-read that one process's /proc/PID/fd (coalesced, at most
 /// <see cref="TrackingOptions.DescriptorRereadsPerSecond"/>). Events older than the /proc read that already
 /// covers them are skipped. Lost events (<see cref="TrackingEventsLost"/>) mean a full walk; so does a socket
@@ -221,7 +221,17 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
             case BpfEventKind.ProcessFork:
                 if (IsCoveredByRead(tgid, Timestamp(e)))
                     return false;
-                _table.Fork((int)e.Process.ParentPid, tgid);
+                int parent = (int)e.Process.ParentPid;
+                if (_descriptorsReadAt.TryGetValue(parent, out ulong parentReadAt) && parentReadAt > Timestamp(e))
+                {
+                    // The parent's descriptors come from a /proc read made after the fork: they may include sockets
+                    // the parent opened since, which the child never had. The child's own table tells.
+                    if (!ReadDescriptorTable(tgid))
+                        _table.RemoveProcess(tgid);
+                    _rereads++;
+                    return true;
+                }
+                _table.Fork(parent, tgid);
                 EnsureScanner(tgid);
                 return true;
             case BpfEventKind.ProcessExec:

@@ -251,6 +251,49 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
         Assert.Equal([receiver], holders.ThreadGroups.ToArray());
     }
 
+    /// <summary>
+    /// A fork event applied after a /proc read of the parent that came later (a full scan or a re-read racing the
+    /// events): the parent's table then shows sockets it opened after the fork, which the child never had.
+    /// </summary>
+    [Fact]
+    public async Task Fork_applied_after_a_later_read_of_the_parent_does_not_give_the_child_the_parents_newer_sockets()
+    {
+        const string script =
+            "import socket, os, sys, time\n" +
+            "inherited = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n" +
+            "parent = os.getpid()\n" +
+            "child = os.fork()\n" +
+            "if child == 0:\n" +
+            "    while os.getppid() == parent:\n" +
+            "        time.sleep(0.05)\n" +
+            "    os._exit(0)\n" +
+            "print(child, os.readlink(f'/proc/self/fd/{inherited.fileno()}'), flush=True)\n" +
+            "sys.stdin.readline()\n" +
+            "later = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n" +
+            "print(os.readlink(f'/proc/self/fd/{later.fileno()}'), flush=True)\n" +
+            "sys.stdin.read()\n";
+        using var parent = ChildProcess.Start(Python, "-c", script);
+        string[] first = parent.ReadLine().Split(' ');
+        int child = int.Parse(first[0], System.Globalization.CultureInfo.InvariantCulture);
+        ulong inherited = ParseInode(first[1]);
+        IActorRef tracker = await StartTracker();
+        // Stamped after the start-up scan read both processes, before the parent opens its next socket.
+        TrackingEvent fork = Fork(parent.Pid, child);
+
+        parent.Input.WriteLine("open");
+        parent.Input.Flush();
+        ulong later = ParseInode(parent.ReadLine());
+        tracker.Tell(Batch(FdsReceived(parent.Pid)));
+        await StatsOf(tracker);
+        Assert.True(Holds(later, parent.Pid), "the re-read finds the parent's new socket");
+
+        tracker.Tell(Batch(fork));
+        await StatsOf(tracker);
+        Assert.False(Holds(later, child), "the child was forked before the parent opened this socket");
+        Assert.True(Holds(inherited, child), "the child holds the socket it inherited");
+        Assert.True(Holds(inherited, parent.Pid));
+    }
+
     [Fact]
     public async Task Multi_threaded_process_is_one_holder()
     {

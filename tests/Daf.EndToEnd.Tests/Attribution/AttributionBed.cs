@@ -52,9 +52,28 @@ public sealed class AttributionBed : IDisposable
     {
         foreach (var protocol in protocols)
             NfQueueRule.Insert(Net, ns, chain, queue, bypass: false, "-p", protocol);
-        _daemon = AppFwDaemon.StartWithRules(Net, ns, rules.EndsWith('\n') ? rules : rules + "\n", args);
+        _daemon = AppFwDaemon.StartWithRules(Net, ns, rules.EndsWith('\n') ? rules : rules + "\n", [.. DefaultArguments(args), .. args]);
         return _daemon;
     }
+
+    /// <summary>
+    /// What every case runs app-fw with unless it says otherwise: a decision-log line for each verdict (a failure
+    /// message then shows which holders judged each packet), and an attribution wait long enough for a slow, loaded
+    /// machine to read a new process's image: the cases prove who judges a packet, not how fast (bench/ measures that).
+    /// </summary>
+    private static IEnumerable<string> DefaultArguments(string[] args)
+    {
+        if (!args.Contains("--log-accept"))
+            yield return "--log-accept";
+        if (!args.Contains("--attrib-wait"))
+        {
+            yield return "--attrib-wait";
+            yield return AttributionWaitMilliseconds;
+        }
+    }
+
+    /// <summary>The attribution wait the cases run with (app-fw's default of 200 ms assumes an idle machine).</summary>
+    public const string AttributionWaitMilliseconds = "3000";
 
     /// <summary>The common case: app-fw in the sender's namespace A judging its UDP OUTPUT on queue 0.</summary>
     public AppFwDaemon StartSenderFirewall(string rules, params string[] args) =>
@@ -158,7 +177,7 @@ public sealed class AttributionBed : IDisposable
         var stats = Daemon.RequestStatsUntil(s => s.Queue(queue).Received >= packets && s.Queue(queue).AllDecided, TimeSpan.FromSeconds(30));
         var q = stats.Queue(queue);
         Assert.True(q.Received >= packets && q.AllDecided,
-            $"app-fw did not decide {packets} packets on queue {queue} in time: {stats}\nstderr: {Daemon.Stderr.Trim()}");
+            $"app-fw did not decide {packets} packets on queue {queue} in time\n{Explanation(stats.Json)}");
         return stats;
     }
 
@@ -180,7 +199,28 @@ public sealed class AttributionBed : IDisposable
         try { stats = Daemon.RequestStats().Json; } catch (Exception e) { stats = e.Message; }
         throw new Xunit.Sdk.XunitException(
             $"should have arrived but did not: [{string.Join(", ", missing)}]; should have been dropped but arrived: [{string.Join(", ", leaked)}]\n" +
-            $"arrived: [{string.Join(", ", arrived)}]\nstats: {stats}\napp-fw stderr: {Daemon.Stderr.Trim()}");
+            $"arrived: [{string.Join(", ", arrived)}]\n{Explanation(stats)}");
+    }
+
+    /// <summary>
+    /// What a failure message needs to explain itself from its first lines: the driver's pids, the daemon's
+    /// decisions (holders, rule) and warnings; then the counters and the whole stderr.
+    /// </summary>
+    private string Explanation(string stats) =>
+        $"{DriverPids()}{DaemonLog.Summary(Daemon.Stderr)}stats: {stats}\napp-fw stderr: {Daemon.Stderr.Trim()}";
+
+    /// <summary>The pids the driver processes wrote (GATEDIR/pids, in start order), to read the decision log's holders by.</summary>
+    private string DriverPids()
+    {
+        try
+        {
+            string path = Path.Combine(Files.Gates, "pids");
+            return File.Exists(path) ? $"driver pids (in start order): {string.Join(' ', File.ReadAllLines(path))}\n" : "";
+        }
+        catch (IOException e)
+        {
+            return $"driver pids unreadable: {e.Message}\n";
+        }
     }
 
     /// <summary>
@@ -200,7 +240,7 @@ public sealed class AttributionBed : IDisposable
         var stats = Daemon.RequestStats();
         var counters = IdentityCounters.Of(stats, queue);
         if (counters.Unattributed is { } unattributed)
-            Assert.True(unattributed == 0, $"{unattributed} packets on queue {queue} had no owner: {stats}\napp-fw stderr: {Daemon.Stderr.Trim()}");
+            Assert.True(unattributed == 0, $"{unattributed} packets on queue {queue} had no owner\n{Explanation(stats.Json)}");
     }
 
     /// <summary>Daemon still running and stopping cleanly (exit 0 within the deadline).</summary>

@@ -21,7 +21,7 @@ namespace Daf.EndToEnd.Tests.Attribution;
 ///   SCM_RIGHTS, closes its copy and exits; the child receives it, waits past the grace delay, sends
 ///   `from-receiver`. Each waits at a gate after its send (`origin-sent`, `receiver-sent`). MODE `child:PATH` makes the child load PATH first, `parent:PATH` the parent.</item>
 /// </list>
-/// Prints `done` at the end. Its PID goes to GATEDIR/pids.
+/// Prints `done` at the end. Its PID goes to GATEDIR/pids (and so does the receiver's of `scm`).
 /// </summary>
 internal static class DriverScript
 {
@@ -113,6 +113,8 @@ internal static class DriverScript
                 who, _, lib = mode.partition(':')
                 parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
                 if os.fork() == 0:
+                    with open(os.path.join(gates, 'pids'), 'a') as f:
+                        f.write(f'{os.getpid()}\n')
                     parent_end.close()
                     if who == 'child':
                         keep.append(ctypes.CDLL(lib))
