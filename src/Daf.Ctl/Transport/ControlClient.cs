@@ -29,6 +29,9 @@ public static class ControlClient
           loggers = []
           remote.flush-wait-on-shutdown = 500ms
           remote.shutdown-timeout = 1s
+          # ctl-fw's own association: a fresh process (JIT, TLS) on a loaded two-core machine can take more than the
+          # daemon's 5 s. The daemon keeps 5 s for connections that never complete the handshake.
+          remote.dot-netty.tcp.connection-timeout = 15s
           coordinated-shutdown.default-phase-timeout = 1s
           coordinated-shutdown.run-by-clr-shutdown-hook = off
         }

@@ -11,8 +11,8 @@ public sealed record ControlClientOptions
     public string StateDirectory { get; init; } = "/run/daf";
     /// <summary>The daemon's port; null means hocon's default (akka.remote.dot-netty.tcp.port).</summary>
     public int? Port { get; init; }
-    /// <summary>How long to wait for the association and the answer together.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>How long to wait for the association (at most 15 s) and the answer together.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
     /// The port from <c>--control-port</c> if given, else from <c>DAF_CONTROL_PORT</c>, else null (default).

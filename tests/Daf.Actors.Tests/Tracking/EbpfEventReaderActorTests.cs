@@ -20,6 +20,12 @@ public sealed class EbpfEventReaderActorTests : TestKit
         return path;
     }
 
+    /// <summary>
+    /// A subscription is answered once the object is loaded and attached: the verifier's work, which a machine busy with
+    /// other builds and probes stretches to seconds. A bound, not a delay.
+    /// </summary>
+    private static readonly TimeSpan LoadBound = TimeSpan.FromSeconds(30);
+
     /// <summary>The object is attached only while someone subscribes: this subscribes a probe and waits until it is.</summary>
     private async Task<Akka.TestKit.TestProbe> SubscribeAsync(IActorRef reader)
     {
@@ -29,7 +35,7 @@ public sealed class EbpfEventReaderActorTests : TestKit
         {
             (m as TrackingEventsReceived)?.Release();
             return m is TrackingSubscribed;
-        }, TimeSpan.FromSeconds(3));
+        }, LoadBound);
         return subscriber;
     }
 
@@ -43,7 +49,7 @@ public sealed class EbpfEventReaderActorTests : TestKit
 
         var subscriber = CreateTestProbe();
         reader.Tell(new SubscribeTrackingEvents(subscriber));
-        Assert.True((await subscriber.ExpectMsgAsync<TrackingSubscribed>(TimeSpan.FromSeconds(3))).Tracking);
+        Assert.True((await subscriber.ExpectMsgAsync<TrackingSubscribed>(LoadBound)).Tracking);
         TrackerStats attached = await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3));
         Assert.True(attached.Loaded, attached.LoadError);
         Assert.All(attached.ProgramIds, id => Assert.True(BpfObject.IsProgramLoaded(id)));
@@ -125,7 +131,7 @@ public sealed class EbpfEventReaderActorTests : TestKit
         IActorRef reader = Sys.ActorOf(EbpfEventReaderActor.Props(SyscallProbeObject()));
         var subscriber = CreateTestProbe();
         reader.Tell(new SubscribeTrackingEvents(subscriber));
-        Assert.True((await subscriber.ExpectMsgAsync<TrackingSubscribed>(TimeSpan.FromSeconds(3))).Tracking);
+        Assert.True((await subscriber.ExpectMsgAsync<TrackingSubscribed>(LoadBound)).Tracking);
 
         var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, UseShellExecute = false };
         start.ArgumentList.Add("-c");
@@ -179,7 +185,7 @@ public sealed class EbpfEventReaderActorTests : TestKit
         IActorRef reader = Sys.ActorOf(EbpfEventReaderActor.Props(SyscallProbeObject()));
         var subscriber = CreateTestProbe();
         reader.Tell(new SubscribeTrackingEvents(subscriber));
-        await subscriber.FishForMessageAsync(m => m is TrackingSubscribed, TimeSpan.FromSeconds(3));
+        await subscriber.FishForMessageAsync(m => m is TrackingSubscribed, LoadBound);
 
         reader.Tell(new EbpfReaderFailed(new InvalidOperationException("simulated reader failure")));
 
@@ -187,12 +193,12 @@ public sealed class EbpfEventReaderActorTests : TestKit
         {
             (m as TrackingEventsReceived)?.Release();
             return m is TrackingEventsLost { Cause: TrackingLossCause.ReaderRestarted };
-        }, TimeSpan.FromSeconds(3));
+        }, LoadBound);
         var resubscribed = (TrackingSubscribed)await subscriber.FishForMessageAsync(m =>
         {
             (m as TrackingEventsReceived)?.Release();
             return m is TrackingSubscribed;
-        }, TimeSpan.FromSeconds(3));
+        }, LoadBound);
         Assert.True(resubscribed.Tracking);
         TrackerStats stats = await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3));
         Assert.Equal(1, stats.Subscribers);
@@ -204,7 +210,7 @@ public sealed class EbpfEventReaderActorTests : TestKit
         IActorRef reader = Sys.ActorOf(EbpfEventReaderActor.Props("/nonexistent/syscall_probe.o"));
         var subscriber = CreateTestProbe();
         reader.Tell(new SubscribeTrackingEvents(subscriber));
-        Assert.False((await subscriber.ExpectMsgAsync<TrackingSubscribed>(TimeSpan.FromSeconds(3))).Tracking);
+        Assert.False((await subscriber.ExpectMsgAsync<TrackingSubscribed>(LoadBound)).Tracking);
         Assert.Equal(1, (await reader.Ask<TrackerStats>(GetTrackerStats.Instance, TimeSpan.FromSeconds(3))).Subscribers);
 
         Sys.Stop(subscriber);

@@ -9,7 +9,7 @@ namespace Daf.EndToEnd.Tests.Infrastructure;
 public static class UdpSender
 {
     private const string Script = """
-        import errno, socket, sys, time
+        import errno, os, socket, sys, time
         host, ports, per_port = sys.argv[1], [int(p) for p in sys.argv[2].split(',')], int(sys.argv[3])
         size, burst, pause, limit = int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]) / 1000, float(sys.argv[7])
         s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_DGRAM)
@@ -17,7 +17,7 @@ public static class UdpSender
         errors = {p: 0 for p in ports}
         fill = bytes.fromhex(sys.argv[8])
         payload = (fill * (size // len(fill) + 1))[:size]
-        if len(sys.argv) > 9:
+        if len(sys.argv) > 9 and int(sys.argv[9]) > 0:
             for _ in range(20):
                 s.sendto(payload, (host, int(sys.argv[9])))
             time.sleep(2)
@@ -43,6 +43,11 @@ public static class UdpSender
                         time.sleep(pause)
         for p in ports:
             print(f'sent {p} {sent[p]} errors {errors[p]}', flush=True)
+        if len(sys.argv) > 10:
+            print('holding', flush=True)
+            end = time.monotonic() + 30
+            while not os.path.exists(sys.argv[10]) and time.monotonic() < end:
+                time.sleep(0.01)
         """;
 
     /// <summary>Sends and waits; returns datagrams sent per port.</summary>
@@ -61,9 +66,14 @@ public static class UdpSender
     /// Starts sending in the background; read the totals with <see cref="ParseSent"/> once it exits. With
     /// <paramref name="warmUpPort"/>, the same socket first sends <see cref="WarmUpDatagrams"/> there and waits 2 s.
     /// </summary>
+    /// <param name="holdUntil">When set, the sender prints `holding` after its totals and keeps its socket (bounded,
+    /// 30 s) until this file exists: its datagrams are judged while it lives, so it is no short-lived sender.</param>
     public static NetnsProcess Start(NetnsBed bed, string ns, string address, IReadOnlyList<int> ports,
-        int perPort, int size = 64, int burst = 100, double pauseMs = 1, int maxSeconds = 60, string fill = "00", int? warmUpPort = null) =>
-        bed.Start(ns, [.. Argv(address, ports, perPort, size, burst, pauseMs, maxSeconds, fill), .. warmUpPort is { } port ? [port.ToString()] : Array.Empty<string>()]);
+        int perPort, int size = 64, int burst = 100, double pauseMs = 1, int maxSeconds = 60, string fill = "00", int? warmUpPort = null,
+        string? holdUntil = null) =>
+        bed.Start(ns, [.. Argv(address, ports, perPort, size, burst, pauseMs, maxSeconds, fill),
+            .. warmUpPort is { } port ? [port.ToString()] : holdUntil is null ? Array.Empty<string>() : ["0"],
+            .. holdUntil is null ? Array.Empty<string>() : [holdUntil]]);
 
     public static IReadOnlyDictionary<int, long> ParseSent(string stdout)
     {
