@@ -71,6 +71,8 @@ public sealed class PacketAttributionActorTests : TestKit
         Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromMilliseconds(90), TimeSpan.FromSeconds(3));
         Assert.Equal(1L, Volatile.Read(ref _counters.Unattributed));
         batcher.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(1L, _counters.DeferredHold.Count);
+        Assert.True(_counters.DeferredHold.MaxMicroseconds >= 90_000, $"held {_counters.DeferredHold.MaxMicroseconds} µs, waited at least 100 ms");
     }
 
     [Fact]
