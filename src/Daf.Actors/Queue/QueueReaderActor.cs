@@ -128,6 +128,8 @@ public sealed partial class QueueReaderActor : UntypedActor
             _batcher = Context.ActorOf(VerdictBatcherActor.Props(_verdicts, _pool, _signals), BatcherName);
             _log.Info("queue {0} bound for {1}", config.QueueNumber, _settings.Chain.ToString().ToUpperInvariant());
         }
+        // A batcher that keeps failing is stopped by this reader's strategy: the reader stops too (the watchdog then stops app-fw).
+        Context.Watch(_batcher);
         Self.Tell(ReadQueue.Instance);
     }
 
@@ -136,6 +138,14 @@ public sealed partial class QueueReaderActor : UntypedActor
         if (message is ReadQueue)
         {
             if (!_finished) ReadOnce();
+        }
+        else if (message is Terminated terminated)
+        {
+            if (!terminated.ActorRef.Equals(_batcher)) return;
+            // Batches and deferred verdicts handed to it would never be sent: stop, so that the watchdog stops app-fw
+            // (PostStop decides what arrived meanwhile and unbinds; --queue-bypass or --fail-closed decides the rest).
+            _log.Error("queue {0}: verdict batcher stopped after repeated failures; stopping the reader", _settings.Queue.QueueNumber);
+            Context.Stop(Self);
         }
         else
         {
