@@ -17,6 +17,9 @@ public sealed record AttributePacket(Chain Chain, PacketHeaders Headers, uint? U
     /// <summary>When the reader deferred it (<see cref="System.Diagnostics.Stopwatch"/> ticks; kept by <c>with</c> copies).</summary>
     public long DeferredAt { get; init; } = System.Diagnostics.Stopwatch.GetTimestamp();
 
+    /// <summary>Where the decision is logged (null: no decision log, or a packet judged in another namespace).</summary>
+    public DecisionLog.DeferredDecisionLog? Decisions { get; init; }
+
     /// <summary>What the packet's verified tag attests (<c>--sig-app</c>), judged with it again.</summary>
     public AttestedApp App { get; init; }
 

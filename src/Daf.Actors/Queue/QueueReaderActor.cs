@@ -261,6 +261,7 @@ public sealed partial class QueueReaderActor : UntypedActor
                 {
                     App = app,
                     Signing = signatures is { Signs: true } ? new DeferredSigning(signatures, payload.ToArray()) : null,
+                    Decisions = decisions?.Deferred,
                 });
                 continue;
             }
@@ -514,11 +515,13 @@ public sealed partial class QueueReaderActor : UntypedActor
         {
             var sink = new SocketVerdictSink(socket, _counters);
             var rewritten = Array.Empty<byte>();
+            var decisions = _settings.Decisions;
             for (var round = 0; round < 1024; round++)
             {
                 var count = socket.Receive(_batch);
                 if (count == 0) break;
                 var snapshot = _rules.Current;
+                decisions?.Begin(snapshot.Version);
                 long accepted = 0, dropped = 0, malformed = 0;
                 for (var i = 0; i < count; i++)
                 {
@@ -537,6 +540,8 @@ public sealed partial class QueueReaderActor : UntypedActor
                             written = _signatures.TryRewrite(payload, headers, matched != MalformedPacket, null, location, rewritten, _counters);
                             if (written == 0 && _signatures.Signs) verdict = Verdict.Drop;
                         }
+                        if (decisions is not null && matched != MalformedPacket)
+                            decisions.Record(verdict, headers, matched, _batch[i].PacketId, _batch[i].HasUid, _batch[i].Uid);
                     }
                     if (written > 0) sink.VerdictWithPayload(_batch[i].PacketId, NfVerdict.NF_ACCEPT, rewritten.AsSpan(0, written));
                     else sink.Verdict(_batch[i].PacketId, VerdictBatchPlanner.ToNf(verdict));
@@ -544,6 +549,7 @@ public sealed partial class QueueReaderActor : UntypedActor
                     else accepted++;
                 }
                 sink.Flush();
+                decisions?.WriteNow(_log); // the log actor may be stopped already: written here
                 Volatile.Write(ref _counters.Received, _counters.Received + count);
                 Volatile.Write(ref _counters.Accepted, _counters.Accepted + accepted);
                 Volatile.Write(ref _counters.Dropped, _counters.Dropped + dropped);
