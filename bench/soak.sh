@@ -160,7 +160,8 @@ while kill -0 "$CHURN_PID" 2>/dev/null || kill -0 "$STEADY_PID" 2>/dev/null; do
     log "${elapsed} s: RSS ${rss} kB, ${fds} descriptors, ${threads} threads, load $(cut -d' ' -f1 /proc/loadavg)"
     next_report=$((next_report + 60))
   fi
-  sleep "$SAMPLE"
+  sleep "$SAMPLE" &
+  wait $! || true   # (a signal interrupts wait at once, not a foreground sleep)
 done
 wait "$CHURN_PID" || true
 wait "$STEADY_PID" || true
