@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # `make` builds bin/; `make deps` installs what is missing from Debian's archive (as root);
-# `make test`, `make demo`, `make bench` run `deps` first.
+# `make test`, `make demo`, `make bench`, `make soak` run `deps` first.
 
 SHELL := /bin/bash
 BIN := bin
@@ -19,7 +19,7 @@ DEB_PACKAGES := clang llvm libbpf-dev libbpf1 bpftool iptables iproute2 curl wge
 DOTNET_SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.props $(wildcard hocon/*.conf)
 BPF_SOURCES := $(wildcard bpf/*.c bpf/*.h)
 
-.PHONY: all deps test unit-test e2e-test demo bench clean
+.PHONY: all deps test unit-test e2e-test demo bench soak clean
 
 # Rebuild app-fw when a build variable changes (the stamp is rewritten only when its content differs).
 BUILD_VARS := $(BIN)/.build-vars
@@ -63,6 +63,10 @@ demo: deps all
 
 bench: deps all
 	bash bench/run.sh
+
+# 10 minutes (SOAK_SECONDS) of traffic and process churn through app-fw; PASS/FAIL per criterion (bench/README.md).
+soak: deps all
+	bash bench/soak.sh
 
 clean:
 	rm -rf $(BIN) bpf/vmlinux.h

@@ -70,5 +70,38 @@ public sealed class DecisionLogTests : IDisposable
         Assert.Contains(DecisionLines(daemon, "ACCEPT"), line => System.Text.RegularExpressions.Regex.IsMatch(line, @"dport=5001 rule=policy .*holders=\d+:/\S*python3"));
     }
 
+    /// <summary>
+    /// A fresh process maps a library a DROP rule names just before it sends: its image is not in memory (or stale)
+    /// when its packet comes, so the attribution actor decides it, and that decision is logged like the reader's.
+    /// </summary>
+    [Fact]
+    public void Drops_decided_after_a_deferral_are_logged_with_the_rule_and_the_holders()
+    {
+        const int Senders = 3;
+        using var files = new Attribution.ProgramCopies();
+        string blocked = files.BuildLibrary("libblocked-log.so");
+        using var daemon = AppFwDaemon.StartWithRules(_bed, _bed.A,
+            $"-A -c OUTPUT -p udp --dport 5001 --sng-hash {Attribution.ProgramCopies.DigestOf(blocked)} -v DROP\n",
+            "--log-rate", "1000", "--attrib-wait", "5000", "--queue-in", "off", "--queue-fwd", "off");
+
+        for (int i = 0; i < Senders; i++)
+        {
+            // Alive a while after sending: the holders are still there when the line is written.
+            _bed.Exec(_bed.A, Attribution.AttributionBed.Python3, "-c",
+                $"import ctypes,socket,time\nctypes.CDLL('{blocked}')\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n" +
+                $"s.sendto(b'x',('{_bed.B4}',5001)); time.sleep(1)\n").EnsureSuccess();
+        }
+        var stats = daemon.RequestStatsUntil(s => s.Queue(0).Dropped >= Senders && s.Queue(0).AllDecided, TimeSpan.FromSeconds(15));
+        WaitFor(() => DecisionLines(daemon, "DROP").Length >= Senders);
+
+        var counters = Attribution.IdentityCounters.Of(stats, 0);
+        Assert.True(counters.Deferred >= 1, $"no packet was deferred: the attribution actor decided nothing\n{stats}");
+        var drops = DecisionLines(daemon, "DROP");
+        Assert.True(drops.Length == Senders, $"{drops.Length} DROP lines for {stats.Queue(0).Dropped} drops ({counters.Deferred} deferred)\nstderr: {daemon.Stderr}");
+        Assert.All(drops, line => Assert.Matches(
+            $@"decision verdict=DROP chain=OUTPUT queue=0 proto=udp src={_bed.A4.Replace(".", @"\.")} sport=\d+ dst={_bed.B4.Replace(".", @"\.")} dport=5001 rule=1 version=1 ", line));
+        Assert.Contains(drops, line => System.Text.RegularExpressions.Regex.IsMatch(line, @"holders=\d+:/\S*python3"));
+    }
+
     public void Dispose() => _bed.Dispose();
 }

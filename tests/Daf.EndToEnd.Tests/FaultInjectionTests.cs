@@ -146,6 +146,25 @@ public sealed class FaultInjectionTests
         Assert.Equal(1, daemon.ExitCode);
     }
 
+    /// <summary>The batcher is the reader's child: its loss stops the reader, which the watchdog watches.</summary>
+    [Fact]
+    public void A_verdict_batcher_that_keeps_failing_stops_app_fw_with_status_1()
+    {
+        using var bed = new NetnsBed();
+        NfQueueRule.Insert(bed, bed.A, "OUTPUT", 0, bypass: true, "-p", "udp");
+        using var daemon = AppFwDaemon.StartFaultInjectable(bed, bed.A, Rules, "--queue-in", "off", "--queue-fwd", "off");
+
+        daemon.InjectFault(string.Join('\n', Enumerable.Repeat("queue-0/batcher throw", 12)));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!daemon.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60))
+            UdpProbe.Count(bed, bed.A, bed.B, 4, [Accepted], perPort: 5);
+
+        Assert.True(daemon.HasExited, $"app-fw still runs after 12 failures of its verdict batcher\nstderr: {daemon.Stderr}");
+        Assert.Contains("verdict batcher stopped after repeated failures", daemon.Stderr);
+        Assert.Contains("/user/queue-0 stopped after repeated failures", daemon.Stderr);
+        Assert.Equal(1, daemon.ExitCode);
+    }
+
     [Fact]
     public void The_release_binary_has_no_fault_injection_hook()
     {

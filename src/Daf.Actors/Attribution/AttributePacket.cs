@@ -14,6 +14,12 @@ namespace Daf.Actors.Attribution;
 /// <param name="Uid">NFQA_UID when the queue delivered it (rate-limits lookups per user).</param>
 public sealed record AttributePacket(Chain Chain, PacketHeaders Headers, uint? Uid, uint PacketId, IActorRef Batcher, QueueCounters Counters)
 {
+    /// <summary>When the reader deferred it (<see cref="System.Diagnostics.Stopwatch"/> ticks; kept by <c>with</c> copies).</summary>
+    public long DeferredAt { get; init; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>Where the decision is logged (null: no decision log, or a packet judged in another namespace).</summary>
+    public DecisionLog.DeferredDecisionLog? Decisions { get; init; }
+
     /// <summary>What the packet's verified tag attests (<c>--sig-app</c>), judged with it again.</summary>
     public AttestedApp App { get; init; }
 

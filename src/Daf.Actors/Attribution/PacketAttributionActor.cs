@@ -186,6 +186,8 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
             if (signed is null) verdict = Verdict.Drop;
         }
         packet.Batcher.Tell(new DeferredPacketJudged(packet.PacketId, verdict) { Signed = signed });
+        if (_namespace == 0) packet.Decisions?.Record(verdict, packet.Headers, matched, packet.PacketId, packet.Uid, snapshot.Version);
+        counters.DeferredHold.Record((long)System.Diagnostics.Stopwatch.GetElapsedTime(packet.DeferredAt).TotalMicroseconds);
         if (verdict == Verdict.Drop) Interlocked.Increment(ref counters.DeferredDropped);
         else Interlocked.Increment(ref counters.DeferredAccepted);
         if (identity.Unattributed)

@@ -5,8 +5,8 @@ using Akka.Event;
 namespace Daf.Actors.DecisionLog;
 
 /// <summary>
-/// Writes the decision log: one <see cref="DecisionLine"/> per recorded decision, with the holders the
-/// identity path knows, off the readers' threads. Lines the readers' rate limit suppressed are summed and
+/// Writes the decision log: one <see cref="DecisionLine"/> per recorded decision (the readers' batches and the
+/// attribution actors' <see cref="DeferredDecision"/>s), with the holders the identity path knows, off the readers' threads. Lines the readers' rate limit suppressed are summed and
 /// reported at most once a second (<c>decision log: N lines suppressed ...</c>); the one-shot timer runs only
 /// while there is something to report, so an idle daemon stays idle.
 /// Supervision: default (restarted); a restart loses at most the suppressed count not yet reported.
@@ -35,23 +35,33 @@ public sealed class DecisionLogActor : ReceiveActor, IWithTimers
                     bool known = holders is not null && holders.TryDescribe(batch.Chain, record.Headers, _holders);
                     _log.Info("{0}", DecisionLine.Format(record, batch.Chain, batch.Queue, batch.RuleVersion, known ? _holders : null));
                 }
-                if (batch.Suppressed != 0)
-                {
-                    _suppressed += batch.Suppressed;
-                    if (!Timers.IsTimerActive(ReportSuppressed.Instance))
-                        Timers.StartSingleTimer(ReportSuppressed.Instance, ReportSuppressed.Instance, SummaryInterval);
-                }
+                Suppressed(batch.Suppressed);
             }
             finally
             {
                 batch.Owner.Return(batch);
             }
         });
+        Receive<DeferredDecision>(decision =>
+        {
+            _holders.Clear();
+            bool known = holders is not null && holders.TryDescribe(decision.Chain, decision.Record.Headers, _holders);
+            _log.Info("{0}", DecisionLine.Format(decision.Record, decision.Chain, decision.Queue, decision.RuleVersion, known ? _holders : null));
+            Suppressed(decision.Suppressed);
+        });
         Receive<ReportSuppressed>(_ => ReportAndReset());
     }
 
     public static Props Props(IDecisionHolders? holders, int linesPerSecond) =>
         Akka.Actor.Props.Create(() => new DecisionLogActor(holders, linesPerSecond));
+
+    private void Suppressed(long count)
+    {
+        if (count == 0) return;
+        _suppressed += count;
+        if (!Timers.IsTimerActive(ReportSuppressed.Instance))
+            Timers.StartSingleTimer(ReportSuppressed.Instance, ReportSuppressed.Instance, SummaryInterval);
+    }
 
     private void ReportAndReset()
     {

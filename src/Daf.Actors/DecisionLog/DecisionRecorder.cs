@@ -2,6 +2,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Akka.Actor;
+using Akka.Event;
 using Daf.Actors.Attribution;
 using Daf.Actors.Rules;
 using Daf.Interop.Packets;
@@ -24,6 +25,8 @@ public sealed class DecisionRecorder
     private readonly TokenBucket _bucket;
     private readonly bool _logAccept;
     private readonly IActorRef _log;
+    private readonly int _linesPerSecond;
+    private DeferredDecisionLog? _deferred;
     private DecisionBatch? _current;
     private long _suppressed;
     private long _version;
@@ -35,9 +38,13 @@ public sealed class DecisionRecorder
         Queue = queue;
         _logAccept = logAccept;
         _log = log;
+        _linesPerSecond = linesPerSecond;
         _bucket = new TokenBucket(linesPerSecond, linesPerSecond, Stopwatch.GetTimestamp());
         for (int i = 0; i < PoolSize; i++) _free.Enqueue(new DecisionBatch(batchCapacity, this));
     }
+
+    /// <summary>The same queue's log for packets the attribution actors decide after a deferral.</summary>
+    public DeferredDecisionLog Deferred => _deferred ??= new DeferredDecisionLog(Chain, Queue, _linesPerSecond, _logAccept, _log);
 
     public Chain Chain { get; }
     public ushort Queue { get; }
@@ -91,6 +98,27 @@ public sealed class DecisionRecorder
         _suppressed = 0;
         _current = null;
         _log.Tell(batch);
+    }
+
+    /// <summary>
+    /// Ends a received batch by writing its lines on the calling thread (no holders: <c>holders=?</c>): for the reader's
+    /// final drain, when the log actor may already be stopped.
+    /// </summary>
+    public void WriteNow(ILoggingAdapter log)
+    {
+        var batch = _current;
+        _current = null;
+        if (batch is not null)
+        {
+            for (int i = 0; i < batch.Count; i++)
+                log.Info("{0}", DecisionLine.Format(batch.Records[i], Chain, Queue, _version, null));
+            Return(batch);
+        }
+        if (_suppressed != 0)
+        {
+            log.Info("decision log: {0} lines suppressed (rate limit {1} lines/s per queue)", _suppressed, _linesPerSecond);
+            _suppressed = 0;
+        }
     }
 
     /// <summary>The log actor is done with <paramref name="batch"/>.</summary>

@@ -42,6 +42,10 @@ public static class PrometheusText
         QueueFamily(text, metrics, "daf_packets_deferred_total", "Packets handed to the attribution actor because their holders were not in memory.", c => Volatile.Read(ref c.Deferred));
         QueueFamily(text, metrics, "daf_packets_unattributed_total", "Packets an identity rule judged without all their holders known.", c => Volatile.Read(ref c.Unattributed));
         QueueFamily(text, metrics, "daf_identity_lookups_total", "Packets whose holders were looked up on the reader's hot path.", c => Volatile.Read(ref c.IdentityLookups));
+        HoldHistogram(text, metrics);
+        Family(text, "daf_deferred_hold_max_seconds", "gauge", "Longest a deferred packet waited for its verdict since app-fw started.");
+        foreach (var (chain, queue, c) in metrics.Queues)
+            Sample(text, "daf_deferred_hold_max_seconds", QueueLabels(chain, queue), c.DeferredHold.MaxMicroseconds / 1e6);
 
         if (metrics.DigestCache is { } cache)
         {
@@ -72,6 +76,28 @@ public static class PrometheusText
                     $"chain=\"{ChainName(chain)}\",rule=\"{(i + 1).ToString(CultureInfo.InvariantCulture)}\"", counts[i]);
         }
         return text.ToString();
+    }
+
+    /// <summary>The deferred packets' hold times as a Prometheus histogram (cumulative buckets, sum, count).</summary>
+    private static void HoldHistogram(StringBuilder text, DaemonMetrics metrics)
+    {
+        const string name = "daf_deferred_hold_seconds";
+        Family(text, name, "histogram", "Time deferred packets waited for their verdict (deferral to the attribution actor's verdict).");
+        var bounds = Queue.HoldTimes.BoundsMicroseconds;
+        foreach (var (chain, queue, c) in metrics.Queues)
+        {
+            var labels = QueueLabels(chain, queue);
+            long cumulative = 0;
+            for (var i = 0; i < bounds.Length; i++)
+            {
+                cumulative += c.DeferredHold.Bucket(i);
+                Sample(text, name + "_bucket", labels + ",le=\"" + (bounds[i] / 1e6).ToString("R", CultureInfo.InvariantCulture) + "\"", cumulative);
+            }
+            long count = cumulative + c.DeferredHold.Bucket(bounds.Length); // +Inf equals _count even while packets are recorded
+            Sample(text, name + "_bucket", labels + ",le=\"+Inf\"", count);
+            Sample(text, name + "_sum", labels, c.DeferredHold.SumMicroseconds / 1e6);
+            Sample(text, name + "_count", labels, count);
+        }
     }
 
     private static void QueueFamily(StringBuilder text, DaemonMetrics metrics, string name, string help,

@@ -41,4 +41,6 @@ public sealed class QueueCounters
     public long Unsigned;
     public long Forged;
     public long Replayed;
+    /// <summary>How long deferred packets waited for their verdict (attribution actors).</summary>
+    public readonly HoldTimes DeferredHold = new();
 }

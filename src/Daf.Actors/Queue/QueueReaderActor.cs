@@ -128,6 +128,8 @@ public sealed partial class QueueReaderActor : UntypedActor
             _batcher = Context.ActorOf(VerdictBatcherActor.Props(_verdicts, _pool, _signals), BatcherName);
             _log.Info("queue {0} bound for {1}", config.QueueNumber, _settings.Chain.ToString().ToUpperInvariant());
         }
+        // A batcher that keeps failing is stopped by this reader's strategy: the reader stops too (the watchdog then stops app-fw).
+        Context.Watch(_batcher);
         Self.Tell(ReadQueue.Instance);
     }
 
@@ -136,6 +138,14 @@ public sealed partial class QueueReaderActor : UntypedActor
         if (message is ReadQueue)
         {
             if (!_finished) ReadOnce();
+        }
+        else if (message is Terminated terminated)
+        {
+            if (!terminated.ActorRef.Equals(_batcher)) return;
+            // Batches and deferred verdicts handed to it would never be sent: stop, so that the watchdog stops app-fw
+            // (PostStop decides what arrived meanwhile and unbinds; --queue-bypass or --fail-closed decides the rest).
+            _log.Error("queue {0}: verdict batcher stopped after repeated failures; stopping the reader", _settings.Queue.QueueNumber);
+            Context.Stop(Self);
         }
         else
         {
@@ -251,6 +261,7 @@ public sealed partial class QueueReaderActor : UntypedActor
                 {
                     App = app,
                     Signing = signatures is { Signs: true } ? new DeferredSigning(signatures, payload.ToArray()) : null,
+                    Decisions = decisions?.Deferred,
                 });
                 continue;
             }
@@ -504,11 +515,13 @@ public sealed partial class QueueReaderActor : UntypedActor
         {
             var sink = new SocketVerdictSink(socket, _counters);
             var rewritten = Array.Empty<byte>();
+            var decisions = _settings.Decisions;
             for (var round = 0; round < 1024; round++)
             {
                 var count = socket.Receive(_batch);
                 if (count == 0) break;
                 var snapshot = _rules.Current;
+                decisions?.Begin(snapshot.Version);
                 long accepted = 0, dropped = 0, malformed = 0;
                 for (var i = 0; i < count; i++)
                 {
@@ -527,6 +540,8 @@ public sealed partial class QueueReaderActor : UntypedActor
                             written = _signatures.TryRewrite(payload, headers, matched != MalformedPacket, null, location, rewritten, _counters);
                             if (written == 0 && _signatures.Signs) verdict = Verdict.Drop;
                         }
+                        if (decisions is not null && matched != MalformedPacket)
+                            decisions.Record(verdict, headers, matched, _batch[i].PacketId, _batch[i].HasUid, _batch[i].Uid);
                     }
                     if (written > 0) sink.VerdictWithPayload(_batch[i].PacketId, NfVerdict.NF_ACCEPT, rewritten.AsSpan(0, written));
                     else sink.Verdict(_batch[i].PacketId, VerdictBatchPlanner.ToNf(verdict));
@@ -534,6 +549,7 @@ public sealed partial class QueueReaderActor : UntypedActor
                     else accepted++;
                 }
                 sink.Flush();
+                decisions?.WriteNow(_log); // the log actor may be stopped already: written here
                 Volatile.Write(ref _counters.Received, _counters.Received + count);
                 Volatile.Write(ref _counters.Accepted, _counters.Accepted + accepted);
                 Volatile.Write(ref _counters.Dropped, _counters.Dropped + dropped);

@@ -44,6 +44,10 @@ public sealed class StatsReport(IReadOnlyList<(Chain Chain, ushort Queue, QueueC
                 json.WriteNumber("deferred", Volatile.Read(ref c.Deferred));
                 json.WriteNumber("unattributed", Volatile.Read(ref c.Unattributed));
                 json.WriteNumber("identityLookups", Volatile.Read(ref c.IdentityLookups));
+                json.WriteNumber("deferredDecided", c.DeferredHold.Count);
+                json.WriteNumber("deferredHoldMaxMs", c.DeferredHold.MaxMicroseconds / 1000.0);
+                json.WriteNumber("deferredHoldSumMs", c.DeferredHold.SumMicroseconds / 1000.0);
+                json.WriteNumber("deferredHeldOver1s", c.DeferredHold.OverOneSecond);
                 json.WriteNumber("payloadVerdictMessages", Volatile.Read(ref c.PayloadVerdictMessages));
                 json.WriteNumber("signed", Volatile.Read(ref c.Signed));
                 json.WriteNumber("signedWithoutApp", Volatile.Read(ref c.SignedWithoutApp));

@@ -179,12 +179,21 @@ public sealed partial class VerdictBatcherActor : UntypedActor
 
     protected override void PostStop()
     {
-        using (_shared.Enter())
+        try
         {
-            _shared.Planner.FlushAll();
-            _shared.Sink.Flush();
-            if (_shared.Planner.DeferredCount > 0)
-                _log.Warning("verdict batcher stopped with {0} deferred packets undecided", _shared.Planner.DeferredCount);
+            using (_shared.Enter())
+            {
+                _shared.Planner.FlushAll();
+                _shared.Sink.Flush();
+                if (_shared.Planner.DeferredCount > 0)
+                    _log.Warning("verdict batcher stopped with {0} deferred packets undecided", _shared.Planner.DeferredCount);
+            }
+        }
+        finally
+        {
+            // The reader watches this actor but takes its mailbox only between polls: wake it to see the Terminated.
+            try { _signals.Wake.Signal(); }
+            catch (Daf.Interop.Posix.PosixException) { } // closed already: the daemon is exiting
         }
     }
 }

@@ -70,6 +70,22 @@ public sealed class PacketAttributionActorTests : TestKit
     }
 
     [Fact]
+    public void A_deferred_drop_is_written_to_its_queues_decision_log_with_the_matched_rule()
+    {
+        var batcher = CreateTestProbe();
+        var log = CreateTestProbe();
+        var attributor = Attributor(ActorRefs.Nobody, TimeSpan.FromSeconds(5));
+        _holders.Holders = [Image(10, Curl)];
+        _holders.Resolution = HolderResolution.Complete;
+
+        attributor.Tell(Deferred(7, batcher) with { Decisions = new Daf.Actors.DecisionLog.DeferredDecisionLog(Chain.Output, 0, 100, logAccept: false, log) });
+
+        Assert.Equal(new DeferredPacketJudged(7, Verdict.Drop), batcher.ExpectMsg<DeferredPacketJudged>(TimeSpan.FromSeconds(3)));
+        var line = log.ExpectMsg<Daf.Actors.DecisionLog.DeferredDecision>(TimeSpan.FromSeconds(3));
+        Assert.Equal((Verdict.Drop, 0, 7u, 1L, 1000u), (line.Record.Verdict, line.Record.MatchedRule, line.Record.PacketId, line.RuleVersion, line.Record.Uid));
+    }
+
+    [Fact]
     public void The_bounded_wait_fires_and_the_packet_is_judged_without_holders_and_counted_unattributed()
     {
         var batcher = CreateTestProbe();
@@ -81,6 +97,8 @@ public sealed class PacketAttributionActorTests : TestKit
         Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromMilliseconds(90), TimeSpan.FromSeconds(3));
         Assert.Equal(1L, Volatile.Read(ref _counters.Unattributed));
         batcher.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(1L, _counters.DeferredHold.Count);
+        Assert.True(_counters.DeferredHold.MaxMicroseconds >= 90_000, $"held {_counters.DeferredHold.MaxMicroseconds} µs, waited at least 100 ms");
     }
 
     [Fact]

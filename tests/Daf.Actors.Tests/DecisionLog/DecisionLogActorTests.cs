@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Daf.Actors.DecisionLog;
 using Daf.Actors.Rules;
@@ -48,6 +49,21 @@ public sealed class DecisionLogActorTests : TestKit
                 await Task.Delay(50); // (the bucket refills at 20/s; a batch sent before one came back is only counted)
             }
         });
+    }
+
+    [Fact]
+    public async Task A_deferred_decision_becomes_a_line_with_its_holders_and_its_suppressed_count_is_summarised()
+    {
+        var log = Sys.ActorOf(DecisionLogActor.Props(new FixedHolders(), 20));
+        var record = new DecisionRecord { Headers = Tcp(), Verdict = Verdict.Drop, MatchedRule = 2, PacketId = 9, HasUid = true, Uid = 1000 };
+
+        await EventFilter.Info(contains: "decision verdict=DROP chain=OUTPUT queue=4 proto=tcp src=10.0.0.1 sport=1234 dst=10.0.0.2 dport=80 rule=3 version=6 uid=1000 holders=77:/usr/bin/wget")
+            .ExpectOneAsync(() =>
+            {
+                log.Tell(new DeferredDecision(Chain.Output, 4, 6, record, Suppressed: 5));
+                return Task.CompletedTask;
+            });
+        await EventFilter.Info(contains: "decision log: 5 lines suppressed").ExpectOneAsync(TimeSpan.FromSeconds(10), () => Task.CompletedTask);
     }
 
     [Fact]

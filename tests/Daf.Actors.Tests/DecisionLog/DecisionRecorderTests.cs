@@ -84,6 +84,31 @@ public sealed class DecisionRecorderTests : TestKit
     }
 
     [Fact]
+    public async Task The_final_drain_writes_its_lines_itself_without_the_log_actor()
+    {
+        var probe = CreateTestProbe();
+        var recorder = new DecisionRecorder(Chain.Input, 1, 8, 1000, logAccept: false, probe);
+
+        await EventFilter.Info(contains: "decision verdict=DROP chain=INPUT queue=1 proto=udp src=10.0.0.1 sport=40000 dst=10.0.0.2 dport=9 rule=policy version=4 holders=?")
+            .ExpectOneAsync(() =>
+            {
+                recorder.Begin(4);
+                recorder.Record(Verdict.Drop, Udp(9), -1, 1, false, 0);
+                recorder.Record(Verdict.Accept, Udp(53), -1, 2, false, 0);
+                recorder.WriteNow(Sys.Log);
+                return Task.CompletedTask;
+            });
+        probe.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        // The batch went back to the pool: every one of them still reaches the log actor.
+        for (int round = 0; round < DecisionRecorder.PoolSize; round++)
+        {
+            recorder.Record(Verdict.Drop, Udp(9), 0, 3, false, 0);
+            recorder.Flush();
+            probe.ExpectMsg<DecisionBatch>();
+        }
+    }
+
+    [Fact]
     public void Recording_allocates_nothing()
     {
         const int calls = 10_000;

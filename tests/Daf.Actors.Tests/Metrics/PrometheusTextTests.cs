@@ -66,7 +66,9 @@ public sealed partial class PrometheusTextTests
             }
             var sample = SampleLine().Match(line);
             Assert.True(sample.Success, $"not a sample line: '{line}'");
-            Assert.Contains(sample.Groups[1].Value, declared);
+            var family = HistogramSample().Match(sample.Groups[1].Value) is { Success: true } part && declared.Contains(part.Groups[1].Value)
+                ? part.Groups[1].Value : sample.Groups[1].Value;
+            Assert.Contains(family, declared);
         }
     }
 
@@ -84,6 +86,28 @@ public sealed partial class PrometheusTextTests
         Assert.Equal(6, samples["daf_verdict_messages_total{queue=\"0\",chain=\"OUTPUT\",kind=\"batch\"}"]);
         Assert.Equal(0, samples["daf_packets_received_total{queue=\"1\",chain=\"INPUT\"}"]);
         Assert.True(samples["daf_uptime_seconds"] >= 3);
+    }
+
+    [Fact]
+    public void Deferred_hold_times_form_a_cumulative_histogram_whose_inf_bucket_is_the_count()
+    {
+        var (metrics, output) = Daemon();
+        output.DeferredHold.Record(400);        // <= 1 ms
+        output.DeferredHold.Record(30_000);     // <= 50 ms
+        output.DeferredHold.Record(1_500_000);  // over 1 s
+
+        var samples = Samples(PrometheusText.Write(metrics));
+
+        const string labels = "queue=\"0\",chain=\"OUTPUT\"";
+        Assert.Equal(1, samples[$"daf_deferred_hold_seconds_bucket{{{labels},le=\"0.001\"}}"]);
+        Assert.Equal(1, samples[$"daf_deferred_hold_seconds_bucket{{{labels},le=\"0.01\"}}"]);
+        Assert.Equal(2, samples[$"daf_deferred_hold_seconds_bucket{{{labels},le=\"0.05\"}}"]);
+        Assert.Equal(2, samples[$"daf_deferred_hold_seconds_bucket{{{labels},le=\"1\"}}"]);
+        Assert.Equal(3, samples[$"daf_deferred_hold_seconds_bucket{{{labels},le=\"+Inf\"}}"]);
+        Assert.Equal(3, samples[$"daf_deferred_hold_seconds_count{{{labels}}}"]);
+        Assert.Equal(1.5304, samples[$"daf_deferred_hold_seconds_sum{{{labels}}}"], 6);
+        Assert.Equal(1.5, samples[$"daf_deferred_hold_max_seconds{{{labels}}}"]);
+        Assert.Equal(0, samples["daf_deferred_hold_seconds_count{queue=\"1\",chain=\"INPUT\"}"]);
     }
 
     [Fact]
@@ -126,8 +150,11 @@ public sealed partial class PrometheusTextTests
     [GeneratedRegex(@"^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* \S.*$")]
     private static partial Regex HelpLine();
 
-    [GeneratedRegex(@"^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge)$")]
+    [GeneratedRegex(@"^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram)$")]
     private static partial Regex TypeLine();
+
+    [GeneratedRegex(@"^(.*)_(bucket|sum|count)$")]
+    private static partial Regex HistogramSample();
 
     [GeneratedRegex(@"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*=""[^""\\\n]*""(,[a-zA-Z_][a-zA-Z0-9_]*=""[^""\\\n]*"")*\})? -?[0-9][0-9.eE+-]*$")]
     private static partial Regex SampleLine();
