@@ -156,6 +156,7 @@ public sealed class DafDaemon
                 "a packet sent right after an exec or dlopen may be judged by the image from before it");
         }
         using var generationLifetime = generationCounters;
+        using var hurry = new TrackingEventsHurry();
         var images = new ProcessImageStore(new ProcessGenerations(generationCounters, tracking));
         SocketLocator? locator = null;
         var readerLocators = new List<SocketLocator>();
@@ -229,7 +230,7 @@ public sealed class DafDaemon
             akka.WithActors((system, registry) =>
             {
                 var ebpfObject = _options.EbpfObjectPath ?? Path.Combine(AppContext.BaseDirectory, "syscall_probe.o");
-                var ebpf = system.ActorOf(EbpfEventReaderActor.Props(ebpfObject, generationCounters), "ebpf-events");
+                var ebpf = system.ActorOf(EbpfEventReaderActor.Props(ebpfObject, generationCounters, hurry), "ebpf-events");
                 var store = system.ActorOf(RuleStoreActor.Props(holder, cell, storeSettings), "rules");
                 registry.Register<RuleStoreActor>(store);
                 var control = system.ActorOf(ControlEndpointActor.Props(store, controlTimeout).WithDispatcher(DafDispatchers.Control), ControlRemoting.EndpointName);
@@ -247,7 +248,13 @@ public sealed class DafDaemon
                 if (locator is not null)
                 {
                     var source = new SocketHolderImages(locator, holderTable, images);
-                    var attributionOptions = new AttributionOptions { Wait = TimeSpan.FromMilliseconds(_options.AttributionWaitMilliseconds) };
+                    var attributionOptions = new AttributionOptions
+                    {
+                        Wait = TimeSpan.FromMilliseconds(_options.AttributionWaitMilliseconds),
+                        Changes = images.Changes,
+                        HurryEvents = hurry.Hurry,
+                    };
+                    holderTable.HoldersPublished = images.Changes.Notify;
                     var attributor = system.ActorOf(PacketAttributionActor.Props(locator, source, tracker, holder, queues.Count,
                         attributionOptions), "attribution");
                     // Other namespaces the rules name: a locator made inside each, an attributor each (same counter slot,

@@ -16,12 +16,16 @@ public sealed class ProcessImageStore(ProcessGenerations? generations = null)
 
     public int Count => _images.Count;
 
+    /// <summary>Fired after each <see cref="Publish"/> (and, wired by the daemon, each change of the holder table).</summary>
+    public IdentityChangeSignal Changes { get; } = new();
+
     public bool TryGetImage(int tgid, out ProcessImage image) => _images.TryGetValue(tgid, out image!);
 
     public void Publish(int tgid, ProcessImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
         _images[tgid] = image;
+        Changes.Notify();
     }
 
     /// <summary>Forgets every image (tracking restarts from a fresh /proc walk).</summary>

@@ -115,6 +115,11 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
     {
         if (_exited || (_options.ReadMapsOnce && _readThisExec) || (changed.Unmapped && _options.KeepUnmapped))
             return;
+        // The probe moved the counter before it emitted the event: an image still current saw no change that matters
+        // (an unmapping of data, more JIT code in a process already unverifiable). Reading it again would cost a /proc
+        // walk of every mapping per event: a .NET or Java holder maps code all the time, app-fw included.
+        if (_image != null && !_reading && _store.Generations.Covers(_tgid) && _store.Generations.IsCurrent(_image))
+            return;
         Read();
     }
 

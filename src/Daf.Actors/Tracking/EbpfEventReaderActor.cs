@@ -41,7 +41,14 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
     private string? _loadError;
 
     public EbpfEventReaderActor(string objectPath, BpfCounterArray? generations = null)
+        : this(objectPath, generations, null)
     {
+    }
+
+    /// <param name="hurry">Lets a deferred packet cut the reader's coalescing pause short (owned by the caller).</param>
+    public EbpfEventReaderActor(string objectPath, BpfCounterArray? generations, TrackingEventsHurry? hurry)
+    {
+        Hurry = hurry;
         _objectPath = objectPath;
         _generations = generations;
         Receive<GetTrackerStats>(_ => Sender.Tell(Stats()));
@@ -64,6 +71,13 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
     /// the object keeps its own (unused) map.</param>
     public static Props Props(string objectPath, BpfCounterArray? generations = null) =>
         Akka.Actor.Props.Create(() => new EbpfEventReaderActor(objectPath, generations));
+
+    /// <param name="hurry">Lets a deferred packet cut the reader's coalescing pause short (owned by the caller).</param>
+    public static Props Props(string objectPath, BpfCounterArray? generations, TrackingEventsHurry? hurry) =>
+        Akka.Actor.Props.Create(() => new EbpfEventReaderActor(objectPath, generations, hurry));
+
+    /// <summary>See <see cref="EbpfReaderThread"/>'s hurry descriptor.</summary>
+    public TrackingEventsHurry? Hurry { get; }
 
     private void Attach()
     {
@@ -95,7 +109,7 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
         }
         IActorRef self = Self;
         TrackingEventPublisher publisher = _publisher;
-        _thread = new EbpfReaderThread(_ring, _stop, reason => self.Tell(new EbpfReaderFailed(reason)), publisher.EndOfRound);
+        _thread = new EbpfReaderThread(_ring, _stop, reason => self.Tell(new EbpfReaderFailed(reason)), publisher.EndOfRound, Hurry);
         _thread.Start();
         _log.Info("eBPF object {0} attached: {1}", _objectPath, string.Join(", ", _object.AttachedPrograms));
     }
