@@ -60,6 +60,39 @@ public sealed class PacketAttributionActorTests : TestKit
     }
 
     [Fact]
+    public void A_published_image_decides_a_waiting_packet_without_waiting_for_the_periodic_check()
+    {
+        var batcher = CreateTestProbe();
+        var changes = new IdentityChangeSignal();
+        var rules = new RuleSnapshotHolder(RuleSnapshot.Compile(
+            RulesFile.Parse("t", [$"-A -c OUTPUT --sng-hash {Curl} -v DROP"], ChainPolicies.AllAccept), 1, _ => true, 2, null));
+        // Neither the periodic check nor the bound comes within the test: only the publication can decide the packet.
+        var attributor = Sys.ActorOf(PacketAttributionActor.Props(_lookup, _holders, ActorRefs.Nobody, rules, 1,
+            new AttributionOptions { Wait = TimeSpan.FromHours(1), RetryInterval = TimeSpan.FromHours(1), Changes = changes }));
+        attributor.Tell(Deferred(9, batcher));
+        batcher.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        _holders.Holders = [Image(10, Curl)];
+        _holders.Resolution = HolderResolution.Complete;
+        changes.Notify();
+        Assert.Equal(new DeferredPacketJudged(9, Verdict.Drop), batcher.ExpectMsg<DeferredPacketJudged>(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public void A_packet_waiting_for_a_sockets_holders_hurries_the_event_reader_once()
+    {
+        var batcher = CreateTestProbe();
+        int hurried = 0;
+        _holders.MissingHoldersOf = 77;
+        var rules = new RuleSnapshotHolder(RuleSnapshot.Compile(
+            RulesFile.Parse("t", [$"-A -c OUTPUT --sng-hash {Curl} -v DROP"], ChainPolicies.AllAccept), 1, _ => true, 2, null));
+        var attributor = Sys.ActorOf(PacketAttributionActor.Props(_lookup, _holders, ActorRefs.Nobody, rules, 1,
+            new AttributionOptions { Wait = TimeSpan.FromMilliseconds(300), HurryEvents = () => Interlocked.Increment(ref hurried) }));
+        attributor.Tell(Deferred(10, batcher));
+        batcher.ExpectMsg<DeferredPacketJudged>(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, Volatile.Read(ref hurried));
+    }
+
+    [Fact]
     public void The_bounded_wait_fires_and_the_packet_is_judged_without_holders_and_counted_unattributed()
     {
         var batcher = CreateTestProbe();
