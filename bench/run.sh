@@ -8,7 +8,9 @@
 # BENCH_IDLE_SECONDS (10), BENCH_CONFIGS ("a b b2 c1 c2 c3 c4"; also b0, c5 (1 rule), c6 (10,000 rules),
 # d1-d4: 1 and 100 digest rules; e1, e3, f1, f3: c1, c3, d1, d3 with BENCH_BASELINE_APP_FW; s1, v0, s2: packet signatures),
 # APP_FW (bin/app-fw), BENCH_APPFW_ARGS (extra app-fw arguments for every c* configuration), BENCH_METRICS
-# ("tcp udp lat idle"; also "first": first-packet latency of fresh processes, d* configurations only).
+# ("tcp udp lat idle"; also "first": first-packet latency of fresh processes, d* configurations only),
+# BENCH_SETTLE (3: seconds between an app-fw's readiness and the first measurement), BENCH_PERF (non-empty:
+# perf record of the firewall during the UDP run).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +19,7 @@ RUN_SECONDS=${BENCH_SECONDS:-5}
 LATENCY_COUNT=${BENCH_LATENCY_COUNT:-5000}
 IDLE_SECONDS=${BENCH_IDLE_SECONDS:-10}
 FIRST_COUNT=${BENCH_FIRST_COUNT:-15}
+SETTLE_SECONDS=${BENCH_SETTLE:-3}
 CONFIGS=(${BENCH_CONFIGS:-a b b2 c1 c2 c3 c4})
 METRICS=" ${BENCH_METRICS:-tcp udp lat idle} "
 APP_FW=${APP_FW:-$ROOT/bin/app-fw}
@@ -493,6 +496,9 @@ for ROUND in $(seq 1 "$ROUNDS"); do
       record start_failed 1
       continue
     fi
+    # Steady state: with identity rules the daemon first walks /proc and reads the images of every socket holder
+    # of the machine, and the JIT compiles what that runs; neither is a per-packet cost.
+    if is_appfw "$CONFIG"; then sleep "$SETTLE_SECONDS"; fi
     if wants tcp; then measure_tcp; fi
     if wants udp; then measure_udp; fi
     if wants lat; then measure_latency; fi
