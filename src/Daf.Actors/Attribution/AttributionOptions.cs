@@ -22,4 +22,7 @@ public sealed record AttributionOptions
 
     /// <summary>Asks the eBPF reader to deliver the events it holds now (a packet waits for a socket's holders); null: nothing to ask.</summary>
     public Action? HurryEvents { get; init; }
+
+    /// <summary>Where image reads are asked for directly (<see cref="ProcessImageStore.TryRefresh"/>); null, or no scanner yet: through the tracker.</summary>
+    public ProcessImageStore? Images { get; init; }
 }

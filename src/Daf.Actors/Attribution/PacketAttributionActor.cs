@@ -155,13 +155,13 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
             {
                 // Its events may still be on their way, or lost: make sure the scanner reads it again, urgently.
                 waiting.RefreshAskedFor = stale;
-                _tracker.Tell(new RefreshProcessImage(stale.Pid));
+                Refresh(stale.Pid);
             }
             if (images.MissingImageOf != 0 && waiting.ReadAskedFor != images.MissingImageOf)
             {
                 // Its scanner's first read may be queued behind those of every process that just started.
                 waiting.ReadAskedFor = images.MissingImageOf;
-                _tracker.Tell(new RefreshProcessImage(images.MissingImageOf));
+                Refresh(images.MissingImageOf);
             }
             if (images.MissingFlow)
                 waiting.SocketFound = false; // the socket closed meanwhile and its flow was forgotten: look again
@@ -199,6 +199,13 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
         }
         _decided++;
         return true;
+    }
+
+    /// <summary>Straight to the process's scanner when it runs, else through the tracker (which may start one).</summary>
+    private void Refresh(int tgid)
+    {
+        if (_options.Images?.TryRefresh(tgid) != true)
+            _tracker.Tell(new RefreshProcessImage(tgid));
     }
 
     private static byte[] Bytes(UInt128 address)

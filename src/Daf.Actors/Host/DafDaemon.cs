@@ -253,6 +253,7 @@ public sealed class DafDaemon
                         Wait = TimeSpan.FromMilliseconds(_options.AttributionWaitMilliseconds),
                         Changes = images.Changes,
                         HurryEvents = hurry.Hurry,
+                        Images = images,
                     };
                     holderTable.HoldersPublished = images.Changes.Notify;
                     var attributor = system.ActorOf(PacketAttributionActor.Props(locator, source, tracker, holder, queues.Count,

@@ -56,7 +56,11 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
     public static Props Props(int tgid, ProcessIdentityReader reader, ProcessImageStore store, TrackingOptions options) =>
         Akka.Actor.Props.Create(() => new ProcessScannerActor(tgid, reader, store, options));
 
-    protected override void PreStart() => Read();
+    protected override void PreStart()
+    {
+        _store.AddScanner(_tgid, Self);
+        Read();
+    }
 
     protected override void PostRestart(Exception reason)
     {
@@ -73,6 +77,7 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
+        _store.RemoveScanner(_tgid, Self);
         if (_image != null)
             _store.Remove(_tgid, _image);
     }

@@ -173,6 +173,27 @@ public sealed class PacketAttributionActorTests : TestKit
     }
 
     [Fact]
+    public void A_missing_image_is_asked_of_its_running_scanner_directly_not_behind_the_trackers_mailbox()
+    {
+        var batcher = CreateTestProbe();
+        var tracker = CreateTestProbe();
+        var scanner = CreateTestProbe();
+        var store = new ProcessImageStore();
+        store.AddScanner(11, scanner.Ref);
+        _holders.MissingImageOf = 11;
+        var rules = new RuleSnapshotHolder(RuleSnapshot.Compile(
+            RulesFile.Parse("t", [$"-A -c OUTPUT --sng-hash {Curl} -v DROP"], ChainPolicies.AllAccept), 1, _ => true, 2, null));
+        Sys.ActorOf(PacketAttributionActor.Props(_lookup, _holders, tracker, rules, 1,
+            new AttributionOptions { Wait = TimeSpan.FromSeconds(10), Images = store })).Tell(Deferred(14, batcher));
+        Assert.Equal(new RefreshProcessImage(11), scanner.ExpectMsg<RefreshProcessImage>(TimeSpan.FromSeconds(2)));
+        tracker.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+
+        store.RemoveScanner(11, scanner.Ref);
+        _holders.MissingImageOf = 12; // no scanner of 12 here: through the tracker, which starts one if needed
+        Assert.Equal(new RefreshProcessImage(12), tracker.ExpectMsg<RefreshProcessImage>(TimeSpan.FromSeconds(2)));
+    }
+
+    [Fact]
     public void Many_deferred_packets_are_each_decided_once_and_none_waits_for_another()
     {
         var batcher = CreateTestProbe();

@@ -247,6 +247,20 @@ public sealed class ProcessScannerActorTests : TestKit
     }
 
     [Fact]
+    public void A_scanner_is_reachable_through_the_store_while_it_runs()
+    {
+        using var child = ChildProcess.Start("/bin/sleep", "30");
+        child.WaitUntilMaps("/libc.so.6");
+        IActorRef scanner = StartScanner(child.Pid);
+        AwaitImage(child.Pid, _ => true);
+        Assert.True(_store.TryRefresh(child.Pid));
+        Watch(scanner);
+        Sys.Stop(scanner);
+        ExpectTerminated(scanner);
+        Assert.False(_store.TryRefresh(child.Pid));
+    }
+
+    [Fact]
     public async Task Without_counters_every_mapping_event_reads_again()
     {
         using var child = ChildProcess.Start("/bin/sleep", "30");
