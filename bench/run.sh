@@ -6,9 +6,11 @@
 #
 # Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5, per TCP and UDP run), BENCH_LATENCY_COUNT (5000),
 # BENCH_IDLE_SECONDS (10), BENCH_CONFIGS ("a b b2 c1 c2 c3 c4"; also b0, c5 (1 rule), c6 (10,000 rules),
-# d1-d4: 1 and 100 digest rules; e1, e3: c1 and c3 with BENCH_BASELINE_APP_FW; s1, v0, s2: packet signatures),
+# d1-d4: 1 and 100 digest rules; e1, e3, f1, f3: c1, c3, d1, d3 with BENCH_BASELINE_APP_FW; s1, v0, s2: packet signatures),
 # APP_FW (bin/app-fw), BENCH_APPFW_ARGS (extra app-fw arguments for every c* configuration), BENCH_METRICS
-# ("tcp udp lat idle"; also "first": first-packet latency of fresh processes, d* configurations only).
+# ("tcp udp lat idle"; also "first": first-packet latency of fresh processes, d* configurations only),
+# BENCH_SETTLE (3: seconds between an app-fw's readiness and the first measurement), BENCH_PERF (non-empty:
+# perf record of the firewall during the UDP run).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +19,7 @@ RUN_SECONDS=${BENCH_SECONDS:-5}
 LATENCY_COUNT=${BENCH_LATENCY_COUNT:-5000}
 IDLE_SECONDS=${BENCH_IDLE_SECONDS:-10}
 FIRST_COUNT=${BENCH_FIRST_COUNT:-15}
+SETTLE_SECONDS=${BENCH_SETTLE:-3}
 CONFIGS=(${BENCH_CONFIGS:-a b b2 c1 c2 c3 c4})
 METRICS=" ${BENCH_METRICS:-tcp udp lat idle} "
 APP_FW=${APP_FW:-$ROOT/bin/app-fw}
@@ -145,6 +148,8 @@ fw_command() {
     # Before/after comparisons: c1 and c3 run with another build (BENCH_BASELINE_APP_FW), in the same rounds.
     e1) echo "$BASELINE_APP_FW --state-dir $FW_STATE ${APPFW_EXTRA[*]}" ;;
     e3) echo "$BASELINE_APP_FW --state-dir $FW_STATE -b 64 -B 50 -P ${APPFW_EXTRA[*]}" ;;
+    f1) echo "$BASELINE_APP_FW --state-dir $FW_STATE --rules $(digest_rules_file 1) ${APPFW_EXTRA[*]}" ;;
+    f3) echo "$BASELINE_APP_FW --state-dir $FW_STATE --rules $(digest_rules_file 1) -b 64 -B 50 -P ${APPFW_EXTRA[*]}" ;;
     d1) echo "$APP_FW --state-dir $FW_STATE --rules $(digest_rules_file 1) ${APPFW_EXTRA[*]}" ;;
     d2) echo "$APP_FW --state-dir $FW_STATE --rules $(digest_rules_file 100) ${APPFW_EXTRA[*]}" ;;
     d3) echo "$APP_FW --state-dir $FW_STATE --rules $(digest_rules_file 1) -b 64 -B 50 -P ${APPFW_EXTRA[*]}" ;;
@@ -156,7 +161,7 @@ fw_command() {
   esac
 }
 
-is_appfw() { [[ $1 == [cdesv]* ]]; }
+is_appfw() { [[ $1 == [cdefsv]* ]]; }
 
 # Packet signatures (s1, v0, s2) -----------------------------------------------------------------------
 # The receiver's firewall (v0, s2) is a second app-fw in the receiver's namespace, on its INPUT queue, with
@@ -357,6 +362,16 @@ fw_cost() {
   echo "$cpu $cs"
 }
 
+# fw_threads PID: "tid comm cpu_ns" per thread of PID, to see which thread a per-packet cost lands on.
+fw_threads() {
+  local t run comm
+  for t in /proc/"$1"/task/*; do
+    read -r run _ <"$t/schedstat" 2>/dev/null || continue
+    read -r comm <"$t/comm" 2>/dev/null || comm=?
+    echo "${t##*/} ${comm// /_} $run"
+  done
+}
+
 measure_udp() {
   local out=$RESULTS/r$ROUND-$CONFIG.udp-recv.log
   ip netns exec "$NS_R" "$TOOLS/udp_flood" recv "$PORT_UDP" --max-seconds $((RUN_SECONDS + 15)) >"$out" 2>&1 &
@@ -365,13 +380,21 @@ measure_udp() {
   wait_for "$out" 'ready' 5 "$receiver" || log "$CONFIG: udp_flood receiver not ready"
   if is_appfw "$CONFIG"; then stats_snapshot "$RESULTS/r$ROUND-$CONFIG.stats-before.json" || true; fi
   local cost0 cost1 packets
-  [ -z "$FW_PID" ] || cost0=$(fw_cost "$FW_PID")
+  [ -z "$FW_PID" ] || { cost0=$(fw_cost "$FW_PID"); fw_threads "$FW_PID" >"$RESULTS/r$ROUND-$CONFIG.threads-before"; }
+  local perf_pid=
+  if [ -n "${BENCH_PERF:-}" ] && [ -n "$FW_PID" ]; then
+    perf record -F 999 -g -p "$FW_PID" -o "$RESULTS/r$ROUND-$CONFIG.perf.data" >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
   in_s "$TOOLS/udp_flood" send "$ADDR_R" "$PORT_UDP" "$RUN_SECONDS" --size 64 >"$RESULTS/r$ROUND-$CONFIG.udp-send.log" 2>&1
   wait "$receiver" || true
+  if [ -n "$perf_pid" ]; then kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" 2>/dev/null || true; fi
   packets=$(sed -n 's/.* packets=\([0-9]*\).*/\1/p' "$out" | grep . || echo 0)
   if [ -n "$FW_PID" ] && [ "$packets" -gt 0 ]; then
     # The firewall's own CPU time and context switches per packet: steadier than pps on a shared machine.
     cost1=$(fw_cost "$FW_PID")
+    fw_threads "$FW_PID" | awk -v n="$packets" 'NR == FNR { b[$1] = $3; next } { d = $3 - b[$1]; if (d > 0) printf "%s %s %.0f ns/packet\n", $1, $2, d / n }' \
+      "$RESULTS/r$ROUND-$CONFIG.threads-before" - | sort -k3 -n -r >"$RESULTS/r$ROUND-$CONFIG.threads"
     record udp_cpu_ns_per_packet "$(awk -v a="$cost0" -v b="$cost1" -v n="$packets" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f", (y[1] - x[1]) / n }')"
     record udp_cs_per_packet "$(awk -v a="$cost0" -v b="$cost1" -v n="$packets" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.4f", (y[2] - x[2]) / n }')"
   fi
@@ -451,7 +474,7 @@ measure_idle() {
 
 # Main ------------------------------------------------------------------------------------------------
 
-if printf '%s\n' "${CONFIGS[@]}" | grep -q '^[cdesv]' && [ ! -x "$APP_FW" ]; then
+if printf '%s\n' "${CONFIGS[@]}" | grep -q '^[cdefsv]' && [ ! -x "$APP_FW" ]; then
   log "$APP_FW not found: run 'make' first (or set BENCH_CONFIGS=\"a b b2\")"
   exit 1
 fi
@@ -473,10 +496,13 @@ for ROUND in $(seq 1 "$ROUNDS"); do
       record start_failed 1
       continue
     fi
+    # Steady state: with identity rules the daemon first walks /proc and reads the images of every socket holder
+    # of the machine, and the JIT compiles what that runs; neither is a per-packet cost.
+    if is_appfw "$CONFIG"; then sleep "$SETTLE_SECONDS"; fi
     if wants tcp; then measure_tcp; fi
     if wants udp; then measure_udp; fi
     if wants lat; then measure_latency; fi
-    if wants first && [[ $CONFIG == c1 || $CONFIG == d* ]]; then measure_first; fi
+    if wants first && [[ $CONFIG == c1 || $CONFIG == e1 || $CONFIG == [df]* ]]; then measure_first; fi
     if wants idle && [ "$ROUND" = 1 ] && is_appfw "$CONFIG"; then measure_idle; fi
     stop_fw
   done

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+using Daf.Actors.Identity;
+
 namespace Daf.Actors.Attribution;
 
 /// <summary>How long a deferred packet may wait for its holders, and how often the wait is re-checked.</summary>
@@ -14,4 +16,13 @@ public sealed record AttributionOptions
 
     /// <summary>Packets waiting at most; beyond it a deferred packet is judged at once with what is known.</summary>
     public int MaxWaiting { get; init; } = 8192;
+
+    /// <summary>Publications of holders and images: a waiting packet is re-checked at once (null: only every <see cref="RetryInterval"/>).</summary>
+    public IdentityChangeSignal? Changes { get; init; }
+
+    /// <summary>Asks the eBPF reader to deliver the events it holds now (a packet waits for a socket's holders); null: nothing to ask.</summary>
+    public Action? HurryEvents { get; init; }
+
+    /// <summary>Where image reads are asked for directly (<see cref="ProcessImageStore.TryRefresh"/>); null, or no scanner yet: through the tracker.</summary>
+    public ProcessImageStore? Images { get; init; }
 }

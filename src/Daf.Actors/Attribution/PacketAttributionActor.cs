@@ -43,6 +43,7 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
     private readonly List<Waiting> _waiting = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _decided, _timedOut, _lastUnattributedLog = long.MinValue / 2;
+    private IdentityChangeSignal.Listener? _changes;
 
     public PacketAttributionActor(ISocketLookup lookup, IHolderImageSource images, IActorRef tracker, RuleSnapshotHolder rules,
         int counterSlot, AttributionOptions options)
@@ -56,6 +57,7 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
         _final = new PacketIdentity(images, final: true);
         Receive<AttributePacket>(OnAttribute);
         Receive<RetryWaiting>(_ => Retry());
+        Receive<IdentityPublished>(_ => Retry());
         Receive<GetAttributionStats>(_ => Sender.Tell(new AttributionStats(_waiting.Count, _decided, _timedOut)));
     }
 
@@ -90,6 +92,7 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
         if (TryDecide(waiting, final: _waiting.Count >= _options.MaxWaiting))
             return;
         _waiting.Add(waiting);
+        _changes?.Arm();
         if (!Timers.IsTimerActive(RetryTimer))
             Timers.StartPeriodicTimer(RetryTimer, RetryWaiting.Instance, _options.RetryInterval);
     }
@@ -97,10 +100,15 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
     private void Retry()
     {
         long now = Environment.TickCount64;
+        // Armed before looking: a publication made while the packets are tried again sends one more message.
+        if (_waiting.Count != 0)
+            _changes?.Arm();
         _waiting.RemoveAll(w => TryDecide(w, final: now >= w.Deadline));
         if (_waiting.Count == 0)
             Timers.Cancel(RetryTimer);
     }
+
+    protected override void PreStart() => _changes = _options.Changes?.Listen(Self, IdentityPublished.Instance);
 
     /// <returns>True when the packet was decided.</returns>
     private bool TryDecide(Waiting waiting, bool final)
@@ -157,19 +165,22 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
             if (images.MissingHoldersOf != 0 && waiting.AskedTrackerFor != images.MissingHoldersOf)
             {
                 waiting.AskedTrackerFor = images.MissingHoldersOf;
+                // The event announcing the holder (socket(), accept(), a received descriptor) is most likely in the
+                // ring already, waiting for the reader's coalescing pause to end.
+                _options.HurryEvents?.Invoke();
                 _tracker.Tell(new FindSocketHolders(images.MissingHoldersOf));
             }
             if (images.StaleImage is { } stale && !ReferenceEquals(waiting.RefreshAskedFor, stale))
             {
                 // Its events may still be on their way, or lost: make sure the scanner reads it again, urgently.
                 waiting.RefreshAskedFor = stale;
-                _tracker.Tell(new RefreshProcessImage(stale.Pid));
+                Refresh(stale.Pid);
             }
             if (images.MissingImageOf != 0 && waiting.ReadAskedFor != images.MissingImageOf)
             {
                 // Its scanner's first read may be queued behind those of every process that just started.
                 waiting.ReadAskedFor = images.MissingImageOf;
-                _tracker.Tell(new RefreshProcessImage(images.MissingImageOf));
+                Refresh(images.MissingImageOf);
             }
             if (images.MissingFlow)
                 waiting.SocketFound = false; // the socket closed meanwhile and its flow was forgotten: look again
@@ -209,6 +220,13 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
         }
         _decided++;
         return true;
+    }
+
+    /// <summary>Straight to the process's scanner when it runs, else through the tracker (which may start one).</summary>
+    private void Refresh(int tgid)
+    {
+        if (_options.Images?.TryRefresh(tgid) != true)
+            _tracker.Tell(new RefreshProcessImage(tgid));
     }
 
     private static byte[] Bytes(UInt128 address)
@@ -275,6 +293,7 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
     protected override void PreRestart(Exception reason, object message)
     {
         _log.Error(reason, "attribution failed with {0} packets waiting; restarting", _waiting.Count);
+        _changes?.Dispose();
         foreach (Waiting waiting in _waiting)
             Self.Tell(waiting.Packet);
         _waiting.Clear();
@@ -284,6 +303,7 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
+        _changes?.Dispose();
         // Decide what still waits so that no packet stays queued in the kernel without a verdict.
         foreach (Waiting waiting in _waiting)
             TryDecide(waiting, final: true);
@@ -310,6 +330,12 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
     private sealed record RetryWaiting
     {
         public static readonly RetryWaiting Instance = new();
+    }
+
+    /// <summary>Holders or images were published (<see cref="AttributionOptions.Changes"/>): try the waiting packets now.</summary>
+    private sealed record IdentityPublished
+    {
+        public static readonly IdentityPublished Instance = new();
     }
 }
 

@@ -177,6 +177,7 @@ public sealed class DafDaemon
             }
         }
         using var exitTimesLifetime = exitTimes;
+        using var hurry = new TrackingEventsHurry();
         var images = new ProcessImageStore(new ProcessGenerations(generationCounters, tracking) { Exits = exitTimes });
         // Sockets released a moment ago (SOCKET_RELEASED events): what sock_diag misses once a sender exited.
         var released = new ReleasedSocketTable(tracking.ExitRetention);
@@ -255,7 +256,7 @@ public sealed class DafDaemon
             akka.WithActors((system, registry) =>
             {
                 var ebpfObject = _options.EbpfObjectPath ?? Path.Combine(AppContext.BaseDirectory, "syscall_probe.o");
-                var ebpf = system.ActorOf(EbpfEventReaderActor.Props(ebpfObject, generationCounters, exitTimes), "ebpf-events");
+                var ebpf = system.ActorOf(EbpfEventReaderActor.Props(ebpfObject, generationCounters, exitTimes, hurry), "ebpf-events");
                 var store = system.ActorOf(RuleStoreActor.Props(holder, cell, storeSettings), "rules");
                 registry.Register<RuleStoreActor>(store);
                 var control = system.ActorOf(ControlEndpointActor.Props(store, controlTimeout).WithDispatcher(DafDispatchers.Control), ControlRemoting.EndpointName);
@@ -273,7 +274,14 @@ public sealed class DafDaemon
                 if (locator is not null)
                 {
                     var source = new SocketHolderImages(locator, holderTable, images);
-                    var attributionOptions = new AttributionOptions { Wait = TimeSpan.FromMilliseconds(_options.AttributionWaitMilliseconds) };
+                    var attributionOptions = new AttributionOptions
+                    {
+                        Wait = TimeSpan.FromMilliseconds(_options.AttributionWaitMilliseconds),
+                        Changes = images.Changes,
+                        HurryEvents = hurry.Hurry,
+                        Images = images,
+                    };
+                    holderTable.HoldersPublished = images.Changes.Notify;
                     var attributor = system.ActorOf(PacketAttributionActor.Props(locator, source, tracker, holder, queues.Count,
                         attributionOptions), "attribution");
                     // Other namespaces the rules name: a locator made inside each, an attributor each (same counter slot,

@@ -49,6 +49,12 @@ public sealed class ProcessGenerations
     /// <summary>Whether counters are read from the probe (false: all read 0).</summary>
     public bool Tracking => _counters is not null;
 
+    /// <summary>
+    /// The probe keeps a counter for <paramref name="tgid"/>: a change to the process's code moves it before the event
+    /// announcing the change is emitted, so an image that <see cref="IsCurrent"/> still shows it.
+    /// </summary>
+    public bool Covers(int tgid) => _counters is { } counters && (uint)tgid < (uint)counters.Count;
+
     /// <summary>The process's counter now (0 without the probe or outside the map).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong Current(int tgid) => _counters is { } counters ? counters.Read(tgid) : 0;

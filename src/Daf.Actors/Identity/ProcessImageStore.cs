@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.Collections.Concurrent;
+using Akka.Actor;
 
 namespace Daf.Actors.Identity;
 
@@ -10,11 +11,15 @@ namespace Daf.Actors.Identity;
 public sealed class ProcessImageStore(ProcessGenerations? generations = null)
 {
     private readonly ConcurrentDictionary<int, ProcessImage> _images = new();
+    private readonly ConcurrentDictionary<int, IActorRef> _scanners = new();
 
     /// <summary>The probe's generation counters: scanners stamp images with them, packet threads check them.</summary>
     public ProcessGenerations Generations { get; } = generations ?? ProcessGenerations.None;
 
     public int Count => _images.Count;
+
+    /// <summary>Fired after each <see cref="Publish"/> (and, wired by the daemon, each change of the holder table).</summary>
+    public IdentityChangeSignal Changes { get; } = new();
 
     public bool TryGetImage(int tgid, out ProcessImage image) => _images.TryGetValue(tgid, out image!);
 
@@ -22,7 +27,27 @@ public sealed class ProcessImageStore(ProcessGenerations? generations = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         _images[tgid] = image;
+        Changes.Notify();
     }
+
+    /// <summary>
+    /// Asks the scanner of <paramref name="tgid"/> to read its image on the urgent lane (<see cref="RefreshProcessImage"/>),
+    /// directly: the holder tracker's mailbox may hold a backlog of event batches (a busy machine, its start-up walk of
+    /// /proc) that a deferred packet should not wait behind. False when the process has no running scanner here yet.
+    /// </summary>
+    public bool TryRefresh(int tgid)
+    {
+        if (!_scanners.TryGetValue(tgid, out IActorRef? scanner))
+            return false;
+        scanner.Tell(new RefreshProcessImage(tgid));
+        return true;
+    }
+
+    /// <summary>A scanner of <paramref name="tgid"/> started (<see cref="ProcessScannerActor"/>).</summary>
+    internal void AddScanner(int tgid, IActorRef scanner) => _scanners[tgid] = scanner;
+
+    /// <summary>The scanner stopped; a scanner of a reused pid that replaced it stays.</summary>
+    internal void RemoveScanner(int tgid, IActorRef scanner) => _scanners.TryRemove(new KeyValuePair<int, IActorRef>(tgid, scanner));
 
     /// <summary>Forgets every image (tracking restarts from a fresh /proc walk).</summary>
     public void Clear() => _images.Clear();

@@ -58,7 +58,11 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
     public static Props Props(int tgid, ProcessIdentityReader reader, ProcessImageStore store, TrackingOptions options) =>
         Akka.Actor.Props.Create(() => new ProcessScannerActor(tgid, reader, store, options));
 
-    protected override void PreStart() => Read();
+    protected override void PreStart()
+    {
+        _store.AddScanner(_tgid, Self);
+        Read();
+    }
 
     protected override void PostRestart(Exception reason)
     {
@@ -75,6 +79,7 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
+        _store.RemoveScanner(_tgid, Self);
         if (_image != null)
             _store.Remove(_tgid, _image);
     }
@@ -104,18 +109,24 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
             _urgentAgain = true;
             return;
         }
-        if (_reading && _normalRead!.Started)
+        if (_reading && !_normalRead!.TryCancel())
         {
             // Already reading (it would hash the same files twice): go urgent after it, if still needed.
             _urgentWanted = true;
             return;
         }
+        // A normal read still queued is cancelled: on a busy machine both lanes would otherwise hash the same files at once.
         StartRead(urgent: true);
     }
 
     private void OnMappingsChanged(ProcessMappingsChanged changed)
     {
         if (_exited || (_options.ReadMapsOnce && _readThisExec) || (changed.Unmapped && _options.KeepUnmapped))
+            return;
+        // The probe moved the counter before it emitted the event: an image still current saw no change that matters
+        // (an unmapping of data, more JIT code in a process already unverifiable). Reading it again would cost a /proc
+        // walk of every mapping per event: a .NET or Java holder maps code all the time, app-fw included.
+        if (_image != null && !_reading && _store.Generations.Covers(_tgid) && _store.Generations.IsCurrent(_image))
             return;
         Read();
     }
@@ -146,7 +157,8 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
         // The counter first: a change after this read makes the image stale; one before it is in the maps.
         Func<ImageRead> read = () =>
         {
-            start.Started = true;
+            if (!start.TryStart())
+                return new ImageRead(generation, null, urgent); // cancelled: an urgent read took over
             return new ImageRead(generation, reader.Read(tgid, generations.Current(tgid)), urgent);
         };
         (urgent ? ImageReadLane.Urgent : ImageReadLane.Normal).Run(read).PipeTo(Self);
@@ -157,14 +169,14 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
         if (read.Urgent) _urgentReading = false;
         else _reading = false;
         bool current = read.Generation == _generation;
-        switch (read.Result.Outcome)
+        switch (read.Result?.Outcome)
         {
             // Two reads (normal and urgent) may overlap: never replace an image by one read before it.
-            case ProcessReadOutcome.Read when current && (_image is null || read.Result.Image!.Generation >= _image.Generation):
+            case ProcessReadOutcome.Read when current && (_image is null || read.Result!.Image!.Generation >= _image.Generation):
                 // -r unites reads of one exec only: the counter tells an exec whose event has not arrived yet.
-                ProcessImage image = _options.KeepUnmapped && _image != null && ProcessGenerations.SameExec(_image.Generation, read.Result.Image!.Generation)
+                ProcessImage image = _options.KeepUnmapped && _image != null && ProcessGenerations.SameExec(_image.Generation, read.Result!.Image!.Generation)
                     ? Union(_image, read.Result.Image!)
-                    : read.Result.Image!;
+                    : read.Result!.Image!;
                 _image = image;
                 _readThisExec = true;
                 _lastError = null;
@@ -175,7 +187,7 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
                 OnExit();
                 return;
             case ProcessReadOutcome.Failed:
-                _lastError = read.Result.Error;
+                _lastError = read.Result!.Error;
                 _log.Warning("cannot read the image of process {0}: {1}", _tgid, read.Result.Error);
                 break;
         }
@@ -258,12 +270,20 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
             previous.MapsTruncated || current.MapsTruncated, current.IsKernelThread) { Generation = current.Generation };
     }
 
-    private sealed record ImageRead(int Generation, ProcessReadResult Result, bool Urgent);
+    /// <param name="Result">Null: a normal read cancelled before it started (<see cref="ReadStart.TryCancel"/>).</param>
+    private sealed record ImageRead(int Generation, ProcessReadResult? Result, bool Urgent);
 
-    /// <summary>Set by a normal read when it leaves its lane's queue.</summary>
+    /// <summary>A normal read's state: queued, started (it left its lane's queue) or cancelled (an urgent read took over).</summary>
     private sealed class ReadStart
     {
-        public volatile bool Started;
+        private const int Queued = 0, Running = 1, Cancelled = 2;
+        private int _state;
+
+        /// <summary>Lane thread: false when the read was cancelled while queued.</summary>
+        public bool TryStart() => Interlocked.CompareExchange(ref _state, Running, Queued) != Cancelled;
+
+        /// <summary>Scanner: false when the read has started already.</summary>
+        public bool TryCancel() => Interlocked.CompareExchange(ref _state, Cancelled, Queued) != Running;
     }
 
     private sealed record ExitImageBuilt(int Generation, ProcessImage? Image, string? Reason);

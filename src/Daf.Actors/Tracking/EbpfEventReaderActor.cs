@@ -45,8 +45,11 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
     private EbpfReaderThread? _thread;
     private string? _loadError;
 
-    public EbpfEventReaderActor(string objectPath, BpfCounterArray? generations = null, BpfCounterArray? exits = null)
+    /// <param name="hurry">Lets a deferred packet cut the reader's coalescing pause short (owned by the caller).</param>
+    public EbpfEventReaderActor(string objectPath, BpfCounterArray? generations = null, BpfCounterArray? exits = null,
+        TrackingEventsHurry? hurry = null)
     {
+        Hurry = hurry;
         _objectPath = objectPath;
         _generations = generations;
         _exits = exits;
@@ -74,8 +77,10 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
     /// the object keeps its own (unused) map.</param>
     /// <param name="exits">The per-process exit times the object's `exits` map becomes (<see cref="Identity.ProcessGenerations.Exits"/>),
     /// owned by the caller like <paramref name="generations"/>. Null: the object keeps its own.</param>
-    public static Props Props(string objectPath, BpfCounterArray? generations = null, BpfCounterArray? exits = null) =>
-        Akka.Actor.Props.Create(() => new EbpfEventReaderActor(objectPath, generations, exits));
+    /// <param name="hurry">Lets a deferred packet cut the reader's coalescing pause short (owned by the caller).</param>
+    public static Props Props(string objectPath, BpfCounterArray? generations = null, BpfCounterArray? exits = null,
+        TrackingEventsHurry? hurry = null) =>
+        Akka.Actor.Props.Create(() => new EbpfEventReaderActor(objectPath, generations, exits, hurry));
 
     /// <summary>The maps of the caller's that replace the object's own (null: none).</summary>
     private Dictionary<string, int>? SharedMaps()
@@ -89,6 +94,9 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
             maps["exits"] = _exits.FileDescriptor;
         return maps;
     }
+
+    /// <summary>See <see cref="EbpfReaderThread"/>'s hurry descriptor.</summary>
+    public TrackingEventsHurry? Hurry { get; }
 
     private void Attach()
     {
@@ -120,7 +128,7 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
         }
         IActorRef self = Self;
         TrackingEventPublisher publisher = _publisher;
-        _thread = new EbpfReaderThread(_ring, _stop, reason => self.Tell(new EbpfReaderFailed(reason)), publisher.EndOfRound);
+        _thread = new EbpfReaderThread(_ring, _stop, reason => self.Tell(new EbpfReaderFailed(reason)), publisher.EndOfRound, Hurry);
         _thread.Start();
         _log.Info("eBPF object {0} attached: {1}", _objectPath, string.Join(", ", _object.AttachedPrograms));
         foreach (string skipped in _object.SkippedPrograms)

@@ -18,19 +18,22 @@ namespace Daf.Actors.Tracking;
 /// </remarks>
 internal sealed class EbpfReaderThread
 {
-    private const int RingSlot = 0, StopSlot = 1;
+    private const int RingSlot = 0, StopSlot = 1, HurrySlot = 2;
     private const long CoalesceNanoseconds = 1_000_000;
 
     private readonly BpfRingBuffer _ring;
     private readonly EventFd _stop;
     private readonly Action<Exception> _failed;
     private readonly Action _endOfRound;
+    private readonly TrackingEventsHurry? _hurry;
     private readonly Thread _thread;
     private volatile bool _stopping;
 
     /// <param name="endOfRound">Called on this thread after each consume round (the publisher flushes its batch).</param>
-    public EbpfReaderThread(BpfRingBuffer ring, EventFd stop, Action<Exception> failed, Action endOfRound)
+    /// <param name="hurry">Ends the coalescing pause early (a deferred packet waits for an event); null: never.</param>
+    public EbpfReaderThread(BpfRingBuffer ring, EventFd stop, Action<Exception> failed, Action endOfRound, TrackingEventsHurry? hurry = null)
     {
+        _hurry = hurry;
         _ring = ring;
         _stop = stop;
         _failed = failed;
@@ -50,8 +53,11 @@ internal sealed class EbpfReaderThread
 
     private void Run()
     {
-        Span<int> fds = [_ring.EpollFd, _stop.FileDescriptor];
-        Span<bool> readable = stackalloc bool[2];
+        Span<int> all = [_ring.EpollFd, _stop.FileDescriptor, _hurry?.FileDescriptor ?? -1];
+        Span<int> fds = all[..2];
+        // The pause waits on the stop descriptor and, when there is one, the hurry descriptor.
+        Span<int> pause = _hurry is null ? all[StopSlot..HurrySlot] : all[StopSlot..];
+        Span<bool> readable = stackalloc bool[3];
         try
         {
             while (!_stopping)
@@ -60,7 +66,12 @@ internal sealed class EbpfReaderThread
                 if (readable[RingSlot])
                 {
                     if (!readable[StopSlot])
-                        Poller.Wait(fds[StopSlot..], readable[StopSlot..], CoalesceNanoseconds);
+                    {
+                        readable[HurrySlot] = false;
+                        Poller.Wait(pause, readable[StopSlot..(StopSlot + pause.Length)], CoalesceNanoseconds);
+                        if (readable[HurrySlot])
+                            _hurry!.Drain();
+                    }
                     _ring.Consume();
                     _endOfRound();
                 }

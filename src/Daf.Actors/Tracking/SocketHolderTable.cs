@@ -36,6 +36,9 @@ public sealed class SocketHolderTable
     /// <summary>Called (on the writer thread) when a socket loses its last holder, grace delay included: its flows can be forgotten.</summary>
     public Action<ulong>? SocketForgotten { get; set; }
 
+    /// <summary>Called (on the writer thread) after holders were published: deferred packets may be judged now.</summary>
+    public Action? HoldersPublished { get; set; }
+
     /// <summary>Sockets with at least one holder (current or within the grace delay).</summary>
     public int SocketCount => _published.Count;
 
@@ -233,6 +236,7 @@ public sealed class SocketHolderTable
 
     private void Publish()
     {
+        bool published = false;
         foreach (ulong inode in _dirty)
         {
             _scratch.Clear();
@@ -249,8 +253,13 @@ public sealed class SocketHolderTable
             _scratch.Sort();
             int[] tgids = [.. _scratch];
             if (!_published.TryGetValue(inode, out HolderSet? current) || !current.ThreadGroups.SequenceEqual(tgids))
+            {
                 _published[inode] = new HolderSet(tgids);
+                published = true;
+            }
         }
         _dirty.Clear();
+        if (published)
+            HoldersPublished?.Invoke();
     }
 }

@@ -86,6 +86,39 @@ public sealed class PacketAttributionActorTests : TestKit
     }
 
     [Fact]
+    public void A_published_image_decides_a_waiting_packet_without_waiting_for_the_periodic_check()
+    {
+        var batcher = CreateTestProbe();
+        var changes = new IdentityChangeSignal();
+        var rules = new RuleSnapshotHolder(RuleSnapshot.Compile(
+            RulesFile.Parse("t", [$"-A -c OUTPUT --sng-hash {Curl} -v DROP"], ChainPolicies.AllAccept), 1, _ => true, 2, null));
+        // Neither the periodic check nor the bound comes within the test: only the publication can decide the packet.
+        var attributor = Sys.ActorOf(PacketAttributionActor.Props(_lookup, _holders, ActorRefs.Nobody, rules, 1,
+            new AttributionOptions { Wait = TimeSpan.FromHours(1), RetryInterval = TimeSpan.FromHours(1), Changes = changes }));
+        attributor.Tell(Deferred(9, batcher));
+        batcher.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        _holders.Holders = [Image(10, Curl)];
+        _holders.Resolution = HolderResolution.Complete;
+        changes.Notify();
+        Assert.Equal(new DeferredPacketJudged(9, Verdict.Drop), batcher.ExpectMsg<DeferredPacketJudged>(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public void A_packet_waiting_for_a_sockets_holders_hurries_the_event_reader_once()
+    {
+        var batcher = CreateTestProbe();
+        int hurried = 0;
+        _holders.MissingHoldersOf = 77;
+        var rules = new RuleSnapshotHolder(RuleSnapshot.Compile(
+            RulesFile.Parse("t", [$"-A -c OUTPUT --sng-hash {Curl} -v DROP"], ChainPolicies.AllAccept), 1, _ => true, 2, null));
+        var attributor = Sys.ActorOf(PacketAttributionActor.Props(_lookup, _holders, ActorRefs.Nobody, rules, 1,
+            new AttributionOptions { Wait = TimeSpan.FromMilliseconds(300), HurryEvents = () => Interlocked.Increment(ref hurried) }));
+        attributor.Tell(Deferred(10, batcher));
+        batcher.ExpectMsg<DeferredPacketJudged>(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, Volatile.Read(ref hurried));
+    }
+
+    [Fact]
     public void The_bounded_wait_fires_and_the_packet_is_judged_without_holders_and_counted_unattributed()
     {
         var batcher = CreateTestProbe();
@@ -198,6 +231,27 @@ public sealed class PacketAttributionActorTests : TestKit
         _holders.Holders = [Image(11, Wget)];
         _holders.Resolution = HolderResolution.Complete;
         Assert.Equal(new DeferredPacketJudged(13, Verdict.Accept), batcher.ExpectMsg<DeferredPacketJudged>(TimeSpan.FromSeconds(3)));
+    }
+
+    [Fact]
+    public void A_missing_image_is_asked_of_its_running_scanner_directly_not_behind_the_trackers_mailbox()
+    {
+        var batcher = CreateTestProbe();
+        var tracker = CreateTestProbe();
+        var scanner = CreateTestProbe();
+        var store = new ProcessImageStore();
+        store.AddScanner(11, scanner.Ref);
+        _holders.MissingImageOf = 11;
+        var rules = new RuleSnapshotHolder(RuleSnapshot.Compile(
+            RulesFile.Parse("t", [$"-A -c OUTPUT --sng-hash {Curl} -v DROP"], ChainPolicies.AllAccept), 1, _ => true, 2, null));
+        Sys.ActorOf(PacketAttributionActor.Props(_lookup, _holders, tracker, rules, 1,
+            new AttributionOptions { Wait = TimeSpan.FromSeconds(10), Images = store })).Tell(Deferred(14, batcher));
+        Assert.Equal(new RefreshProcessImage(11), scanner.ExpectMsg<RefreshProcessImage>(TimeSpan.FromSeconds(2)));
+        tracker.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+
+        store.RemoveScanner(11, scanner.Ref);
+        _holders.MissingImageOf = 12; // no scanner of 12 here: through the tracker, which starts one if needed
+        Assert.Equal(new RefreshProcessImage(12), tracker.ExpectMsg<RefreshProcessImage>(TimeSpan.FromSeconds(2)));
     }
 
     [Fact]

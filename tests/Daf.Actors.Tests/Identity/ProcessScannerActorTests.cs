@@ -257,6 +257,56 @@ public sealed class ProcessScannerActorTests : TestKit
         }
     }
 
+    [Fact]
+    public async Task A_mapping_event_reads_again_only_when_the_counter_moved_in_a_field_that_makes_the_image_stale()
+    {
+        using var counters = Daf.Interop.Bpf.BpfCounterArray.Create("daf_test_scan", PidMax());
+        var store = new ProcessImageStore(new ProcessGenerations(counters, TrackingOptions.Default));
+        using var child = ChildProcess.Start("/bin/sleep", "30");
+        child.WaitUntilMaps("/libc.so.6");
+        counters.Write(child.Pid, 0x0001_0000_0000);
+        IActorRef scanner = Sys.ActorOf(ProcessScannerActor.Props(child.Pid, _reader, store, TrackingOptions.Default));
+        ProcessImage first = AwaitImageIn(store, child.Pid, _ => true);
+        Assert.False(first.Unverifiable);
+
+        // The probe moves the counter before it emits the event: unchanged, the event announced nothing that matters.
+        scanner.Tell(ProcessMappingsChanged.Mapped);
+        scanner.Tell(ProcessMappingsChanged.Unmapping);
+        Assert.Equal(1, (await StateOf(scanner)).Reads);
+
+        counters.Write(child.Pid, 0x0001_0000_0001); // code was unmapped
+        scanner.Tell(ProcessMappingsChanged.Unmapping);
+        ProcessImage second = AwaitImageIn(store, child.Pid, i => !ReferenceEquals(i, first));
+        Assert.Equal(0x0001_0000_0001UL, second.Generation);
+        Assert.Equal(2, (await StateOf(scanner)).Reads);
+    }
+
+    [Fact]
+    public void A_scanner_is_reachable_through_the_store_while_it_runs()
+    {
+        using var child = ChildProcess.Start("/bin/sleep", "30");
+        child.WaitUntilMaps("/libc.so.6");
+        IActorRef scanner = StartScanner(child.Pid);
+        AwaitImage(child.Pid, _ => true);
+        Assert.True(_store.TryRefresh(child.Pid));
+        Watch(scanner);
+        Sys.Stop(scanner);
+        ExpectTerminated(scanner);
+        Assert.False(_store.TryRefresh(child.Pid));
+    }
+
+    [Fact]
+    public async Task Without_counters_every_mapping_event_reads_again()
+    {
+        using var child = ChildProcess.Start("/bin/sleep", "30");
+        child.WaitUntilMaps("/libc.so.6");
+        IActorRef scanner = StartScanner(child.Pid);
+        ProcessImage first = AwaitImage(child.Pid, _ => true);
+        scanner.Tell(ProcessMappingsChanged.Mapped);
+        AwaitImage(child.Pid, i => !ReferenceEquals(i, first));
+        Assert.Equal(2, (await StateOf(scanner)).Reads);
+    }
+
     private static int PidMax() => int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim());
 
     private ProcessImage AwaitImageIn(ProcessImageStore store, int pid, Func<ProcessImage, bool> condition)

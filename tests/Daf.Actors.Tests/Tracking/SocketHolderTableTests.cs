@@ -21,6 +21,20 @@ public sealed class SocketHolderTableTests
     }
 
     [Fact]
+    public void Holders_published_is_called_when_a_sockets_holders_change_and_only_then()
+    {
+        int calls = 0;
+        _table.HoldersPublished = () => calls++;
+        _table.SetDescriptor(100, 3, 7001);
+        Assert.Equal(1, calls);
+        _table.SetDescriptor(100, 3, 7001); // nothing new
+        _table.SetDescriptor(100, 4, 7001); // another descriptor of the same holder: the same holders
+        Assert.Equal(1, calls);
+        _table.SetDescriptor(200, 3, 7001);
+        Assert.Equal(2, calls);
+    }
+
+    [Fact]
     public void Fork_gives_the_child_a_copy_of_the_parents_descriptors()
     {
         _table.SetDescriptor(100, 3, 7001);
