@@ -585,8 +585,13 @@ int daf_sock_release(struct bpf_sock *ctx)
 	__u64 pid_tgid;
 	__u16 family = ctx->family;
 	__u8 protocol = ctx->protocol;
+	__u16 local_port;
 
 	if ((family != AF_INET && family != AF_INET6) || (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP))
+		return 1;
+	/* Never bound (no send autobinds, no connect, no bind): it queued no packet, and a socket churn costs nothing more. */
+	local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (local_port == 0)
 		return 1;
 	pid_tgid = bpf_get_current_pid_tgid();
 	event = reserve(DAF_EVENT_SOCKET_RELEASED, sizeof(*event), pid_tgid >> 32);
@@ -597,7 +602,7 @@ int daf_sock_release(struct bpf_sock *ctx)
 	event->family = family;
 	event->protocol = protocol;
 	event->state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	event->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	event->local_port = local_port;
 	event->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	event->flags = (BPF_CORE_READ(task, flags) & PF_KTHREAD) ? DAF_SOCKET_KERNEL_THREAD : 0;
 	__builtin_memset(event->local_address, 0, sizeof(event->local_address));

@@ -44,11 +44,12 @@ public sealed class HostileChurnTests
         int lost = int.Parse(result[1], CultureInfo.InvariantCulture);
         double p99 = double.Parse(result[3], CultureInfo.InvariantCulture);
         Assert.True(lost == 0, $"{lost} of {Probes} well-behaved datagrams were not echoed: {client.Stdout}\napp-fw: {bed.Daemon.Stderr}");
-        var after = IdentityCounters.Of(bed.Daemon.RequestStats(), 0);
+        var afterStats = bed.Daemon.RequestStats();
+        var after = IdentityCounters.Of(afterStats, 0);
         long deferred = (after.Deferred ?? 0) - (before.Deferred ?? 0);
         long unattributed = (after.Unattributed ?? 0) - (before.Unattributed ?? 0);
         Assert.True(deferred <= DeferralAllowance, $"{deferred} packets were deferred during the churn: the hot path lost its holders");
-        Assert.True(unattributed == 0, $"{unattributed} packets were judged unattributed during the churn");
+        Assert.True(unattributed == 0, $"{unattributed} packets were judged unattributed during the churn: {afterStats.Json}\napp-fw: {bed.Daemon.Stderr.Trim()}");
         Assert.True(p99 < P99BoundMs, $"p99 round trip {p99:F2} ms under churn (bound {P99BoundMs} ms): {client.Stdout}");
         bed.AssertDelivery(bed.Delivered(Probes + 2), delivered: [], dropped: ["blocked-during-churn-1", "blocked-during-churn-2"]);
         bed.StopDaemonCleanly();
