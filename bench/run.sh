@@ -50,22 +50,13 @@ PORT_UDP=5301
 PORT_LAT=5302
 PORT_FIRST=5303
 QUEUE_RULE=(OUTPUT -o "$VETH_S" -j NFQUEUE --queue-num 0)
-STARTED=()   # every background process this script started, stopped by cleanup
 
 log() { echo "bench: $*" >&2; }
 
+. "$ROOT/bench/bed.sh"
+
 cleanup() {
-  local pid
-  for pid in "${STARTED[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  sleep 0.2
-  # Anything still inside our namespaces was started by this script too.
-  for pid in "${STARTED[@]}" $(ip netns pids "$NS_S" 2>/dev/null) $(ip netns pids "$NS_R" 2>/dev/null); do
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  ip netns del "$NS_S" 2>/dev/null || true
-  ip netns del "$NS_R" 2>/dev/null || true
+  bed_cleanup
   rm -f "${SIG_KEY:-}"
 }
 trap cleanup EXIT
@@ -75,28 +66,6 @@ in_s() { ip netns exec "$NS_S" "$@"; }
 in_r() { ip netns exec "$NS_R" "$@"; }
 # Background processes are started with a plain `ip netns exec ... &` (never through these functions)
 # so that $! is the program itself: `ip netns exec` execs it in place.
-
-setup_bed() {
-  ip netns add "$NS_S"
-  ip netns add "$NS_R"
-  ip link add "$VETH_S" netns "$NS_S" type veth peer name "$VETH_R" netns "$NS_R"
-  ip -n "$NS_S" link set lo up
-  ip -n "$NS_R" link set lo up
-  ip -n "$NS_S" link set "$VETH_S" mtu 1500 up
-  ip -n "$NS_R" link set "$VETH_R" mtu 1500 up
-  ip -n "$NS_S" addr add "$ADDR_S/30" dev "$VETH_S"
-  ip -n "$NS_R" addr add "$ADDR_R/30" dev "$VETH_R"
-}
-
-# wait_for FILE PATTERN SECONDS PID: waits until FILE has a line matching PATTERN while PID lives.
-wait_for() {
-  local file=$1 pattern=$2 deadline=$((SECONDS + $3)) pid=$4
-  until grep -q -- "$pattern" "$file" 2>/dev/null; do
-    kill -0 "$pid" 2>/dev/null || return 1
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.05
-  done
-}
 
 wants() { [[ $METRICS == *" $1 "* ]]; }
 

@@ -54,47 +54,15 @@ PORT_STEADY=9200
 PORT_BLOCKED=9201
 PORT_ALLOWED=9202
 QUEUE_RULE=(OUTPUT -o "$VETH_S" -j NFQUEUE --queue-num 0)
-STARTED=()   # every background process this script started, stopped by cleanup
 FW_PID=
 
 log() { echo "soak: $(date +%H:%M:%S) $*" >&2; }
 
-cleanup() {
-  local pid
-  for pid in "${STARTED[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  sleep 0.3
-  # Anything still inside our namespaces was started by this script too.
-  for pid in "${STARTED[@]}" $(ip netns pids "$NS_S" 2>/dev/null) $(ip netns pids "$NS_R" 2>/dev/null); do
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  # The queue rule lives in the sender's namespace: deleting the namespace deletes it.
-  ip netns del "$NS_S" 2>/dev/null || true
-  ip netns del "$NS_R" 2>/dev/null || true
-}
-trap cleanup EXIT
+. "$ROOT/bench/bed.sh"
+trap bed_cleanup EXIT
 trap 'exit 130' INT TERM
 
-# wait_for FILE PATTERN SECONDS PID: waits until FILE has a line matching PATTERN while PID lives.
-wait_for() {
-  local file=$1 pattern=$2 deadline=$((SECONDS + $3)) pid=$4
-  until grep -q -- "$pattern" "$file" 2>/dev/null; do
-    kill -0 "$pid" 2>/dev/null || return 1
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.05
-  done
-}
-
-ip netns add "$NS_S"
-ip netns add "$NS_R"
-ip link add "$VETH_S" netns "$NS_S" type veth peer name "$VETH_R" netns "$NS_R"
-ip -n "$NS_S" link set lo up
-ip -n "$NS_R" link set lo up
-ip -n "$NS_S" link set "$VETH_S" up
-ip -n "$NS_R" link set "$VETH_R" up
-ip -n "$NS_S" addr add "$ADDR_S/30" dev "$VETH_S"
-ip -n "$NS_R" addr add "$ADDR_R/30" dev "$VETH_R"
+setup_bed
 
 # Identity rules: the blocked port drops what a process mapping the library sends and otherwise follows the ACCEPT
 # policy, so a blocked packet judged without its holders (a missed attribution) arrives; the steady and allowed ports
