@@ -45,7 +45,7 @@ struct daf_process_event {
 	__u32 ppid;          /* tgid of the parent (fork: the forking process) */
 	__u32 tid;           /* thread that caused the event (exec: the old pid when a non-leader thread exec'd) */
 	__u32 exit_code;     /* exit: task->exit_code (status << 8 | signal); otherwise 0 */
-	__u32 reserved;
+	__u32 parent_forks;  /* fork: the parent's count in the `forks` map after this fork (low 32 bits); otherwise 0 */
 	char comm[DAF_COMM_LEN]; /* task->comm after the event (exec: the new image's name) */
 };
 

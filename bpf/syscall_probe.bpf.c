@@ -66,6 +66,33 @@ struct {
 	__type(value, __u64);
 } exits SEC(".maps");
 
+/*
+ * How many new thread groups each process has forked, by tgid (docs/tracking.md, "Forks"). Like `exits`, user space
+ * creates it with pid_max entries and reads it through a shared mapping. The fork shares the parent's sockets with the
+ * child: a packet of the parent's judged while the parent's counter differs from the count the holder table has applied
+ * (the FORK event carries it) would be judged without the child, so it waits for the tracker. A fork clears the child's.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} forks SEC(".maps");
+
+/* Counts a fork of `parent` and clears the new `child`'s count; returns the parent's count after this fork (0: no map). */
+static __always_inline __u64 count_fork(__u32 parent, __u32 child)
+{
+	__u64 *forked = bpf_map_lookup_elem(&forks, &child);
+
+	if (forked)
+		*(volatile __u64 *)forked = 0; /* the child has not run yet: it cannot have forked */
+	forked = bpf_map_lookup_elem(&forks, &parent);
+	if (!forked)
+		return 0;
+	return __sync_fetch_and_add(forked, 1) + 1;
+}
+
 static __always_inline void set_exited(__u32 tgid, __u64 when)
 {
 	__u64 *exited = bpf_map_lookup_elem(&exits, &tgid);
@@ -107,16 +134,17 @@ static __always_inline void *reserve(__u16 kind, __u16 length, __u32 pid)
 	return header;
 }
 
-static __always_inline int emit(__u16 kind, struct task_struct *task, __u32 tid, __u32 exit_code)
+/* `forker`: the tgid of the process that forked `task` (a FORK event), 0 for its real parent. */
+static __always_inline int emit(__u16 kind, struct task_struct *task, __u32 tid, __u32 exit_code, __u32 forker, __u32 parent_forks)
 {
 	struct daf_process_event *event = reserve(kind, sizeof(*event), BPF_CORE_READ(task, tgid));
 
 	if (!event)
 		return 0;
-	event->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	event->ppid = forker ? forker : BPF_CORE_READ(task, real_parent, tgid);
 	event->tid = tid;
 	event->exit_code = exit_code;
-	event->reserved = 0;
+	event->parent_forks = parent_forks;
 	BPF_CORE_READ_STR_INTO(&event->comm, task, comm);
 	bpf_ringbuf_submit(event, 0);
 	return 0;
@@ -131,7 +159,11 @@ int BPF_PROG(daf_process_fork, struct task_struct *parent, struct task_struct *c
 	/* A reused pid: whatever image user space still keeps under it is another process's. */
 	bump_generation(BPF_CORE_READ(child, tgid), DAF_GENERATION_EXEC);
 	set_exited(BPF_CORE_READ(child, tgid), 0);
-	return emit(DAF_EVENT_PROCESS_FORK, child, BPF_CORE_READ(parent, pid), 0);
+	/* Counted before the event is emitted: the parent's packets after the fork find it (it runs in the parent). */
+	__u32 forker = BPF_CORE_READ(parent, tgid);
+	__u64 parent_forks = count_fork(forker, BPF_CORE_READ(child, tgid));
+	/* The forking process, not real_parent (CLONE_PARENT): the child's descriptors are copies of the forker's. */
+	return emit(DAF_EVENT_PROCESS_FORK, child, BPF_CORE_READ(parent, pid), 0, forker, (__u32)parent_forks);
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -139,7 +171,7 @@ int BPF_PROG(daf_process_exec, struct task_struct *task, pid_t old_pid, struct l
 {
 	/* The new mm is installed: an image read after this bump shows the new program. */
 	bump_generation(BPF_CORE_READ(task, tgid), DAF_GENERATION_EXEC);
-	return emit(DAF_EVENT_PROCESS_EXEC, task, (__u32)old_pid, 0);
+	return emit(DAF_EVENT_PROCESS_EXEC, task, (__u32)old_pid, 0, 0, 0);
 }
 
 static __always_inline void emit_exit_image(struct task_struct *task, __u32 tgid);
@@ -156,7 +188,7 @@ int BPF_PROG(daf_process_exit, struct task_struct *task)
 		return 0;
 	set_exited(BPF_CORE_READ(task, tgid), bpf_ktime_get_ns());
 	emit_exit_image(task, BPF_CORE_READ(task, tgid));
-	return emit(DAF_EVENT_PROCESS_EXIT, task, BPF_CORE_READ(task, pid), BPF_CORE_READ(task, exit_code));
+	return emit(DAF_EVENT_PROCESS_EXIT, task, BPF_CORE_READ(task, pid), BPF_CORE_READ(task, exit_code), 0, 0);
 }
 
 /*

@@ -33,6 +33,12 @@ public sealed class HolderImages
     public ProcessImage? StaleImage { get; set; }
 
     /// <summary>
+    /// A holder that forked a new process the holder set does not account for yet (the probe's `forks` count is ahead of
+    /// the tracker): the child shares the socket but is not among <see cref="Images"/>. 0 when none did.
+    /// </summary>
+    public int UnappliedForkOf { get; set; }
+
+    /// <summary>
     /// The packet's time (CLOCK_MONOTONIC ns) when it is judged later than it came (a deferred packet): holders that
     /// exited more than the grace delay before it are not its holders. 0: now. Not reset by <see cref="Clear"/>.
     /// </summary>
@@ -53,5 +59,6 @@ public sealed class HolderImages
         MissingHoldersOf = 0;
         MissingImageOf = 0;
         StaleImage = null;
+        UnappliedForkOf = 0;
     }
 }

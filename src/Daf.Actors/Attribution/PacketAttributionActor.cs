@@ -176,6 +176,13 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
                 waiting.RefreshAskedFor = stale;
                 Refresh(stale.Pid);
             }
+            if (images.UnappliedForkOf != 0 && waiting.HurriedForForkOf != images.UnappliedForkOf)
+            {
+                // The FORK event is in the ring (emitted before the fork returned), most likely waiting for the
+                // reader's coalescing pause to end.
+                waiting.HurriedForForkOf = images.UnappliedForkOf;
+                _options.HurryEvents?.Invoke();
+            }
             if (images.MissingImageOf != 0 && waiting.ReadAskedFor != images.MissingImageOf)
             {
                 // Its scanner's first read may be queued behind those of every process that just started.
@@ -214,7 +221,7 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
                 long waited = now - (waiting.Deadline - (long)_options.Wait.TotalMilliseconds);
                 _log.Warning($"{packet.Chain.ToString().ToUpperInvariant()} packet {packet.PacketId} judged without all its holders after {waited} ms: " +
                     $"flow {(missing.MissingFlow ? "not found" : "found")} (lookup: {waiting.LastLookup?.ToString() ?? "none"}), no holders known for socket {missing.MissingHoldersOf}, " +
-                    $"no image of process {missing.MissingImageOf}, stale image of process {missing.StaleImage?.Pid ?? 0} ({_timedOut} at the bound so far); packet: IPv{packet.Headers.IpVersion} proto {packet.Headers.Protocol} " +
+                    $"no image of process {missing.MissingImageOf}, stale image of process {missing.StaleImage?.Pid ?? 0}, unapplied fork of process {missing.UnappliedForkOf} ({_timedOut} at the bound so far); packet: IPv{packet.Headers.IpVersion} proto {packet.Headers.Protocol} " +
                     $"{new System.Net.IPAddress(Bytes(packet.Headers.Source))}.{packet.Headers.SourcePort} > {new System.Net.IPAddress(Bytes(packet.Headers.Destination))}.{packet.Headers.DestinationPort}");
             }
         }
@@ -318,6 +325,7 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
         public ulong AskedTrackerFor { get; set; }
         public ProcessImage? RefreshAskedFor { get; set; }
         public int ReadAskedFor { get; set; }
+        public int HurriedForForkOf { get; set; }
         public SocketLookupStatus? LastLookup { get; set; }
         /// <summary>In another namespace: the side of the packet local there, once known.</summary>
         public LocalSide? Side { get; set; }

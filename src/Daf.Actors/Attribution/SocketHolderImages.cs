@@ -78,8 +78,20 @@ public sealed class SocketHolderImages(SocketLocator locator, SocketHolderTable 
             return false;
         }
         bool complete = true;
+        ProcessGenerations generations = store.Generations;
+        ReadOnlySpan<int> tgids = set.ThreadGroups;
+        ReadOnlySpan<ulong> appliedForks = set.AppliedForks;
+        for (int i = 0; i < tgids.Length; i++)
+        {
+            // A holder that forked since the set was published shares the socket with a child the set does not name yet.
+            if (appliedForks[i] != HolderSet.NotHolding && generations.ForksOf(tgids[i]) != appliedForks[i])
+            {
+                images.UnappliedForkOf = tgids[i];
+                complete = false;
+            }
+        }
         ulong departedBefore = set.Count > 1 ? DepartedBefore(set, images.AsOfNanoseconds) : 0;
-        foreach (int tgid in set.ThreadGroups)
+        foreach (int tgid in tgids)
         {
             if (departedBefore != 0 && store.Generations.ExitedAt(tgid) is var exited && exited != 0 && exited < departedBefore)
                 continue; // exited longer than the grace delay ago, and a living holder is left: not this packet's sender

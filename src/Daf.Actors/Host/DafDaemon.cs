@@ -177,8 +177,24 @@ public sealed class DafDaemon
             }
         }
         using var exitTimesLifetime = exitTimes;
+        // How many processes each process forked, counted by the probe at the fork itself: a packet of a parent that
+        // forked more than the holder table knows waits for the FORK event (the child shares its sockets).
+        BpfCounterArray? forkCounts = null;
+        if (generationCounters is not null)
+        {
+            try
+            {
+                forkCounts = BpfCounterArray.Create("forks", PidMax());
+            }
+            catch (Exception e) when (e is BpfException or IOException or FormatException)
+            {
+                await Console.Error.WriteLineAsync($"app-fw: warning: no per-process fork counts ({e.Message}): " +
+                    "a packet sent right after a fork may be judged without the child until the tracker applies the fork");
+            }
+        }
+        using var forkCountsLifetime = forkCounts;
         using var hurry = new TrackingEventsHurry();
-        var images = new ProcessImageStore(new ProcessGenerations(generationCounters, tracking) { Exits = exitTimes });
+        var images = new ProcessImageStore(new ProcessGenerations(generationCounters, tracking) { Exits = exitTimes, Forks = forkCounts });
         // Sockets released a moment ago (SOCKET_RELEASED events): what sock_diag misses once a sender exited.
         var released = new ReleasedSocketTable(tracking.ExitRetention);
         var trackingReadiness = new TrackingReadiness();
@@ -256,7 +272,7 @@ public sealed class DafDaemon
             akka.WithActors((system, registry) =>
             {
                 var ebpfObject = _options.EbpfObjectPath ?? Path.Combine(AppContext.BaseDirectory, "syscall_probe.o");
-                var ebpf = system.ActorOf(EbpfEventReaderActor.Props(ebpfObject, generationCounters, exitTimes, hurry), "ebpf-events");
+                var ebpf = system.ActorOf(EbpfEventReaderActor.Props(ebpfObject, generationCounters, exitTimes, hurry, forkCounts), "ebpf-events");
                 var store = system.ActorOf(RuleStoreActor.Props(holder, cell, storeSettings), "rules");
                 registry.Register<RuleStoreActor>(store);
                 var control = system.ActorOf(ControlEndpointActor.Props(store, controlTimeout).WithDispatcher(DafDispatchers.Control), ControlRemoting.EndpointName);

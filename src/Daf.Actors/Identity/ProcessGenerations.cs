@@ -77,6 +77,20 @@ public sealed class ProcessGenerations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong ExitedAt(int tgid) => Exits is { } exits ? exits.Read(tgid) : 0;
 
+    /// <summary>
+    /// The probe's per-process fork counts (the mmapped `forks` map: new thread groups the process forked, cleared when a
+    /// new process takes the pid). Null: no probe, every count reads 0.
+    /// </summary>
+    public BpfCounterArray? Forks { get; init; }
+
+    /// <summary>
+    /// How many new processes <paramref name="tgid"/> has forked (the low 32 bits, as FORK events carry them; 0 without
+    /// the probe): one volatile load. A holder whose count differs from the one its holder set was published with
+    /// forked a child the set does not name yet (<see cref="HolderSet.AppliedForks"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint ForksOf(int tgid) => Forks is { } forks ? (uint)forks.Read(tgid) : 0;
+
     /// <summary>No exec (nor pid reuse) between two stamps: images read at both may be united (<c>-r</c>).</summary>
     public static bool SameExec(ulong earlier, ulong later) => ((earlier ^ later) & ExecBits) == 0;
 }

@@ -35,6 +35,7 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
     private readonly string _objectPath;
     private readonly BpfCounterArray? _generations;
     private readonly BpfCounterArray? _exits;
+    private readonly BpfCounterArray? _forks;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ProcessEventCounters _counters = new();
     private TrackingEventPublisher _publisher = new(null);
@@ -46,13 +47,15 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
     private string? _loadError;
 
     /// <param name="hurry">Lets a deferred packet cut the reader's coalescing pause short (owned by the caller).</param>
+    /// <param name="forks">The per-process fork counts the object's `forks` map becomes (<see cref="Identity.ProcessGenerations.Forks"/>).</param>
     public EbpfEventReaderActor(string objectPath, BpfCounterArray? generations = null, BpfCounterArray? exits = null,
-        TrackingEventsHurry? hurry = null)
+        TrackingEventsHurry? hurry = null, BpfCounterArray? forks = null)
     {
         Hurry = hurry;
         _objectPath = objectPath;
         _generations = generations;
         _exits = exits;
+        _forks = forks;
         Receive<GetTrackerStats>(_ => Sender.Tell(Stats()));
         Receive<SubscribeTrackingEvents>(subscribe =>
         {
@@ -78,20 +81,24 @@ public sealed partial class EbpfEventReaderActor : ReceiveActor
     /// <param name="exits">The per-process exit times the object's `exits` map becomes (<see cref="Identity.ProcessGenerations.Exits"/>),
     /// owned by the caller like <paramref name="generations"/>. Null: the object keeps its own.</param>
     /// <param name="hurry">Lets a deferred packet cut the reader's coalescing pause short (owned by the caller).</param>
+    /// <param name="forks">The per-process fork counts the object's `forks` map becomes (<see cref="Identity.ProcessGenerations.Forks"/>),
+    /// owned by the caller like <paramref name="generations"/>. Null: the object keeps its own.</param>
     public static Props Props(string objectPath, BpfCounterArray? generations = null, BpfCounterArray? exits = null,
-        TrackingEventsHurry? hurry = null) =>
-        Akka.Actor.Props.Create(() => new EbpfEventReaderActor(objectPath, generations, exits, hurry));
+        TrackingEventsHurry? hurry = null, BpfCounterArray? forks = null) =>
+        Akka.Actor.Props.Create(() => new EbpfEventReaderActor(objectPath, generations, exits, hurry, forks));
 
     /// <summary>The maps of the caller's that replace the object's own (null: none).</summary>
     private Dictionary<string, int>? SharedMaps()
     {
-        if (_generations is null && _exits is null)
+        if (_generations is null && _exits is null && _forks is null)
             return null;
         var maps = new Dictionary<string, int>();
         if (_generations is not null)
             maps["generations"] = _generations.FileDescriptor;
         if (_exits is not null)
             maps["exits"] = _exits.FileDescriptor;
+        if (_forks is not null)
+            maps["forks"] = _forks.FileDescriptor;
         return maps;
     }
 

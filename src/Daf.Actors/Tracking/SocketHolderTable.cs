@@ -17,6 +17,7 @@ public sealed class SocketHolderTable
     private readonly Dictionary<int, Dictionary<int, ulong>> _descriptors = [];
     private readonly Dictionary<ulong, Dictionary<int, int>> _counts = [];
     private readonly Dictionary<ulong, Dictionary<int, long>> _departing = [];
+    private readonly Dictionary<int, uint> _forks = [];
     private readonly PriorityQueue<(ulong Inode, int Tgid), long> _expiries = new();
     private readonly HashSet<ulong> _dirty = [];
     private readonly List<int> _scratch = [];
@@ -104,16 +105,68 @@ public sealed class SocketHolderTable
         if (parent == child)
             return;
         Dictionary<int, ulong>? copy = _descriptors.TryGetValue(parent, out Dictionary<int, ulong>? table) ? new(table) : null;
+        _forks.Remove(child); // a new process: it has forked nothing yet (the probe clears its count at the fork)
         ReplaceWith(child, copy);
     }
 
+    /// <summary>
+    /// fork, from the FORK event: like <see cref="Fork(int, int)"/>, and the parent's sockets are published as
+    /// accounting for its forks up to <paramref name="parentForks"/> (the event's count).
+    /// </summary>
+    public void Fork(int parent, int child, uint parentForks)
+    {
+        if (parent == child)
+            return;
+        SetForks(parent, parentForks, onlyForward: true);
+        Fork(parent, child);
+    }
+
+    /// <summary>
+    /// The children <paramref name="tgid"/> forked up to its <paramref name="forks"/>th are accounted for (their
+    /// descriptors were read or copied); publishes its sockets with the count. <paramref name="onlyForward"/>: never
+    /// lower what a later /proc read already stamped (an event older than the read).
+    /// </summary>
+    public void ApplyForks(int tgid, uint forks, bool onlyForward = true)
+    {
+        SetForks(tgid, forks, onlyForward);
+        Publish();
+    }
+
+    /// <summary>The fork count the table accounts for of <paramref name="tgid"/> (writer thread only).</summary>
+    public uint AppliedForks(int tgid) => _forks.GetValueOrDefault(tgid);
+
+    private void SetForks(int tgid, uint forks, bool onlyForward)
+    {
+        _forks.TryGetValue(tgid, out uint current);
+        if (current == forks || (onlyForward && (int)(forks - current) < 0))
+            return;
+        _forks[tgid] = forks;
+        if (_descriptors.TryGetValue(tgid, out Dictionary<int, ulong>? table))
+        {
+            foreach (ulong inode in table.Values)
+                _dirty.Add(inode);
+        }
+    }
+
     /// <summary>The process exited: each of its sockets keeps it as holder for the grace delay.</summary>
-    public void RemoveProcess(int tgid) => ReplaceWith(tgid, null);
+    public void RemoveProcess(int tgid)
+    {
+        _forks.Remove(tgid);
+        ReplaceWith(tgid, null);
+    }
 
     /// <summary>A fresh read of the process's descriptor table replaces what the table knew of it.</summary>
-    public void ReplaceProcess(int tgid, IReadOnlyList<SocketDescriptor> sockets)
+    public void ReplaceProcess(int tgid, IReadOnlyList<SocketDescriptor> sockets) => ReplaceProcess(tgid, sockets, null);
+
+    /// <summary>
+    /// A fresh read of the process's descriptor table replaces what the table knew of it; <paramref name="forks"/>: the
+    /// process's fork count read BEFORE the descriptors were (every child forked by then shares what the read found).
+    /// </summary>
+    public void ReplaceProcess(int tgid, IReadOnlyList<SocketDescriptor> sockets, uint? forks)
     {
         ArgumentNullException.ThrowIfNull(sockets);
+        if (forks is { } count)
+            _forks[tgid] = count;
         Dictionary<int, ulong>? table = null;
         if (sockets.Count > 0)
         {
@@ -190,7 +243,11 @@ public sealed class SocketHolderTable
                 Release(tgid, inode);
         }
         if (table is { Count: > 0 })
+        {
             _descriptors[tgid] = table;
+            foreach (ulong inode in table.Values)
+                _dirty.Add(inode); // its fork count may have changed
+        }
         Publish();
     }
 
@@ -252,9 +309,13 @@ public sealed class SocketHolderTable
             }
             _scratch.Sort();
             int[] tgids = [.. _scratch];
-            if (!_published.TryGetValue(inode, out HolderSet? current) || !current.ThreadGroups.SequenceEqual(tgids))
+            var forks = new ulong[tgids.Length];
+            for (int i = 0; i < tgids.Length; i++)
+                forks[i] = counts is not null && counts.ContainsKey(tgids[i]) ? _forks.GetValueOrDefault(tgids[i]) : HolderSet.NotHolding;
+            if (!_published.TryGetValue(inode, out HolderSet? current) || !current.ThreadGroups.SequenceEqual(tgids) ||
+                !current.AppliedForks.SequenceEqual(forks))
             {
-                _published[inode] = new HolderSet(tgids);
+                _published[inode] = new HolderSet(tgids, forks);
                 published = true;
             }
         }

@@ -15,7 +15,7 @@ namespace Daf.Actors.Tracking;
 /// Owns the <see cref="SocketHolderTable"/>: fills it with one walk of every /proc/PID/fd at start, then keeps it
 /// current from eBPF events (<see cref="TrackingEventsReceived"/> from the reader it subscribes to, or
 /// <see cref="ApplyTrackingEvents"/>): FD_SOCKET sets a descriptor, FD_CLOSED and
-/// FD_RANGE_CLOSED close them, FORK copies the parent's table to the child (or reads the child's when the parent's was read after the fork), EXIT drops the process (its sockets keep
+/// FD_RANGE_CLOSED close them, FORK copies the parent's table to the child (or reads the child's when the parent's was read after the fork) and records the parent's fork count (<see cref="HolderSet.AppliedForks"/>), EXIT drops the process (its sockets keep
 /// it for the grace delay), EXEC and FDS_RECEIVED re-read that one process's /proc/PID/fd (coalesced, at most
 /// <see cref="TrackingOptions.DescriptorRereadsPerSecond"/>). Events older than the /proc read that already
 /// covers them are skipped. Lost events (<see cref="TrackingEventsLost"/>) mean a full walk; so does a socket
@@ -219,19 +219,24 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         switch (e.Kind)
         {
             case BpfEventKind.ProcessFork:
-                if (IsCoveredByRead(tgid, Timestamp(e)))
-                    return false;
                 int parent = (int)e.Process.ParentPid;
+                if (IsCoveredByRead(tgid, Timestamp(e)))
+                {
+                    // The child's descriptors were read after the fork: the parent's sockets account for this fork.
+                    _table.ApplyForks(parent, e.Process.ParentForks);
+                    return false;
+                }
                 if (_descriptorsReadAt.TryGetValue(parent, out ulong parentReadAt) && parentReadAt > Timestamp(e))
                 {
                     // The parent's descriptors come from a /proc read made after the fork: they may include sockets
                     // the parent opened since, which the child never had. The child's own table tells.
-                    if (!ReadDescriptorTable(tgid))
+                    if (!ReadDescriptorTable(tgid, ForkStamp.NewProcess))
                         _table.RemoveProcess(tgid);
+                    _table.ApplyForks(parent, e.Process.ParentForks);
                     _rereads++;
                     return true;
                 }
-                _table.Fork(parent, tgid);
+                _table.Fork(parent, tgid, e.Process.ParentForks);
                 EnsureScanner(tgid);
                 return true;
             case BpfEventKind.ProcessExec:
@@ -380,9 +385,27 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         ScheduleExpiry();
     }
 
-    /// <summary>Reads one process's descriptor table into the table; false when the process is gone or unreadable.</summary>
-    private bool ReadDescriptorTable(int tgid)
+    /// <summary>What a read of a process's descriptor table says of the children it forked (docs/tracking.md, "Forks").</summary>
+    private enum ForkStamp
     {
+        /// <summary>Nothing: the read does not cover the children (their FORK events do).</summary>
+        Keep,
+        /// <summary>The process is new (read for its FORK event): it has forked nothing the events will not tell.</summary>
+        NewProcess,
+        /// <summary>Its fork count read before the read: every child forked by then is read too, in the same full scan.</summary>
+        Counter,
+    }
+
+    /// <summary>Reads one process's descriptor table into the table; false when the process is gone or unreadable.</summary>
+    private bool ReadDescriptorTable(int tgid, ForkStamp stamp = ForkStamp.Keep)
+    {
+        // Before the read, like an image's generation: a child forked after this load is the events' business.
+        uint? forks = stamp switch
+        {
+            ForkStamp.Counter => _images.Generations.ForksOf(tgid),
+            ForkStamp.NewProcess => 0,
+            _ => null,
+        };
         ulong startedAt = MonotonicNanoseconds();
         if (!ProcessDirectory.TryOpen(tgid, out ProcessDirectory? directory, out PosixError error, _procRoot))
         {
@@ -398,7 +421,7 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
             }
         }
         _descriptorsReadAt[tgid] = startedAt;
-        _table.ReplaceProcess(tgid, _sockets);
+        _table.ReplaceProcess(tgid, _sockets, forks);
         EnsureScanner(tgid);
         return true;
     }
@@ -419,7 +442,16 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         var seen = new HashSet<int>(_tgids.Count);
         foreach (int tgid in _tgids)
         {
-            if (ReadDescriptorTable(tgid))
+            if (ReadDescriptorTable(tgid, ForkStamp.Counter))
+                seen.Add(tgid);
+        }
+        // A process forked during the walk (after the listing) may be the child of one whose fork count was read since:
+        // that count vouches for it, so it is read too. Its own children are left to their FORK events.
+        var listed = new HashSet<int>(_tgids);
+        ThreadGroups.List(_tgids, _procRoot);
+        foreach (int tgid in _tgids)
+        {
+            if (!listed.Contains(tgid) && ReadDescriptorTable(tgid))
                 seen.Add(tgid);
         }
         foreach (int tgid in _table.ThreadGroups.ToArray())

@@ -16,7 +16,13 @@ public readonly record struct ProcessEvent(
     uint ExitCode,
     TaskComm Comm)
 {
-    /// <summary>sizeof(struct daf_process_event): header, ppid, tid, exit_code, reserved, comm[16].</summary>
+    /// <summary>
+    /// FORK: the parent's count in the probe's `forks` map after this fork (its low 32 bits): the holder table has
+    /// applied the parent's forks up to this one once it applied the event. Otherwise 0.
+    /// </summary>
+    public uint ParentForks { get; init; }
+
+    /// <summary>sizeof(struct daf_process_event): header, ppid, tid, exit_code, parent_forks, comm[16].</summary>
     public const int Size = BpfEventHeader.Size + 16 + TaskComm.Length;
 
     /// <summary>True for the kinds this struct describes.</summary>
@@ -37,7 +43,10 @@ public readonly record struct ProcessEvent(
             BinaryPrimitives.ReadUInt32LittleEndian(body),
             BinaryPrimitives.ReadUInt32LittleEndian(body[4..]),
             BinaryPrimitives.ReadUInt32LittleEndian(body[8..]),
-            TaskComm.From(body.Slice(16, TaskComm.Length)));
+            TaskComm.From(body.Slice(16, TaskComm.Length)))
+        {
+            ParentForks = BinaryPrimitives.ReadUInt32LittleEndian(body[12..]),
+        };
         return true;
     }
 }

@@ -83,6 +83,21 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
     }
 
     [Fact]
+    public async Task A_fork_event_publishes_the_parents_sockets_with_the_fork_count_it_carries()
+    {
+        IActorRef tracker = await StartTracker();
+        const ulong Shared = 0xDAF0_0000_0000_0003;
+        const int Parent = 2_000_000_011, Child = 2_000_000_012, Grandchild = 2_000_000_013;
+
+        tracker.Tell(Batch(Socket(Parent, 3, Shared), Fork(Parent, Child, parentForks: 5), Fork(Child, Grandchild, parentForks: 1)));
+        await StatsOf(tracker);
+
+        Assert.True(_table.TryGetHolders(Shared, out HolderSet set));
+        Assert.Equal([Parent, Child, Grandchild], set.ThreadGroups.ToArray());
+        Assert.Equal([5UL, 1UL, 0UL], set.AppliedForks.ToArray());
+    }
+
+    [Fact]
     public async Task Events_keep_the_table_current_and_exec_rereads_the_descriptor_table()
     {
         using var child = ChildProcess.Start(Python, "-c", PythonSocket);

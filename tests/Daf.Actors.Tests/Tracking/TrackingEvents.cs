@@ -21,8 +21,11 @@ public static class TrackingEvents
     public static TrackingEvent FdsReceived(int tgid) =>
         new TrackingEvent(new DescriptorEvent(BpfEventKind.FdsReceived, (uint)tgid, Now, (uint)tgid, -1, -1, 0, 0));
 
-    public static TrackingEvent Fork(int parent, int child) =>
-        new TrackingEvent(new ProcessEvent(BpfEventKind.ProcessFork, (uint)child, Now, (uint)parent, (uint)child, 0, default));
+    public static TrackingEvent Fork(int parent, int child, uint parentForks = 0) =>
+        new TrackingEvent(new ProcessEvent(BpfEventKind.ProcessFork, (uint)child, Now, (uint)parent, (uint)child, 0, default)
+        {
+            ParentForks = parentForks,
+        });
 
     public static TrackingEvent Exec(int tgid) =>
         new TrackingEvent(new ProcessEvent(BpfEventKind.ProcessExec, (uint)tgid, Now, 1, (uint)tgid, 0, default));

@@ -30,6 +30,15 @@ public sealed class ProcessEventTests
     }
 
     [Fact]
+    public void A_fork_event_carries_the_parents_fork_count()
+    {
+        byte[] bytes = Record(1, 48, 4243, 1, 4242, 4242, 0, "sh");
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(28), 7);
+        Assert.True(ProcessEvent.TryRead(bytes, out ProcessEvent e));
+        Assert.Equal((BpfEventKind.ProcessFork, 4242u, 7u, "sh"), (e.Kind, e.ParentPid, e.ParentForks, e.Comm.ToString()));
+    }
+
+    [Fact]
     public void A_full_16_byte_comm_without_NUL_is_kept_whole()
     {
         byte[] bytes = Record(2, 48, 1, 0, 0, 1, 0, "abcdefghijklmnop");
