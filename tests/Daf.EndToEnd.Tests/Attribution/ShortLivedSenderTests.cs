@@ -20,16 +20,18 @@ public sealed class ShortLivedSenderTests
         bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {ProgramCopies.DigestOf(blocked)} -v DROP", "--attrib-wait", "2000");
         bed.StartReceiver(ipVersion);
 
+        // Each sender binds a source port of its own: a port the kernel hands out again within the attribution wait
+        // would name the next sender's socket for the previous sender's packet (docs/ARCHITECTURE.md, "Limits").
         var blockedTags = new List<string>();
         var otherTags = new List<string>();
         for (int k = 0; k < Runs; k++)
         {
             blockedTags.Add($"blocked-{k}");
-            bed.RunIn(bed.Net.A, blocked, bed.Receiver.SenderTarget, "-", $"blocked-{k}");
+            bed.RunIn(bed.Net.A, blocked, $"{bed.Receiver.SenderTarget}#{41000 + 2 * k}", "-", $"blocked-{k}");
             if (k % 4 != 0)
                 continue;
             otherTags.Add($"other-{k}");
-            bed.RunIn(bed.Net.A, other, bed.Receiver.SenderTarget, "-", $"other-{k}");
+            bed.RunIn(bed.Net.A, other, $"{bed.Receiver.SenderTarget}#{41001 + 2 * k}", "-", $"other-{k}");
         }
 
         bed.AssertJudged(blockedTags.Count + otherTags.Count, delivered: [.. otherTags], dropped: [.. blockedTags]);
