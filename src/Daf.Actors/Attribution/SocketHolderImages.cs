@@ -93,7 +93,7 @@ public sealed class SocketHolderImages(SocketLocator locator, SocketHolderTable 
         ulong departedBefore = set.Count > 1 ? DepartedBefore(set, images.AsOfNanoseconds) : 0;
         foreach (int tgid in tgids)
         {
-            if (departedBefore != 0 && store.Generations.ExitedAt(tgid) is var exited && exited != 0 && exited < departedBefore)
+            if (departedBefore != 0 && generations.ExitedAt(tgid) is > 0 and var exited && exited < departedBefore)
                 continue; // exited longer than the grace delay ago, and a living holder is left: not this packet's sender
             if (store.TryGetImage(tgid, out ProcessImage image))
             {

@@ -150,48 +150,18 @@ public sealed class DafDaemon
         var holderTable = new SocketHolderTable(tracking.GraceDelay);
         // The probe's per-process generation counters, created here so that they live as long as the daemon (the eBPF
         // reader may reload its object) and packet threads may read them without any lifetime check.
-        BpfCounterArray? generationCounters = null;
-        try
-        {
-            generationCounters = BpfCounterArray.Create("generations", PidMax());
-        }
-        catch (Exception e) when (e is BpfException or DllNotFoundException or EntryPointNotFoundException or IOException or FormatException)
-        {
-            await Console.Error.WriteLineAsync($"app-fw: warning: no per-process generation counters ({e.Message}): " +
-                "a packet sent right after an exec or dlopen may be judged by the image from before it");
-        }
+        BpfCounterArray? generationCounters = await CreatePerProcessArrayAsync("generations", "no per-process generation counters",
+            "a packet sent right after an exec or dlopen may be judged by the image from before it");
         using var generationLifetime = generationCounters;
         // When each process exited, written by the probe at the exit itself: a holder that exited longer than the grace
         // delay ago is no sender of a living co-holder's packet, even before the tracker has applied the exit event.
-        BpfCounterArray? exitTimes = null;
-        if (generationCounters is not null)
-        {
-            try
-            {
-                exitTimes = BpfCounterArray.Create("exits", PidMax());
-            }
-            catch (Exception e) when (e is BpfException or IOException or FormatException)
-            {
-                await Console.Error.WriteLineAsync($"app-fw: warning: no per-process exit times ({e.Message}): " +
-                    "a holder that just exited counts until the tracker applies its exit");
-            }
-        }
+        BpfCounterArray? exitTimes = generationCounters is null ? null : await CreatePerProcessArrayAsync("exits",
+            "no per-process exit times", "a holder that just exited counts until the tracker applies its exit");
         using var exitTimesLifetime = exitTimes;
         // How many processes each process forked, counted by the probe at the fork itself: a packet of a parent that
         // forked more than the holder table knows waits for the FORK event (the child shares its sockets).
-        BpfCounterArray? forkCounts = null;
-        if (generationCounters is not null)
-        {
-            try
-            {
-                forkCounts = BpfCounterArray.Create("forks", PidMax());
-            }
-            catch (Exception e) when (e is BpfException or IOException or FormatException)
-            {
-                await Console.Error.WriteLineAsync($"app-fw: warning: no per-process fork counts ({e.Message}): " +
-                    "a packet sent right after a fork may be judged without the child until the tracker applies the fork");
-            }
-        }
+        BpfCounterArray? forkCounts = generationCounters is null ? null : await CreatePerProcessArrayAsync("forks",
+            "no per-process fork counts", "a packet sent right after a fork may be judged without the child until the tracker applies the fork");
         using var forkCountsLifetime = forkCounts;
         using var hurry = new TrackingEventsHurry();
         var images = new ProcessImageStore(new ProcessGenerations(generationCounters, tracking) { Exits = exitTimes, Forks = forkCounts });
@@ -448,6 +418,23 @@ public sealed class DafDaemon
     private const int SIGUSR1 = 10;
     /// <summary>How long app-fw waits for process tracking to run before it says it is ready anyway.</summary>
     private static readonly TimeSpan TrackingStartTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// One of the probe's per-process arrays (indexed by tgid, sized by pid_max), or null after a warning that says
+    /// what is lost without it.
+    /// </summary>
+    private static async Task<BpfCounterArray?> CreatePerProcessArrayAsync(string name, string missing, string consequence)
+    {
+        try
+        {
+            return BpfCounterArray.Create(name, PidMax());
+        }
+        catch (Exception e) when (e is BpfException or DllNotFoundException or EntryPointNotFoundException or IOException or FormatException)
+        {
+            await Console.Error.WriteLineAsync($"app-fw: warning: {missing} ({e.Message}): {consequence}");
+            return null;
+        }
+    }
 
     /// <summary>Pids are below /proc/sys/kernel/pid_max (raising it later leaves higher pids without counters: never stale).</summary>
     private static int PidMax() => Math.Max(2, int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim(), System.Globalization.CultureInfo.InvariantCulture));
