@@ -167,7 +167,6 @@ public sealed class DafDaemon
         var images = new ProcessImageStore(new ProcessGenerations(generationCounters, tracking) { Exits = exitTimes, Forks = forkCounts });
         // Sockets released a moment ago (SOCKET_RELEASED events): what sock_diag misses once a sender exited.
         var released = new ReleasedSocketTable(tracking.ExitRetention);
-        var trackingReadiness = new TrackingReadiness();
         SocketLocator? locator = null;
         var readerLocators = new List<SocketLocator>();
         try
@@ -211,10 +210,12 @@ public sealed class DafDaemon
             return 1;
         }
         if (_options.ControlPort is { } controlPort) hocon = ControlRemoting.PortConfig(controlPort).WithFallback(hocon);
-        var controlTimeout = hocon.GetTimeSpan("daf.control.request-timeout", TimeSpan.FromSeconds(5));
+        // A change bringing the first identity rules is answered once tracking runs (at most TrackingWait later).
+        var controlTimeout = hocon.GetTimeSpan("daf.control.request-timeout", TimeSpan.FromSeconds(5)) + storeSettings.TrackingWait;
         var drainTimeout = hocon.GetTimeSpan("daf.shutdown.drain-timeout", TimeSpan.FromSeconds(1));
 
         string? criticalFailure = null;
+        IActorRef? identityActor = null;
         // No defaults: app-fw takes no appsettings.json, environment or command-line configuration, and the defaults'
         // file watcher on the content root (the working directory) would wake an idle daemon at every change there.
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -243,10 +244,6 @@ public sealed class DafDaemon
             {
                 var ebpfObject = _options.EbpfObjectPath ?? Path.Combine(AppContext.BaseDirectory, "syscall_probe.o");
                 var ebpf = system.ActorOf(EbpfEventReaderActor.Props(ebpfObject, generationCounters, exitTimes, hurry, forkCounts), "ebpf-events");
-                var store = system.ActorOf(RuleStoreActor.Props(holder, cell, storeSettings), "rules");
-                registry.Register<RuleStoreActor>(store);
-                var control = system.ActorOf(ControlEndpointActor.Props(store, controlTimeout).WithDispatcher(DafDispatchers.Control), ControlRemoting.EndpointName);
-                var critical = new List<IActorRef> { store, control };
                 // Without the eBPF object the tracker still learns holders from its start scan and from rate-limited
                 // fallback scans for sockets nobody announced: identity rules work, first packets wait longer.
                 // The tracker subscribes itself to the eBPF reader (again after a restart). It runs only while some
@@ -254,8 +251,14 @@ public sealed class DafDaemon
                 // would be pure cost.
                 // App-mode signing needs the holders of every OUTPUT packet, identity rules or not.
                 var tracker = system.ActorOf(IdentityTrackingActor.Props(holder, images,
-                    () => SocketHolderTrackerActor.Props(holderTable, images, digestCache, tracking, ebpf, released, trackingReadiness),
+                    readiness => SocketHolderTrackerActor.Props(holderTable, images, digestCache, tracking, ebpf, released, readiness),
                     alwaysTrack: _options.Signing == SignatureMode.App), "identity");
+                identityActor = tracker;
+                // The store holds the first identity rules until the tracker runs (see "Tracking at start").
+                var store = system.ActorOf(RuleStoreActor.Props(holder, cell, storeSettings, tracker), "rules");
+                registry.Register<RuleStoreActor>(store);
+                var control = system.ActorOf(ControlEndpointActor.Props(store, controlTimeout).WithDispatcher(DafDispatchers.Control), ControlRemoting.EndpointName);
+                var critical = new List<IActorRef> { store, control };
                 QueueIdentity? identity = null;
                 if (locator is not null)
                 {
@@ -372,8 +375,16 @@ public sealed class DafDaemon
         {
             // Judging by identity starts once processes are followed: a process that sends and exits before the probe is
             // attached cannot be judged by what it was. Bounded: a tracker that cannot start leaves fallback scans.
-            Task startBound = Task.Delay(TrackingStartTimeout, lifetime.ApplicationStopping);
-            if (await Task.WhenAny(trackingReadiness.Ready, startBound) != trackingReadiness.Ready && !lifetime.ApplicationStopping.IsCancellationRequested)
+            bool running = false;
+            try
+            {
+                await identityActor!.Ask<TrackingPrepared>(new PrepareTracking(0), TrackingStartTimeout, lifetime.ApplicationStopping);
+                running = true;
+            }
+            catch (Exception e) when (e is AskTimeoutException or OperationCanceledException)
+            {
+            }
+            if (!running && !lifetime.ApplicationStopping.IsCancellationRequested)
                 await Console.Error.WriteLineAsync($"app-fw: warning: process tracking not running after {TrackingStartTimeout.TotalSeconds:0} s; " +
                     "ready without it (first packets of short-lived processes may be unattributed)");
         }

@@ -12,6 +12,14 @@ public sealed record RuleStoreSettings(NamespaceBindings Namespaces, RulesStateF
     public ProcessIdentityReader? Identity { get; init; }
 
     /// <summary>
+    /// How long the first rules with identity criteria wait for process tracking before they are applied anyway. Below
+    /// ctl-fw's 20 s wait for an answer (connection included): the caller is answered once the change is in force.
+    /// </summary>
+    public TimeSpan TrackingWait { get; init; } = DefaultTrackingWait;
+
+    public static readonly TimeSpan DefaultTrackingWait = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Binds the namespaces the starting rules name, to those they were saved with when the state file
     /// knows them (unbindable ones are reported in <paramref name="warnings"/>), and compiles version 1.
     /// </summary>

@@ -52,4 +52,57 @@ public sealed class IdentityTrackingActorTests : TestKit
         tracking.Tell(new FindSocketHolders(6));
         probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
+
+    [Fact]
+    public void Preparing_starts_the_tracker_ahead_of_the_rules_and_is_answered_once_it_follows_processes()
+    {
+        var probe = CreateTestProbe();
+        var rules = new RuleSnapshotHolder(Snapshot(1, "-A -c OUTPUT -p udp -v DROP"));
+        TrackingReadiness? readiness = null;
+        var tracking = Sys.ActorOf(IdentityTrackingActor.Props(rules, new ProcessImageStore(), r =>
+        {
+            readiness = r;
+            return Props.Create(() => new Relay(probe));
+        }, alwaysTrack: false));
+
+        tracking.Tell(new PrepareTracking(7));
+        probe.ExpectMsg("started", TimeSpan.FromSeconds(10));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        readiness!.MarkReady(true);
+        Assert.Equal(new TrackingPrepared(7, true), ExpectMsg<TrackingPrepared>(TimeSpan.FromSeconds(10)));
+        tracking.Tell(new PrepareTracking(8));
+        Assert.Equal(new TrackingPrepared(8, true), ExpectMsg<TrackingPrepared>(TimeSpan.FromSeconds(10)));
+        probe.ExpectNoMsg(TimeSpan.FromMilliseconds(100)); // the same tracker
+
+        // The held change never came (refused): the next rule change without identity criteria stops it.
+        rules.Publish(Snapshot(2));
+        tracking.Tell(new RulesChanged(2, 0));
+        probe.ExpectMsg("stopped", TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void A_tracker_started_again_after_the_last_identity_rule_went_reports_its_own_readiness()
+    {
+        var probe = CreateTestProbe();
+        var rules = new RuleSnapshotHolder(Snapshot(1, DigestRule));
+        var readinesses = new List<TrackingReadiness>();
+        var tracking = Sys.ActorOf(IdentityTrackingActor.Props(rules, new ProcessImageStore(), r =>
+        {
+            lock (readinesses) readinesses.Add(r);
+            return Props.Create(() => new Relay(probe));
+        }, alwaysTrack: false));
+        probe.ExpectMsg("started", TimeSpan.FromSeconds(10));
+        lock (readinesses) readinesses[0].MarkReady(true);
+
+        rules.Publish(Snapshot(2));
+        tracking.Tell(new RulesChanged(2, 0));
+        probe.ExpectMsg("stopped", TimeSpan.FromSeconds(10));
+        tracking.Tell(new PrepareTracking(3));
+        probe.ExpectMsg("started", TimeSpan.FromSeconds(10));
+
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // the first tracker's readiness says nothing of this one
+        lock (readinesses) readinesses[1].MarkReady(false);
+        Assert.Equal(new TrackingPrepared(3, false), ExpectMsg<TrackingPrepared>(TimeSpan.FromSeconds(10)));
+    }
 }
