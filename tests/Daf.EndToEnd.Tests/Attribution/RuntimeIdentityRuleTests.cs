@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+using Daf.EndToEnd.Tests.Infrastructure;
+
+namespace Daf.EndToEnd.Tests.Attribution;
+
+/// <summary>
+/// The first identity rule added to a running app-fw (`ctl-fw -A`): ctl-fw returns once the rule is in force, and the
+/// rule takes effect only once process tracking runs, so every sender from then on is judged by it, short-lived ones too.
+/// </summary>
+public sealed class RuntimeIdentityRuleTests
+{
+    private static readonly TimeSpan CtlTimeout = TimeSpan.FromSeconds(40);
+    private static string CtlFwPath => Path.Combine(RepoRoot.Path, "bin", "ctl-fw");
+
+    private static ExecResult CtlFw(AttributionBed bed, params string[] args) =>
+        bed.Net.Exec(bed.Net.A, CtlTimeout, [CtlFwPath, "--state-dir", bed.Daemon.StateDir, .. args]);
+
+    [Fact]
+    public void A_short_lived_sender_right_after_ctl_fw_added_the_first_identity_rule_is_judged_by_it()
+    {
+        using var bed = new AttributionBed();
+        string blocked = bed.Files.BuildSender("blocked-sender");
+        string other = bed.Files.BuildSender("other-sender");
+        // No identity rule at start: the probe is not attached, no process is followed.
+        bed.StartSenderFirewall("# no identity rule: ctl-fw adds it", "--attrib-wait", "2000");
+        bed.StartReceiver(4);
+        bed.RunIn(bed.Net.A, blocked, $"{bed.Receiver.SenderTarget}#41000", "-", "blocked-before");
+        bed.AwaitDecided(1);
+
+        var added = CtlFw(bed, "-A", "-c", "OUTPUT", "--sng-hash", ProgramCopies.DigestOf(blocked), "-v", "DROP");
+        Assert.True(added.Succeeded, $"{added.Describe()}\napp-fw: {bed.Daemon.Stderr}");
+
+        // Each sends one datagram and exits at once, right after ctl-fw returned.
+        bed.RunIn(bed.Net.A, blocked, $"{bed.Receiver.SenderTarget}#41001", "-", "blocked-after");
+        bed.RunIn(bed.Net.A, other, $"{bed.Receiver.SenderTarget}#41002", "-", "other-after");
+
+        bed.AssertJudged(3, delivered: ["blocked-before", "other-after"], dropped: ["blocked-after"]);
+    }
+
+    [Fact]
+    public void Without_an_ebpf_object_the_first_identity_rule_is_applied_without_waiting_for_the_bound()
+    {
+        using var bed = new AttributionBed();
+        bed.StartSenderFirewall("# no identity rule", "--ebpf-obj", "/nonexistent.o");
+
+        var added = CtlFw(bed, "-A", "-c", "OUTPUT", "--sng-hash", AttributionBed.Python3Digest, "-v", "DROP");
+
+        Assert.True(added.Succeeded, $"{added.Describe()}\napp-fw: {bed.Daemon.Stderr}");
+        var listed = CtlFw(bed, "-L", "-c", "OUTPUT");
+        Assert.True(listed.Succeeded && listed.Stdout.Contains(AttributionBed.Python3Digest), $"{listed.Describe()}\napp-fw: {bed.Daemon.Stderr}");
+        // Tracking runs on /proc scans: the change waited for the scan, not for the bound.
+        Assert.Contains("applying the held change", bed.Daemon.Stderr);
+        Assert.DoesNotContain("applying the change anyway", bed.Daemon.Stderr);
+        bed.StopDaemonCleanly();
+    }
+}
