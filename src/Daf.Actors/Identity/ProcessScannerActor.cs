@@ -43,6 +43,7 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
         Receive<ProcessExeced>(_ => OnExec());
         Receive<ProcessMappingsChanged>(OnMappingsChanged);
         Receive<RefreshProcessImage>(_ => OnRefresh());
+        Receive<ProcessEventsLost>(_ => OnEventsLost());
         Receive<ImageRead>(OnImageRead);
         Receive<ProcessExited>(_ => OnExit());
         Receive<ExitImageCaptured>(OnExitImageCaptured);
@@ -117,6 +118,17 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
         }
         // A normal read still queued is cancelled: on a busy machine both lanes would otherwise hash the same files at once.
         StartRead(urgent: true);
+    }
+
+    /// <summary>
+    /// Events may have been lost: an image the counter calls stale is read again now (normal lane), so the next packet
+    /// finds it current instead of waiting for a read; with <c>-R</c> too (only a lost exec makes its image stale).
+    /// </summary>
+    private void OnEventsLost()
+    {
+        if (_exited || (_image is null ? _reading || _urgentReading : _store.Generations.IsCurrent(_image)))
+            return;
+        Read();
     }
 
     private void OnMappingsChanged(ProcessMappingsChanged changed)

@@ -21,6 +21,15 @@ public sealed record ProcessMappingsChanged(bool Unmapped)
 /// </summary>
 public sealed record RefreshProcessImage(int Tgid);
 
+/// <summary>
+/// Tracking events were lost (the tracker rescanned /proc): an exec or a code mapping of the process may have moved its
+/// generation counter without an event telling the scanner. Read the image again if the counter calls it stale.
+/// </summary>
+public sealed record ProcessEventsLost
+{
+    public static readonly ProcessEventsLost Instance = new();
+}
+
 /// <summary>The process exited: the scanner keeps its last image for the grace delay, then removes it and stops.</summary>
 public sealed record ProcessExited
 {

@@ -18,8 +18,10 @@ namespace Daf.Actors.Tracking;
 /// FD_RANGE_CLOSED close them, FORK copies the parent's table to the child (or reads the child's when the parent's was read after the fork) and records the parent's fork count (<see cref="HolderSet.AppliedForks"/>), EXIT drops the process (its sockets keep
 /// it for the grace delay), EXEC and FDS_RECEIVED re-read that one process's /proc/PID/fd (coalesced, at most
 /// <see cref="TrackingOptions.DescriptorRereadsPerSecond"/>). Events older than the /proc read that already
-/// covers them are skipped. Lost events (<see cref="TrackingEventsLost"/>) mean a full walk; so does a socket
-/// nobody announced (<see cref="FindSocketHolders"/>), at most <see cref="TrackingOptions.FallbackScansPerSecond"/>
+/// covers them are skipped. Lost events (<see cref="TrackingEventsLost"/>) mean a full walk (which stamps every
+/// holder's fork count: forks whose events were lost count as applied) and a re-read of every image the generation
+/// counters call stale (<see cref="ProcessEventsLost"/>); a socket nobody announced (<see cref="FindSocketHolders"/>)
+/// means a full walk too, at most <see cref="TrackingOptions.FallbackScansPerSecond"/>
 /// times a second whatever the number of requests.
 /// It is also the parent of one <see cref="ProcessScannerActor"/> per process seen holding a socket (and, with
 /// <see cref="TrackingOptions.ReadOnExec"/>, per process seen exec'ing), and forwards exec, mapping and exit events to it.
@@ -91,6 +93,10 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         {
             _resyncPending = false;
             FullScan();
+            // The walk stamped every holder's fork count, so forks whose events were lost count as applied; execs and code
+            // mappings whose events were lost moved only the generation counters: stale images are read again now.
+            foreach (IActorRef scanner in _scanners.Values)
+                scanner.Tell(ProcessEventsLost.Instance);
         });
         Receive<TrackingSubscribed>(OnSubscribed);
         Receive<FindSocketHolders>(OnFindSocketHolders);
