@@ -183,8 +183,9 @@ public sealed partial class RuleStoreActor : UntypedActor, IWithUnboundedStash, 
             _held = null;
             held.Pending.Staging.Dispose();
             Stash.Prepend([new Envelope(held.Message, held.ReplyTo)]);
-            Stash.UnstashAll();
         }
+        // Also when applying the released change failed: the requests stashed behind it are not lost.
+        Stash.UnstashAll();
         base.PreRestart(reason, message);
     }
 
