@@ -24,8 +24,13 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
 {
     private const string ExitListRetryTimer = "exit-list-retry";
 
-    /// <summary>How often a scanner whose exit list lacked a digest looks whether the cache learnt one since.</summary>
-    internal static readonly TimeSpan ExitListRetryInterval = TimeSpan.FromMilliseconds(10);
+    /// <summary>
+    /// When a scanner whose exit list lacked a digest first looks whether the cache learnt one since; the interval doubles
+    /// up to <see cref="ExitListRetryMaxInterval"/> (a program whose objects nobody else maps costs a few looks, not hundreds).
+    /// </summary>
+    internal static readonly TimeSpan ExitListRetryInterval = TimeSpan.FromMilliseconds(5);
+
+    internal static readonly TimeSpan ExitListRetryMaxInterval = TimeSpan.FromMilliseconds(80);
 
     private readonly int _tgid;
     private readonly ProcessIdentityReader _reader;
@@ -41,6 +46,7 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
     /// <summary>An exit list that lacked a digest, tried again once the cache learnt more (<see cref="ExitListRetryInterval"/>).</summary>
     private ExitImageCaptured? _exitList;
     private long _exitListLearnt;
+    private TimeSpan _exitListRetry = ExitListRetryInterval;
 
     public ProcessScannerActor(int tgid, ProcessIdentityReader reader, ProcessImageStore store, TrackingOptions options)
     {
@@ -275,7 +281,7 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
                 // program run again): the digest may be learnt within the attribution wait.
                 _exitList = built.List;
                 _exitListLearnt = built.Learnt;
-                Timers.StartSingleTimer(ExitListRetryTimer, RetryExitList.Instance, ExitListRetryInterval);
+                ScheduleExitListRetry();
             }
             return;
         }
@@ -295,11 +301,17 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
             return;
         if (_reader.Cache.Learnt == _exitListLearnt)
         {
-            Timers.StartSingleTimer(ExitListRetryTimer, RetryExitList.Instance, ExitListRetryInterval);
+            ScheduleExitListRetry();
             return;
         }
         _exitList = null;
         BuildExitImage(list);
+    }
+
+    private void ScheduleExitListRetry()
+    {
+        Timers.StartSingleTimer(ExitListRetryTimer, RetryExitList.Instance, _exitListRetry);
+        _exitListRetry = TimeSpan.FromTicks(Math.Min(_exitListRetry.Ticks * 2, ExitListRetryMaxInterval.Ticks));
     }
 
     private void NoImage(string reason)
