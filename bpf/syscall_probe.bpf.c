@@ -661,6 +661,7 @@ int daf_sock_release(struct bpf_sock *ctx)
  * the cache does not know yet can be hashed from that path once its identity is checked.
  */
 #define VM_WRITE 0x2
+#define DAF_EXIT_IMAGE_LOCK_ATTEMPTS 8
 #define VM_EXEC  0x4
 #define NSEC_MASK 0x3fffffffU
 
@@ -709,6 +710,7 @@ static __always_inline void emit_exit_image(struct task_struct *task, __u32 tgid
 	struct vm_area_struct *vma;
 	void *vdso;
 	__u32 count = 0;
+	int err, attempt;
 
 	if (!bpf_map_lookup_elem(&inet_processes, &tgid))
 		return;
@@ -718,10 +720,18 @@ static __always_inline void emit_exit_image(struct task_struct *task, __u32 tgid
 		return;
 	event->flags = 0;
 	vdso = BPF_CORE_READ(task, mm, context.vdso);
-	/* The iterator must be destroyed even when creating it failed (no mm, or mmap_lock contended). */
-	if (bpf_iter_task_vma_new(&it, task, 0) != 0) {
+	/*
+	 * The iterator must be destroyed even when creating it failed (no mm, no memory, or mmap_lock contended: it only
+	 * try-locks). A contended lock is tried again a few times; what failed is reported (docs/tracking.md).
+	 */
+	err = bpf_iter_task_vma_new(&it, task, 0);
+	for (attempt = 0; err == -EBUSY && attempt < DAF_EXIT_IMAGE_LOCK_ATTEMPTS; attempt++) {
 		bpf_iter_task_vma_destroy(&it);
-		event->flags = DAF_EXIT_IMAGE_UNAVAILABLE;
+		err = bpf_iter_task_vma_new(&it, task, 0);
+	}
+	if (err != 0) {
+		bpf_iter_task_vma_destroy(&it);
+		event->flags = DAF_EXIT_IMAGE_UNAVAILABLE | ((__u32)(-err) & 0xff) << DAF_EXIT_IMAGE_ERRNO_SHIFT;
 	} else {
 		while ((vma = bpf_iter_task_vma_next(&it))) {
 			unsigned long vm_flags = vma->vm_flags;

@@ -333,7 +333,9 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
                 {
                     Incomplete = (incomplete.Flags & ExitImageEvent.DAF_EXIT_IMAGE_TRUNCATED) != 0
                         ? $"more than {ExitImageEvent.MaxObjects} executable mappings"
-                        : "the address space could not be read at exit",
+                        : incomplete.UnavailableErrno == 0
+                            ? "no executable mapping was found at exit"
+                            : $"the address space could not be read at exit (bpf_iter_task_vma_new: {Daf.Interop.Errno.Name(incomplete.UnavailableErrno)})",
                 });
                 break;
         }
