@@ -256,7 +256,8 @@ public sealed class ProcessScannerActorTests : TestKit
         File.WriteAllText(library, "a library no scanner has hashed yet");
         Daf.Interop.Bpf.ImageObject exe = ImageObjectOf(program), lib = ImageObjectOf(library);
         int pid = ExitedPid();
-        IActorRef scanner = StartScanner(pid);
+        // Kept well beyond the test: the retries stop when the scanner's retention ends.
+        IActorRef scanner = StartScanner(pid, TrackingOptions.Default with { ReleaseRetention = TimeSpan.FromMinutes(1) });
         scanner.Tell(ProcessExited.Instance);
 
         scanner.Tell(new ExitImageCaptured([exe, lib], exe, program));
@@ -279,7 +280,7 @@ public sealed class ProcessScannerActorTests : TestKit
     public void An_incomplete_exit_list_is_noted_as_the_reason_the_process_has_no_image()
     {
         int pid = ExitedPid();
-        IActorRef scanner = StartScanner(pid);
+        IActorRef scanner = StartScanner(pid, TrackingOptions.Default with { ReleaseRetention = TimeSpan.FromMinutes(1) });
         scanner.Tell(new ExitImageCaptured([], null, null) { Incomplete = "more than 32 executable mappings" });
         AwaitCondition(() => _store.WhyNoImage(pid)?.Contains("more than 32 executable mappings", StringComparison.Ordinal) == true,
             Wait, TimeSpan.FromMilliseconds(10));
