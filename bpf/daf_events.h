@@ -115,6 +115,8 @@ struct daf_image_object {
 
 #define DAF_EXIT_IMAGE_TRUNCATED   1 /* more than DAF_EXIT_IMAGE_MAX executable mappings: the list is incomplete */
 #define DAF_EXIT_IMAGE_UNAVAILABLE 2 /* the address space could not be read (gone, or mmap_lock contended) */
+/* With UNAVAILABLE: bits 8-15 hold the errno bpf_iter_task_vma_new failed with (0: it listed no executable mapping). */
+#define DAF_EXIT_IMAGE_ERRNO_SHIFT 8
 
 /*
  * Emitted at sched_process_exit (Linux 6.16+ runs it before exit_mm) for a process that created an inet TCP/UDP

@@ -174,7 +174,7 @@ int BPF_PROG(daf_process_exec, struct task_struct *task, pid_t old_pid, struct l
 	return emit(DAF_EVENT_PROCESS_EXEC, task, (__u32)old_pid, 0, 0, 0);
 }
 
-static __always_inline void emit_exit_image(struct task_struct *task, __u32 tgid);
+static __always_inline void emit_exit_image(struct task_struct *task, __u32 tgid, bool last_chance);
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(daf_process_exit, struct task_struct *task)
@@ -187,7 +187,7 @@ int BPF_PROG(daf_process_exit, struct task_struct *task)
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
 	set_exited(BPF_CORE_READ(task, tgid), bpf_ktime_get_ns());
-	emit_exit_image(task, BPF_CORE_READ(task, tgid));
+	emit_exit_image(task, BPF_CORE_READ(task, tgid), true);
 	return emit(DAF_EVENT_PROCESS_EXIT, task, BPF_CORE_READ(task, pid), BPF_CORE_READ(task, exit_code), 0, 0);
 }
 
@@ -222,6 +222,7 @@ int BPF_PROG(daf_process_exit, struct task_struct *task)
 #define NR_recvmmsg     299
 #define NR_pkey_mprotect 329
 #define NR_close_range  436
+#define NR_exit_group   231
 #define NR_pidfd_getfd  438
 
 #define F_DUPFD            0
@@ -448,6 +449,13 @@ int BPF_PROG(daf_sys_enter, struct pt_regs *regs, long id)
 	__u64 pid_tgid, inode = 0;
 	int fd;
 
+	if (id == NR_exit_group) {
+		/* A first chance for the exit list, in case the address space cannot be read at the exit itself. */
+		task = bpf_get_current_task_btf();
+		if (!is_compat(task) && BPF_CORE_READ(task, signal, nr_threads) == 1)
+			emit_exit_image(task, task->tgid, false);
+		return 0;
+	}
 	if (id == NR_munmap) {
 		/*
 		 * Whether executable memory goes away is known only before the call. The first VMA of the range decides
@@ -661,6 +669,7 @@ int daf_sock_release(struct bpf_sock *ctx)
  * the cache does not know yet can be hashed from that path once its identity is checked.
  */
 #define VM_WRITE 0x2
+#define DAF_EXIT_IMAGE_LOCK_ATTEMPTS 8
 #define VM_EXEC  0x4
 #define NSEC_MASK 0x3fffffffU
 
@@ -701,27 +710,45 @@ static __always_inline void describe_file(struct file *file, struct daf_image_ob
 	out->device = user_dev(BPF_CORE_READ(node, i_sb, s_dev));
 }
 
-/* Called from daf_process_exit for the group's last thread. */
-static __always_inline void emit_exit_image(struct task_struct *task, __u32 tgid)
+/*
+ * Called from daf_process_exit for the group's last thread (last_chance), and earlier from daf_sys_enter when a
+ * single-threaded process calls exit_group (no thread of it can map code any more). The first list read wins; an
+ * early attempt that cannot read the address space emits nothing and leaves the process to its exit.
+ */
+static __always_inline void emit_exit_image(struct task_struct *task, __u32 tgid, bool last_chance)
 {
 	struct daf_exit_image_event *event;
 	struct bpf_iter_task_vma it;
 	struct vm_area_struct *vma;
 	void *vdso;
 	__u32 count = 0;
+	int err, attempt;
 
 	if (!bpf_map_lookup_elem(&inet_processes, &tgid))
 		return;
-	bpf_map_delete_elem(&inet_processes, &tgid);
 	event = reserve(DAF_EVENT_EXIT_IMAGE, sizeof(*event), tgid);
-	if (!event)
+	if (!event) {
+		bpf_map_delete_elem(&inet_processes, &tgid);
 		return;
+	}
 	event->flags = 0;
 	vdso = BPF_CORE_READ(task, mm, context.vdso);
-	/* The iterator must be destroyed even when creating it failed (no mm, or mmap_lock contended). */
-	if (bpf_iter_task_vma_new(&it, task, 0) != 0) {
+	/*
+	 * The iterator must be destroyed even when creating it failed (no mm, no memory, or mmap_lock contended: it only
+	 * try-locks). A contended lock is tried again a few times; what failed is reported (docs/tracking.md).
+	 */
+	err = bpf_iter_task_vma_new(&it, task, 0);
+	for (attempt = 0; err == -EBUSY && attempt < DAF_EXIT_IMAGE_LOCK_ATTEMPTS; attempt++) {
 		bpf_iter_task_vma_destroy(&it);
-		event->flags = DAF_EXIT_IMAGE_UNAVAILABLE;
+		err = bpf_iter_task_vma_new(&it, task, 0);
+	}
+	if (err != 0) {
+		bpf_iter_task_vma_destroy(&it);
+		if (!last_chance) {
+			bpf_ringbuf_discard(event, 0);
+			return;
+		}
+		event->flags = DAF_EXIT_IMAGE_UNAVAILABLE | ((__u32)(-err) & 0xff) << DAF_EXIT_IMAGE_ERRNO_SHIFT;
 	} else {
 		while ((vma = bpf_iter_task_vma_next(&it))) {
 			unsigned long vm_flags = vma->vm_flags;
@@ -748,9 +775,14 @@ static __always_inline void emit_exit_image(struct task_struct *task, __u32 tgid
 			count++;
 		}
 		bpf_iter_task_vma_destroy(&it);
+		if (count == 0 && !last_chance) {
+			bpf_ringbuf_discard(event, 0);
+			return;
+		}
 		if (count == 0)
 			event->flags |= DAF_EXIT_IMAGE_UNAVAILABLE; /* no executable mapping at all: the mm was already gone */
 	}
+	bpf_map_delete_elem(&inet_processes, &tgid);
 	event->count = count;
 	bpf_ringbuf_submit(event, 0);
 }

@@ -221,13 +221,17 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
                 long waited = now - (waiting.Deadline - (long)_options.Wait.TotalMilliseconds);
                 _log.Warning($"{packet.Chain.ToString().ToUpperInvariant()} packet {packet.PacketId} judged without all its holders after {waited} ms: " +
                     $"flow {(missing.MissingFlow ? "not found" : "found")} (lookup: {waiting.LastLookup?.ToString() ?? "none"}), no holders known for socket {missing.MissingHoldersOf}, " +
-                    $"no image of process {missing.MissingImageOf}, stale image of process {missing.StaleImage?.Pid ?? 0}, unapplied fork of process {missing.UnappliedForkOf} ({_timedOut} at the bound so far); packet: IPv{packet.Headers.IpVersion} proto {packet.Headers.Protocol} " +
+                    $"no image of process {missing.MissingImageOf}{WhyNoImage(missing.MissingImageOf)}, stale image of process {missing.StaleImage?.Pid ?? 0}, unapplied fork of process {missing.UnappliedForkOf} ({_timedOut} at the bound so far); packet: IPv{packet.Headers.IpVersion} proto {packet.Headers.Protocol} " +
                     $"{new System.Net.IPAddress(Bytes(packet.Headers.Source))}.{packet.Headers.SourcePort} > {new System.Net.IPAddress(Bytes(packet.Headers.Destination))}.{packet.Headers.DestinationPort}");
             }
         }
         _decided++;
         return true;
     }
+
+    /// <summary>What the scanner of a holder without an image noted about it (diagnostics of an unattributed packet).</summary>
+    private string WhyNoImage(int tgid) =>
+        tgid != 0 && _options.Images?.WhyNoImage(tgid) is { } reason ? $" ({reason})" : "";
 
     /// <summary>Straight to the process's scanner when it runs, else through the tracker (which may start one).</summary>
     private void Refresh(int tgid)

@@ -20,8 +20,15 @@ public static class ExitImages
 
     /// <returns>The image, or null with <paramref name="reason"/> saying which object could not be named.</returns>
     public static ProcessImage? Build(int pid, IReadOnlyList<ImageObject> objects, ImageObject? executable, string? executablePath,
-        ObjectDigestCache cache, ProcessIdentityOptions options, out string? reason)
+        ObjectDigestCache cache, ProcessIdentityOptions options, out string? reason) =>
+        Build(pid, objects, executable, executablePath, cache, options, out reason, out _);
+
+    /// <param name="notCachedYet">True when the image failed only for want of a digest the cache may still learn (another
+    /// process mapping the same object is read): building again after <see cref="ObjectDigestCache.Learnt"/> moves may succeed.</param>
+    public static ProcessImage? Build(int pid, IReadOnlyList<ImageObject> objects, ImageObject? executable, string? executablePath,
+        ObjectDigestCache cache, ProcessIdentityOptions options, out string? reason, out bool notCachedYet)
     {
+        notCachedYet = false;
         ArgumentNullException.ThrowIfNull(objects);
         ArgumentNullException.ThrowIfNull(cache);
         reason = null;
@@ -56,6 +63,7 @@ public static class ExitImages
             {
                 reason = $"inode {item.Inode} on device {item.Device:x} is not in the digest cache" +
                     (isExecutable ? $" and {executablePath ?? "(no path)"} is no longer that file" : "");
+                notCachedYet = true;
                 return null;
             }
             string path = isExecutable && executablePath is not null ? executablePath : $"[inode {item.Inode} on device {item.Device:x}]";

@@ -52,6 +52,11 @@ public sealed class ObjectDigestCache
 
     public long BytesHashed => Interlocked.Read(ref _bytesHashed);
 
+    /// <summary>Digests stored so far: changes whenever the cache learns an object (an exit list waits on it).</summary>
+    public long Learnt => Interlocked.Read(ref _learnt);
+
+    private long _learnt;
+
     /// <summary>Time spent hashing (the misses), summed over all threads.</summary>
     public TimeSpan HashingTime => System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _hashingTicks));
 
@@ -104,6 +109,7 @@ public sealed class ObjectDigestCache
                 _entries.Remove(key);
             }
             _entries.Add(key, _recency.AddFirst(new KeyValuePair<ObjectKey, Sha256Digest>(key, digest)));
+            Interlocked.Increment(ref _learnt);
             while (_entries.Count > Capacity)
             {
                 LinkedListNode<KeyValuePair<ObjectKey, Sha256Digest>> oldest = _recency.Last!;

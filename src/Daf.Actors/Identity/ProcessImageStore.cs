@@ -12,6 +12,7 @@ public sealed class ProcessImageStore(ProcessGenerations? generations = null)
 {
     private readonly ConcurrentDictionary<int, ProcessImage> _images = new();
     private readonly ConcurrentDictionary<int, IActorRef> _scanners = new();
+    private readonly ConcurrentDictionary<int, string> _noImage = new();
 
     /// <summary>The probe's generation counters: scanners stamp images with them, packet threads check them.</summary>
     public ProcessGenerations Generations { get; } = generations ?? ProcessGenerations.None;
@@ -48,6 +49,16 @@ public sealed class ProcessImageStore(ProcessGenerations? generations = null)
 
     /// <summary>The scanner stopped; a scanner of a reused pid that replaced it stays.</summary>
     internal void RemoveScanner(int tgid, IActorRef scanner) => _scanners.TryRemove(new KeyValuePair<int, IActorRef>(tgid, scanner));
+
+    /// <summary>
+    /// Why the scanner of <paramref name="tgid"/> has no image for it (it exited before its maps were read and its exit list
+    /// could not name it, say): what a packet judged without that holder's image is explained with. Null: no reason noted.
+    /// </summary>
+    public string? WhyNoImage(int tgid) => _noImage.TryGetValue(tgid, out string? reason) ? reason : null;
+
+    internal void NoteNoImage(int tgid, string reason) => _noImage[tgid] = reason;
+
+    internal void ForgetNoImage(int tgid) => _noImage.TryRemove(tgid, out _);
 
     /// <summary>Forgets every image (tracking restarts from a fresh /proc walk).</summary>
     public void Clear() => _images.Clear();

@@ -22,6 +22,16 @@ namespace Daf.Actors.Identity;
 /// </remarks>
 public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
 {
+    private const string ExitListRetryTimer = "exit-list-retry";
+
+    /// <summary>
+    /// When a scanner whose exit list lacked a digest first looks whether the cache learnt one since; the interval doubles
+    /// up to <see cref="ExitListRetryMaxInterval"/> (a program whose objects nobody else maps costs a few looks, not hundreds).
+    /// </summary>
+    internal static readonly TimeSpan ExitListRetryInterval = TimeSpan.FromMilliseconds(5);
+
+    internal static readonly TimeSpan ExitListRetryMaxInterval = TimeSpan.FromMilliseconds(80);
+
     private readonly int _tgid;
     private readonly ProcessIdentityReader _reader;
     private readonly ProcessImageStore _store;
@@ -33,6 +43,10 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
     private ReadStart? _normalRead;
     private ProcessImage? _image;
     private string? _lastError;
+    /// <summary>An exit list that lacked a digest, tried again once the cache learnt more (<see cref="ExitListRetryInterval"/>).</summary>
+    private ExitImageCaptured? _exitList;
+    private long _exitListLearnt;
+    private TimeSpan _exitListRetry = ExitListRetryInterval;
 
     public ProcessScannerActor(int tgid, ProcessIdentityReader reader, ProcessImageStore store, TrackingOptions options)
     {
@@ -48,6 +62,7 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
         Receive<ProcessExited>(_ => OnExit());
         Receive<ExitImageCaptured>(OnExitImageCaptured);
         Receive<ExitImageBuilt>(OnExitImageBuilt);
+        Receive<RetryExitList>(_ => OnRetryExitList());
         Receive<ExitGraceElapsed>(_ => Context.Stop(Self));
         Receive<Status.Failure>(failure => throw new InvalidOperationException(
             $"reading the image of process {_tgid} failed: {failure.Cause.Message}", failure.Cause));
@@ -81,6 +96,7 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         _store.RemoveScanner(_tgid, Self);
+        _store.ForgetNoImage(_tgid);
         if (_image != null)
             _store.Remove(_tgid, _image);
     }
@@ -88,6 +104,7 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
     private void OnExec()
     {
         _generation++;
+        _exitList = null;
         _readThisExec = false;
         if (_image != null)
             _store.Remove(_tgid, _image);
@@ -192,6 +209,7 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
                 _image = image;
                 _readThisExec = true;
                 _lastError = null;
+                _store.ForgetNoImage(_tgid);
                 _store.Publish(_tgid, image);
                 break;
             case ProcessReadOutcome.Gone:
@@ -228,18 +246,36 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
     /// </summary>
     private void OnExitImageCaptured(ExitImageCaptured captured)
     {
+        _exitList = null;
         if (_image != null && _store.Generations.IsCurrent(_image))
             return;
+        if (captured.Incomplete is { } incomplete)
+        {
+            NoImage($"exited before its current maps were read; its exit list is incomplete: {incomplete}");
+            return;
+        }
+        BuildExitImage(captured);
+    }
+
+    private void BuildExitImage(ExitImageCaptured captured)
+    {
         int generation = _generation, tgid = _tgid;
         ProcessIdentityReader reader = _reader;
+        // Before the build: an object the cache learns while it runs makes the next look try again.
+        long learnt = reader.Cache.Learnt;
         // The counter of an exited process moves no more (until its pid is reused): the image is current with it.
         ulong counter = _store.Generations.Current(tgid);
         // It may hash the executable, and a packet is waiting for it: the urgent lane.
         ImageReadLane.Urgent.Run(() =>
         {
             ProcessImage? image = ExitImages.Build(tgid, captured.Objects, captured.Executable, captured.ExecutablePath,
-                reader.Cache, reader.Options, out string? reason);
-            return new ExitImageBuilt(generation, image is null ? null : new ProcessImage(image.Pid, image.Objects) { Generation = counter }, reason);
+                reader.Cache, reader.Options, out string? reason, out bool notCachedYet);
+            return new ExitImageBuilt(generation, image is null ? null : new ProcessImage(image.Pid, image.Objects) { Generation = counter }, reason)
+            {
+                List = captured,
+                NotCachedYet = notCachedYet,
+                Learnt = learnt,
+            };
         }).PipeTo(Self);
     }
 
@@ -249,15 +285,51 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
             return;
         if (built.Image is null)
         {
-            _lastError = $"exited before its current maps were read; no image from its exit list: {built.Reason}";
+            NoImage($"exited before its current maps were read; no image from its exit list: {built.Reason}");
             _log.Debug("process {0}: {1}", _tgid, _lastError);
+            if (built.NotCachedYet && built.List is not null)
+            {
+                // Its libraries are most likely mapped by processes other scanners are reading (a library, or the same
+                // program run again): the digest may be learnt within the attribution wait.
+                _exitList = built.List;
+                _exitListLearnt = built.Learnt;
+                ScheduleExitListRetry();
+            }
             return;
         }
         ProcessImage image = _options.KeepUnmapped && _image != null && ProcessGenerations.SameExec(_image.Generation, built.Image.Generation)
             ? Union(_image, built.Image)
             : built.Image;
         _image = image;
+        _lastError = null;
+        _store.ForgetNoImage(_tgid);
         _store.Publish(_tgid, image);
+    }
+
+    /// <summary>Builds the waiting exit list again once the digest cache learnt an object since the last try.</summary>
+    private void OnRetryExitList()
+    {
+        if (_exitList is not { } list)
+            return;
+        if (_reader.Cache.Learnt == _exitListLearnt)
+        {
+            ScheduleExitListRetry();
+            return;
+        }
+        _exitList = null;
+        BuildExitImage(list);
+    }
+
+    private void ScheduleExitListRetry()
+    {
+        Timers.StartSingleTimer(ExitListRetryTimer, RetryExitList.Instance, _exitListRetry);
+        _exitListRetry = TimeSpan.FromTicks(Math.Min(_exitListRetry.Ticks * 2, ExitListRetryMaxInterval.Ticks));
+    }
+
+    private void NoImage(string reason)
+    {
+        _lastError = reason;
+        _store.NoteNoImage(_tgid, reason);
     }
 
     private void OnExit()
@@ -265,6 +337,8 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
         if (_exited)
             return;
         _exited = true;
+        if (_image is null && _lastError is null)
+            NoImage("exited before its maps were read; no exit list (yet)");
         Timers.StartSingleTimer(nameof(ExitGraceElapsed), ExitGraceElapsed.Instance, _options.ExitRetention);
     }
 
@@ -298,7 +372,17 @@ public sealed partial class ProcessScannerActor : ReceiveActor, IWithTimers
         public bool TryCancel() => Interlocked.CompareExchange(ref _state, Cancelled, Queued) != Running;
     }
 
-    private sealed record ExitImageBuilt(int Generation, ProcessImage? Image, string? Reason);
+    private sealed record ExitImageBuilt(int Generation, ProcessImage? Image, string? Reason)
+    {
+        public ExitImageCaptured? List { get; init; }
+        public bool NotCachedYet { get; init; }
+        public long Learnt { get; init; }
+    }
+
+    private sealed record RetryExitList
+    {
+        public static readonly RetryExitList Instance = new();
+    }
 
     private sealed record ExitGraceElapsed
     {

@@ -50,8 +50,13 @@ public sealed record ProcessScannerState(int Tgid, int Reads, int Execs, bool Ex
 
 /// <summary>
 /// The tracker to a scanner: the probe listed what the process had mapped executable when it exited
-/// (<see cref="Daf.Interop.Bpf.ExitImageEvent"/>, complete lists only), with the executable it last exec'd and the path it
-/// was exec'd by when known. A scanner that has no image of the current exec builds one from it (<see cref="ExitImages"/>).
+/// (<see cref="Daf.Interop.Bpf.ExitImageEvent"/>), with the executable it last exec'd and the path it was exec'd by when
+/// known. A scanner that has no image of the current exec builds one from a complete list (<see cref="ExitImages"/>); if a
+/// digest is missing it tries again whenever the digest cache learns an object, until its retention ends.
 /// </summary>
 public sealed record ExitImageCaptured(IReadOnlyList<Daf.Interop.Bpf.ImageObject> Objects, Daf.Interop.Bpf.ImageObject? Executable,
-    string? ExecutablePath);
+    string? ExecutablePath)
+{
+    /// <summary>Why the list cannot name every executable object (it was cut short, or the address space was unreadable); null: complete.</summary>
+    public string? Incomplete { get; init; }
+}

@@ -333,6 +333,17 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
                 }
                 scanner.Tell(new ExitImageCaptured(exitImage.Objects, exec?.Object, exec?.Path));
                 break;
+            case ExitImageEvent incomplete when _scanners.TryGetValue((int)incomplete.Pid, out IActorRef? known):
+                // Nothing to build from; the scanner notes why (a packet judged without the image says so).
+                known.Tell(new ExitImageCaptured([], null, null)
+                {
+                    Incomplete = (incomplete.Flags & ExitImageEvent.DAF_EXIT_IMAGE_TRUNCATED) != 0
+                        ? $"more than {ExitImageEvent.MaxObjects} executable mappings"
+                        : incomplete.UnavailableErrno == 0
+                            ? "no executable mapping was found at exit"
+                            : $"the address space could not be read at exit (bpf_iter_task_vma_new: {Daf.Interop.Errno.Name(incomplete.UnavailableErrno)})",
+                });
+                break;
         }
     }
 

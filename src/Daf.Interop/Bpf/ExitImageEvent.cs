@@ -17,6 +17,14 @@ public sealed record ExitImageEvent(uint Pid, ulong TimestampNanoseconds, uint F
 
     public const uint DAF_EXIT_IMAGE_TRUNCATED = 1, DAF_EXIT_IMAGE_UNAVAILABLE = 2;
 
+    public const int DAF_EXIT_IMAGE_ERRNO_SHIFT = 8;
+
+    /// <summary>
+    /// With <see cref="DAF_EXIT_IMAGE_UNAVAILABLE"/>: the errno the probe's bpf_iter_task_vma_new failed with (EBUSY: mmap_lock
+    /// contended; ENOENT: no address space; ENOMEM), 0 when it listed no executable mapping at all.
+    /// </summary>
+    public int UnavailableErrno => (int)((Flags >> DAF_EXIT_IMAGE_ERRNO_SHIFT) & 0xff);
+
     /// <summary>Every executable mapping is listed (none left out, the address space was read).</summary>
     public bool Complete => (Flags & (DAF_EXIT_IMAGE_TRUNCATED | DAF_EXIT_IMAGE_UNAVAILABLE)) == 0 && Objects.Count > 0;
 

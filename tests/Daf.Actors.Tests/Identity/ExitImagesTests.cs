@@ -64,6 +64,23 @@ public sealed class ExitImagesTests : IDisposable
     }
 
     [Fact]
+    public void A_missing_digest_is_told_apart_from_a_list_that_can_never_make_an_image()
+    {
+        string program = Write("program", "program code"), library = Write("libnew.so", "never hashed");
+        Hash(program);
+        Assert.Null(ExitImages.Build(42, [ObjectOf(program), ObjectOf(library)], null, null, _cache, ProcessIdentityOptions.Default,
+            out _, out bool notCachedYet));
+        Assert.True(notCachedYet);
+        Assert.Null(ExitImages.Build(42, [ObjectOf(program)], null, null, _cache,
+            ProcessIdentityOptions.Default with { IncludeAllFileBacked = true }, out _, out notCachedYet));
+        Assert.False(notCachedYet);
+        Hash(library);
+        Assert.NotNull(ExitImages.Build(42, [ObjectOf(program), ObjectOf(library)], null, null, _cache, ProcessIdentityOptions.Default,
+            out _, out notCachedYet));
+        Assert.False(notCachedYet);
+    }
+
+    [Fact]
     public void The_executable_is_hashed_from_its_exec_path_while_that_path_is_still_the_same_file()
     {
         string program = Write("fresh-program", "never hashed before");

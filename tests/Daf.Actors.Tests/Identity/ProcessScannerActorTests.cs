@@ -247,6 +247,54 @@ public sealed class ProcessScannerActorTests : TestKit
         Assert.DoesNotContain(exit.Objects, o => o.Path.Contains("libc", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task An_exit_list_lacking_a_digest_is_built_once_another_read_teaches_the_cache_that_object()
+    {
+        using var dir = new TempDirectory();
+        string program = dir.Combine("program"), library = dir.Combine("libfresh.so");
+        File.WriteAllText(program, "program code");
+        File.WriteAllText(library, "a library no scanner has hashed yet");
+        Daf.Interop.Bpf.ImageObject exe = ImageObjectOf(program), lib = ImageObjectOf(library);
+        int pid = ExitedPid();
+        // Kept well beyond the test: the retries stop when the scanner's retention ends.
+        IActorRef scanner = StartScanner(pid, TrackingOptions.Default with { ReleaseRetention = TimeSpan.FromMinutes(1) });
+        scanner.Tell(ProcessExited.Instance);
+
+        scanner.Tell(new ExitImageCaptured([exe, lib], exe, program));
+        AwaitCondition(() => _store.WhyNoImage(pid)?.Contains("not in the digest cache", StringComparison.Ordinal) == true,
+            Wait, TimeSpan.FromMilliseconds(10));
+        Assert.False(_store.TryGetImage(pid, out _));
+        Assert.Contains("not in the digest cache", (await StateOf(scanner)).LastError);
+
+        // Another scanner reads a living process that maps the same library: the digest cache learns it.
+        Assert.True(Daf.Interop.Posix.ReadOnlyFile.TryOpen(library, out Daf.Interop.Posix.ReadOnlyFile? file, out _));
+        using (file)
+            Assert.NotNull(_reader.Cache.GetOrCompute(file!).Digest);
+        ProcessImage image = AwaitImage(pid, _ => true);
+        Assert.True(image.Maps(Tools.Sha256Sum(library)));
+        Assert.True(image.Maps(Tools.Sha256Sum(program)));
+        Assert.Null(_store.WhyNoImage(pid));
+    }
+
+    [Fact]
+    public void An_incomplete_exit_list_is_noted_as_the_reason_the_process_has_no_image()
+    {
+        int pid = ExitedPid();
+        IActorRef scanner = StartScanner(pid, TrackingOptions.Default with { ReleaseRetention = TimeSpan.FromMinutes(1) });
+        scanner.Tell(new ExitImageCaptured([], null, null) { Incomplete = "more than 32 executable mappings" });
+        AwaitCondition(() => _store.WhyNoImage(pid)?.Contains("more than 32 executable mappings", StringComparison.Ordinal) == true,
+            Wait, TimeSpan.FromMilliseconds(10));
+        Assert.False(_store.TryGetImage(pid, out _));
+    }
+
+    /// <summary>The pid of a process that has exited and been reaped: reads of it find it gone.</summary>
+    private static int ExitedPid()
+    {
+        using var child = ChildProcess.Start("/bin/true");
+        child.Finish();
+        return child.Pid;
+    }
+
     private static Daf.Interop.Bpf.ImageObject ImageObjectOf(string path)
     {
         Assert.True(Daf.Interop.Posix.ReadOnlyFile.TryOpen(path, out Daf.Interop.Posix.ReadOnlyFile? file, out _));

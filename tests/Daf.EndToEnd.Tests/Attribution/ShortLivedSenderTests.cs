@@ -6,9 +6,7 @@ public sealed class ShortLivedSenderTests
 {
     private const int Runs = 20;
 
-    [Theory(Skip = "Matrix case 8 is not yet reliable: in fresh-clone CI simulations of 2026-11-29 one run in three lost a " +
-        "sender's identity (the exit image of process N never known within a 2 s wait; once, a reused ephemeral port). " +
-        "Issue 4 stays open for it; run it with the skip removed when working on the released-socket and exit-image path.")]
+    [Theory]
     [InlineData(4)]
     [InlineData(6)]
     public void A_process_that_sends_one_datagram_and_exits_at_once_is_judged_by_its_identity(int ipVersion)
@@ -17,9 +15,9 @@ public sealed class ShortLivedSenderTests
         string blocked = bed.Files.BuildSender("blocked-sender");
         string other = bed.Files.BuildSender("other-sender");
         // The senders are gone long before their packets are judged: attribution rests on the probe's release and
-        // exit events, which a machine busy with other builds may deliver late. The generous wait is a bound, not a
-        // delay: a packet is decided as soon as its sender's image is known.
-        bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {ProgramCopies.DigestOf(blocked)} -v DROP", "--attrib-wait", "2000");
+        // exit events, which a machine busy with other builds may deliver late. The bed's generous wait (3 s) is a
+        // bound, not a delay: a packet is decided as soon as its sender's image is known.
+        bed.StartSenderFirewall($"-A -c OUTPUT --sng-hash {ProgramCopies.DigestOf(blocked)} -v DROP");
         bed.StartReceiver(ipVersion);
 
         // Each sender binds a source port of its own: a port the kernel hands out again within the attribution wait

@@ -24,12 +24,13 @@ internal sealed class ProbeCapture : IDisposable
     private Exception? _failure;
 
     /// <param name="cgroupPrograms">Also attach the cgroup programs (socket release, socket creation) to the cgroup2 root.</param>
-    public ProbeCapture(bool cgroupPrograms = false)
+    /// <param name="sharedMaps">Maps of the test's that replace the object's own (e.g. a pid_max-sized `exits`).</param>
+    public ProbeCapture(bool cgroupPrograms = false, IReadOnlyDictionary<string, int>? sharedMaps = null)
     {
         if (cgroupPrograms)
         {
             using var root = Daf.Interop.Proc.Cgroup2Root.Open();
-            _probe = BpfObject.Load(RepositoryRoot.SyscallProbeObject(), root.Path);
+            _probe = BpfObject.Load(RepositoryRoot.SyscallProbeObject(), sharedMaps, root.Path);
         }
         else
             _probe = BpfObject.Load(RepositoryRoot.SyscallProbeObject());
