@@ -346,25 +346,11 @@ public sealed partial class SocketHolderTrackerActor : ReceiveActor, IWithTimers
         _scanners.Add(tgid, Context.ActorOf(ProcessScannerActor.Props(tgid, _reader, _images, _options), $"scanner-{tgid}-{sequence}"));
     }
 
-    /// <summary>When the expiry timer fires (Stopwatch timestamp); meaningful while it is active.</summary>
-    private long _expiryDue;
-
-    /// <summary>
-    /// Expires what is due and arms the timer for the next expiry, unless the armed timer fires no later: it runs this
-    /// again when it fires. Restarting it after every event batch left a cancelled entry per batch in the scheduler,
-    /// each of which woke its thread at its deadline (~150 wake-ups a second on a busy machine).
-    /// </summary>
     private void ScheduleExpiry()
     {
         TimeSpan? next = _table.Expire();
-        if (next is not { } delay)
-            return;
-        delay += TimeSpan.FromMilliseconds(1);
-        long due = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
-        if (Timers.IsTimerActive(ExpireTimer) && _expiryDue <= due)
-            return;
-        _expiryDue = due;
-        Timers.StartSingleTimer(ExpireTimer, ExpireHolders.Instance, delay);
+        if (next is { } delay)
+            Timers.StartSingleTimer(ExpireTimer, ExpireHolders.Instance, delay + TimeSpan.FromMilliseconds(1));
     }
 
     private void ReadPendingDescriptorTables()
