@@ -15,6 +15,7 @@ public sealed class FlowCache
     private readonly Lock _writeLock = new();
     private readonly int _capacity;
     private int _count;
+    private long _version;
 
     public FlowCache(int capacity)
     {
@@ -24,6 +25,12 @@ public sealed class FlowCache
     }
 
     public int Count => Volatile.Read(ref _count);
+
+    /// <summary>
+    /// Moves after every change (add, invalidate, eviction): a reader that read it before a lookup and finds it
+    /// unchanged later knows the lookup would give the same entry (<see cref="SocketHolderImages"/>'s memo).
+    /// </summary>
+    public long Version => Volatile.Read(ref _version);
 
     /// <summary>Entries dropped to stay within capacity (expired ones not counted).</summary>
     public long Evicted { get; private set; }
@@ -43,6 +50,7 @@ public sealed class FlowCache
                 _count++;
             _entries[key] = entry;
             Index(key, entry);
+            Volatile.Write(ref _version, _version + 1);
         }
     }
 
@@ -62,6 +70,7 @@ public sealed class FlowCache
                 _count--;
                 UnindexOthers(key, entry, inode);
             }
+            Volatile.Write(ref _version, _version + 1);
             return removed;
         }
     }
@@ -89,6 +98,7 @@ public sealed class FlowCache
         {
             _count--;
             Unindex(key, entry);
+            Volatile.Write(ref _version, _version + 1);
         }
     }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 using Daf.Actors.Identity;
+using Daf.Actors.Tracking;
 
 namespace Daf.Actors.Attribution;
 
@@ -51,8 +52,30 @@ public sealed class HolderImages
         _images[Count++] = image;
     }
 
+    /// <summary>
+    /// What the last complete resolution into these images read (<see cref="SocketHolderImages"/>): the source, the
+    /// flow, the versions of the flow cache, holder table and image store, the entry's expiry and the holder sets.
+    /// Valid until <see cref="Clear"/>; a packet of the same flow while nothing moved reuses the images after the
+    /// per-holder checks that no version covers (forks, exits, generations).
+    /// </summary>
+    internal object? MemoSource;
+    internal FlowKey MemoKey;
+    internal long MemoCacheVersion, MemoHoldersVersion, MemoImagesVersion, MemoExpiresAt;
+    internal HolderSet[] MemoSets = new HolderSet[1];
+    internal int MemoSetCount;
+
+    internal void AddMemoSet(HolderSet set)
+    {
+        if (MemoSetCount == MemoSets.Length)
+            Array.Resize(ref MemoSets, MemoSetCount * 2);
+        MemoSets[MemoSetCount++] = set;
+    }
+
     public void Clear()
     {
+        MemoSource = null;
+        Array.Clear(MemoSets, 0, MemoSetCount);
+        MemoSetCount = 0;
         Array.Clear(_images, 0, Count);
         Count = 0;
         MissingFlow = false;

@@ -29,23 +29,78 @@ public sealed class SocketHolderImages(SocketLocator locator, SocketHolderTable 
     public SocketLocator Locator => locator;
 
     /// <summary>Like <see cref="Resolve(Chain, in PacketHeaders, HolderImages)"/> with the packet's local side given.</summary>
+    /// <remarks>
+    /// A packet of the flow <paramref name="images"/> last resolved completely, while the flow cache, the holder table
+    /// and the image store have not changed since (their versions), reuses those images: no dictionary lookup, only
+    /// the per-holder volatile loads no version covers (forks, exits, generations), which still make it defer.
+    /// </remarks>
     public HolderResolution Resolve(in PacketHeaders headers, LocalSide side, HolderImages images)
     {
-        images.Clear();
-        if (!locator.TryGetCached(headers, side, out FlowCacheEntry entry))
+        if (!SocketLocator.TryGetFlowKey(headers, side, out FlowKey key))
         {
-            if (!SocketLocator.TryGetFlowKey(headers, side, out _))
-                return HolderResolution.Unattributable;
+            images.Clear();
+            return HolderResolution.Unattributable;
+        }
+        // The versions before the lookups: a change after these reads moves them, and the memo made now is not used again.
+        long cacheVersion = locator.Cache.Version, holdersVersion = holders.Version, imagesVersion = store.Version;
+        long now = Environment.TickCount64;
+        if (ReferenceEquals(images.MemoSource, this) && images.MemoCacheVersion == cacheVersion && images.MemoHoldersVersion == holdersVersion
+            && images.MemoImagesVersion == imagesVersion && images.MemoExpiresAt > now && images.AsOfNanoseconds == 0
+            && images.MemoKey == key && StillComplete(images))
+            return HolderResolution.Complete;
+        images.Clear();
+        if (!locator.TryGetCached(key, headers, now, out FlowCacheEntry entry))
+        {
             images.MissingFlow = true;
             return HolderResolution.Pending;
         }
-        bool complete = true;
+        bool complete = true, memoizable = images.AsOfNanoseconds == 0;
         if (entry.Candidates is not { } candidates)
-            complete = AddHolders(entry.Socket.Inode, images);
+            complete = AddHolders(entry.Socket.Inode, images, ref memoizable);
         else
             foreach (LocatedSocket candidate in candidates)
-                complete &= AddHolders(candidate.Inode, images);
-        return complete ? HolderResolution.Complete : HolderResolution.Pending;
+                complete &= AddHolders(candidate.Inode, images, ref memoizable);
+        if (!complete)
+            return HolderResolution.Pending;
+        if (memoizable)
+        {
+            images.MemoSource = this;
+            images.MemoKey = key;
+            images.MemoCacheVersion = cacheVersion;
+            images.MemoHoldersVersion = holdersVersion;
+            images.MemoImagesVersion = imagesVersion;
+            images.MemoExpiresAt = entry.ExpiresAt;
+        }
+        return HolderResolution.Complete;
+    }
+
+    /// <summary>
+    /// The memo's holder sets and images would still resolve completely and to the same images: no holder forked since
+    /// its set was published, no holder of a shared socket exited (<see cref="DepartedBefore"/> would then weigh it),
+    /// every image is current.
+    /// </summary>
+    private bool StillComplete(HolderImages images)
+    {
+        ProcessGenerations generations = store.Generations;
+        ReadOnlySpan<ProcessImage> known = images.Images;
+        int next = 0;
+        for (int s = 0; s < images.MemoSetCount; s++)
+        {
+            HolderSet set = images.MemoSets[s];
+            ReadOnlySpan<int> tgids = set.ThreadGroups;
+            ReadOnlySpan<ulong> appliedForks = set.AppliedForks;
+            bool shared = tgids.Length > 1;
+            for (int i = 0; i < tgids.Length; i++)
+            {
+                if (appliedForks[i] != HolderSet.NotHolding && generations.ForksOf(tgids[i]) != appliedForks[i])
+                    return false;
+                if (shared && generations.ExitedAt(tgids[i]) != 0)
+                    return false;
+                if ((uint)next >= (uint)known.Length || !generations.IsCurrent(known[next++]))
+                    return false;
+            }
+        }
+        return next == known.Length;
     }
 
     /// <summary>
@@ -70,13 +125,15 @@ public sealed class SocketHolderImages(SocketLocator locator, SocketHolderTable 
         return now > generations.GraceNanoseconds ? now - generations.GraceNanoseconds : 0;
     }
 
-    private bool AddHolders(ulong inode, HolderImages images)
+    /// <param name="memoizable">Cleared when a holder was left out as departed: the images then depend on the clock.</param>
+    private bool AddHolders(ulong inode, HolderImages images, ref bool memoizable)
     {
         if (!holders.TryGetHolders(inode, out HolderSet set) || set.Count == 0)
         {
             images.MissingHoldersOf = inode;
             return false;
         }
+        images.AddMemoSet(set);
         bool complete = true;
         ProcessGenerations generations = store.Generations;
         ReadOnlySpan<int> tgids = set.ThreadGroups;
@@ -91,6 +148,8 @@ public sealed class SocketHolderImages(SocketLocator locator, SocketHolderTable 
             }
         }
         ulong departedBefore = set.Count > 1 ? DepartedBefore(set, images.AsOfNanoseconds) : 0;
+        if (departedBefore != 0)
+            memoizable = false;
         foreach (int tgid in tgids)
         {
             if (departedBefore != 0 && generations.ExitedAt(tgid) is > 0 and var exited && exited < departedBefore)

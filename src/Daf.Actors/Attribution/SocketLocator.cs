@@ -207,7 +207,8 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
         return TryGetFlowKey(headers, side, out FlowKey key) && TryGetCached(key, headers, Environment.TickCount64, out entry);
     }
 
-    private bool TryGetCached(in FlowKey key, in PacketHeaders headers, long now, out FlowCacheEntry entry) =>
+    /// <summary>Like <see cref="TryGetCached(in PacketHeaders, LocalSide, out FlowCacheEntry)"/> with the packet's flow key and the time (<see cref="Environment.TickCount64"/>) given.</summary>
+    internal bool TryGetCached(in FlowKey key, in PacketHeaders headers, long now, out FlowCacheEntry entry) =>
         _cache.TryGet(key, now, out entry)
         || ((key.Protocol == IPPROTO_UDP || IsSyn(headers)) && _cache.TryGet(key.WithoutRemote(), now, out entry));
 

@@ -19,6 +19,13 @@ public sealed class ProcessImageStore(ProcessGenerations? generations = null)
 
     public int Count => _images.Count;
 
+    private long _version;
+
+    /// <summary>Moves after every change (publish, removal): unchanged, every <see cref="TryGetImage"/> answers as before.</summary>
+    public long Version => Volatile.Read(ref _version);
+
+    private void Changed() => Interlocked.Increment(ref _version);
+
     /// <summary>Fired after each <see cref="Publish"/> (and, wired by the daemon, each change of the holder table).</summary>
     public IdentityChangeSignal Changes { get; } = new();
 
@@ -28,6 +35,7 @@ public sealed class ProcessImageStore(ProcessGenerations? generations = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         _images[tgid] = image;
+        Changed();
         Changes.Notify();
     }
 
@@ -61,11 +69,23 @@ public sealed class ProcessImageStore(ProcessGenerations? generations = null)
     internal void ForgetNoImage(int tgid) => _noImage.TryRemove(tgid, out _);
 
     /// <summary>Forgets every image (tracking restarts from a fresh /proc walk).</summary>
-    public void Clear() => _images.Clear();
+    public void Clear()
+    {
+        _images.Clear();
+        Changed();
+    }
 
     /// <summary>Removes the image of <paramref name="tgid"/> whatever it is (the process exec'd: the old image no longer applies).</summary>
-    public void Remove(int tgid) => _images.TryRemove(tgid, out _);
+    public void Remove(int tgid)
+    {
+        if (_images.TryRemove(tgid, out _))
+            Changed();
+    }
 
     /// <summary>Removes the image only if it is still <paramref name="image"/> (a reused pid may have published its own).</summary>
-    public void Remove(int tgid, ProcessImage image) => _images.TryRemove(new KeyValuePair<int, ProcessImage>(tgid, image));
+    public void Remove(int tgid, ProcessImage image)
+    {
+        if (_images.TryRemove(new KeyValuePair<int, ProcessImage>(tgid, image)))
+            Changed();
+    }
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using Daf.Interop.Proc;
 
 namespace Daf.Actors.Tracking;
@@ -23,6 +24,7 @@ public sealed class SocketHolderTable
     private readonly List<int> _scratch = [];
     private readonly TimeProvider _time;
     private readonly long _graceTicks;
+    private long _version;
 
     public SocketHolderTable(TimeSpan graceDelay, TimeProvider? time = null)
     {
@@ -45,6 +47,9 @@ public sealed class SocketHolderTable
 
     /// <summary>Thread groups that hold at least one socket descriptor now.</summary>
     public IReadOnlyCollection<int> ThreadGroups => _descriptors.Keys;
+
+    /// <summary>Moves after every change of a published set: unchanged, every <see cref="TryGetHolders"/> answers as before.</summary>
+    public long Version => Volatile.Read(ref _version);
 
     /// <summary>The holders of socket <paramref name="inode"/>; any thread, lock-free.</summary>
     public bool TryGetHolders(ulong inode, out HolderSet holders) => _published.TryGetValue(inode, out holders!);
@@ -304,23 +309,43 @@ public sealed class SocketHolderTable
             if (_scratch.Count == 0)
             {
                 if (_published.TryRemove(inode, out _))
+                {
+                    Volatile.Write(ref _version, _version + 1);
                     SocketForgotten?.Invoke(inode);
+                }
                 continue;
             }
             _scratch.Sort();
+            // Most events leave the set as it was (another descriptor to the same socket, a holder's other sockets):
+            // compared before anything is allocated.
+            if (_published.TryGetValue(inode, out HolderSet? current) && current.ThreadGroups.SequenceEqual(CollectionsMarshal.AsSpan(_scratch))
+                && SameForks(current, counts))
+                continue;
             int[] tgids = [.. _scratch];
             var forks = new ulong[tgids.Length];
             for (int i = 0; i < tgids.Length; i++)
-                forks[i] = counts is not null && counts.ContainsKey(tgids[i]) ? _forks.GetValueOrDefault(tgids[i]) : HolderSet.NotHolding;
-            if (!_published.TryGetValue(inode, out HolderSet? current) || !current.ThreadGroups.SequenceEqual(tgids) ||
-                !current.AppliedForks.SequenceEqual(forks))
-            {
-                _published[inode] = new HolderSet(tgids, forks);
-                published = true;
-            }
+                forks[i] = AppliedForks(tgids[i], counts);
+            _published[inode] = new HolderSet(tgids, forks);
+            Volatile.Write(ref _version, _version + 1);
+            published = true;
         }
         _dirty.Clear();
         if (published)
             HoldersPublished?.Invoke();
+    }
+
+    private ulong AppliedForks(int tgid, Dictionary<int, int>? counts) =>
+        counts is not null && counts.ContainsKey(tgid) ? _forks.GetValueOrDefault(tgid) : HolderSet.NotHolding;
+
+    private bool SameForks(HolderSet current, Dictionary<int, int>? counts)
+    {
+        ReadOnlySpan<int> tgids = current.ThreadGroups;
+        ReadOnlySpan<ulong> forks = current.AppliedForks;
+        for (int i = 0; i < tgids.Length; i++)
+        {
+            if (forks[i] != AppliedForks(tgids[i], counts))
+                return false;
+        }
+        return true;
     }
 }

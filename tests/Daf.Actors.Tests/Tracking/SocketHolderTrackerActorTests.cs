@@ -162,6 +162,29 @@ public sealed class SocketHolderTrackerActorTests(ITestOutputHelper output) : Te
     }
 
     [Fact]
+    public async Task Holders_that_exit_one_after_another_each_leave_after_their_own_grace_delay_whatever_events_come_between()
+    {
+        IActorRef tracker = await StartTracker(TrackingOptions.Default with { GraceDelay = TimeSpan.FromMilliseconds(300) });
+        const ulong First = 0xDAF0_0000_0000_0011, Second = 0xDAF0_0000_0000_0012, Busy = 0xDAF0_0000_0000_0013;
+        const int A = 2_000_000_011, B = 2_000_000_012, C = 2_000_000_013;
+        tracker.Tell(Batch(Socket(A, 4, First), Socket(B, 4, Second)));
+        await StatsOf(tracker);
+        tracker.Tell(Batch(Exit(A)));
+        await Task.Delay(100);
+        tracker.Tell(Batch(Exit(B)));
+        // Event batches while both wait (each makes the tracker look at its expiries again).
+        for (int i = 0; i < 10; i++)
+        {
+            tracker.Tell(Batch(Socket(C, 5 + i, Busy)));
+            await Task.Delay(10);
+        }
+        await StatsOf(tracker);
+        AwaitCondition(() => !_table.TryGetHolders(First, out _), Wait, Poll);
+        AwaitCondition(() => !_table.TryGetHolders(Second, out _), Wait, Poll);
+        Assert.True(Holds(Busy, C));
+    }
+
+    [Fact]
     public async Task Process_that_takes_a_socket_and_exits_keeps_its_image_and_sockets_for_the_grace_delay()
     {
         var grace = TimeSpan.FromMilliseconds(500);
