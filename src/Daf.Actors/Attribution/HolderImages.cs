@@ -45,6 +45,14 @@ public sealed class HolderImages
     /// </summary>
     public ulong AsOfNanoseconds { get; set; }
 
+    /// <summary>
+    /// A flow cache entry of released sockets only (<see cref="FlowCacheEntry.ReleasedOnly"/>) may answer: set by those
+    /// that looked the packet's socket up in the slow path first (the attribution actor). Otherwise such an entry makes the
+    /// resolution pending with <see cref="MissingFlow"/> (a new socket may have the released one's port), so that the
+    /// slow path asks sock_diag again. Not reset by <see cref="Clear"/>.
+    /// </summary>
+    public bool TrustsReleased { get; set; }
+
     public void Add(ProcessImage image)
     {
         if (Count == _images.Length)

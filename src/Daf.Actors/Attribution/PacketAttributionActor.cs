@@ -55,6 +55,7 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
         _options = options;
         _trying = new PacketIdentity(images, final: false);
         _final = new PacketIdentity(images, final: true);
+        _trying.Images.TrustsReleased = _final.Images.TrustsReleased = true; // its packets went through the slow path
         Receive<AttributePacket>(OnAttribute);
         Receive<RetryWaiting>(_ => Retry());
         Receive<IdentityPublished>(_ => Retry());
@@ -73,6 +74,7 @@ public sealed partial class PacketAttributionActor : ReceiveActor, IWithTimers
         _foreign = new ForeignHolderImages { Target = holders };
         _trying = new PacketIdentity(_foreign, final: false);
         _final = new PacketIdentity(_foreign, final: true);
+        _trying.Images.TrustsReleased = _final.Images.TrustsReleased = true; // its packets went through the slow path
         _fallback = fallback;
     }
 

@@ -14,12 +14,18 @@ namespace Daf.Actors.Attribution;
 /// <remarks>
 /// A connected socket is kept under its whole 5-tuple, an unconnected one under its local address and port (any
 /// remote); one bound to the wildcard address under address 0 (it sent from whichever address the route chose).
-/// A later release of the same flow replaces an earlier one. Entries expire <see cref="Lifetime"/> after the event
-/// was applied; expired ones are dropped as new ones come.
+/// A later release of the same flow does not replace an earlier one: up to <see cref="MaxPerFlow"/> releases are kept per
+/// flow, newest first (a source port the kernel handed to several short-lived sockets in turn), and
+/// <see cref="GetAll"/> answers with every one (the packet is judged by the holders of all of them: fail-closed). Each
+/// expires <see cref="Lifetime"/> after its event was applied; expired ones are dropped as new ones come.
 /// </remarks>
 public sealed class ReleasedSocketTable
 {
-    private readonly ConcurrentDictionary<(ulong Netns, FlowKey Flow), ReleasedSocket> _entries = new();
+    /// <summary>Releases kept per flow; an older one beyond them is dropped before it expires.</summary>
+    public const int MaxPerFlow = 4;
+
+    // Per flow an immutable array, newest first: the writer replaces it whole, readers take it lock-free.
+    private readonly ConcurrentDictionary<(ulong Netns, FlowKey Flow), ReleasedSocket[]> _entries = new();
     private readonly Queue<((ulong Netns, FlowKey Flow) Key, long ExpiresAt)> _expiries = new();
     private readonly Func<long> _clock;
     private readonly long _lifetimeMs;
@@ -89,42 +95,97 @@ public sealed class ReleasedSocketTable
             flow = flow.WithoutRemote();
         long expiresAt = now + _lifetimeMs;
         var key = (released.NetnsCookie, flow);
-        _entries[key] = new ReleasedSocket(released.Inode, released.Cookie,
+        var socket = new ReleasedSocket(released.Inode, released.Cookie,
             released.ReleasedByKernelThread ? 0 : (int)released.Pid, released.Protocol, released.State, expiresAt);
+        ReleasedSocket[] kept = _entries.TryGetValue(key, out ReleasedSocket[]? earlier) ? earlier : [];
+        var list = new List<ReleasedSocket>(Math.Min(kept.Length + 1, MaxPerFlow)) { socket };
+        foreach (ReleasedSocket old in kept)
+        {
+            if (list.Count < MaxPerFlow && old.ExpiresAt > now && old.Inode != socket.Inode)
+                list.Add(old);
+        }
+        _entries[key] = [.. list];
         _expiries.Enqueue((key, expiresAt));
         Volatile.Write(ref _added, _added + 1);
         return true;
     }
 
     /// <summary>
-    /// Any thread, lock-free: the socket released in namespace <paramref name="netnsCookie"/> that owned
+    /// Any thread, lock-free: the newest socket released in namespace <paramref name="netnsCookie"/> that owned
     /// <paramref name="flow"/> (a key from <see cref="SocketLocator.TryGetFlowKey"/>): the exact 5-tuple, else (UDP) the
     /// unconnected socket of the local address and port, else the one bound to the wildcard address.
+    /// <see cref="GetAll"/> gives every one.
     /// </summary>
     public bool TryGet(ulong netnsCookie, in FlowKey flow, out ReleasedSocket socket)
     {
+        socket = default;
         long now = _clock();
-        if (TryGetLive((netnsCookie, flow), now, out socket))
-            return true;
-        if (flow.Protocol != IPPROTO_UDP || flow.LocalOnly)
-            return false;
-        FlowKey local = flow.WithoutRemote();
-        return TryGetLive((netnsCookie, local), now, out socket)
-            || TryGetLive((netnsCookie, local with { LocalAddress = 0 }), now, out socket);
+        foreach (FlowKey key in KeysOf(flow))
+        {
+            if (_entries.TryGetValue((netnsCookie, key), out ReleasedSocket[]? sockets))
+            {
+                foreach (ReleasedSocket candidate in sockets)
+                {
+                    if (candidate.ExpiresAt > now)
+                    {
+                        socket = candidate;
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
-    private bool TryGetLive((ulong, FlowKey) key, long now, out ReleasedSocket socket) =>
-        _entries.TryGetValue(key, out socket) && socket.ExpiresAt > now;
+    /// <summary>
+    /// Any thread, lock-free: every unexpired socket released in namespace <paramref name="netnsCookie"/> that may have
+    /// sent a packet of <paramref name="flow"/> (each inode once): the releases of the exact 5-tuple, then (UDP) those of
+    /// unconnected sockets of the local address and port and of the wildcard address, newest first within each.
+    /// Empty when none.
+    /// </summary>
+    public List<ReleasedSocket> GetAll(ulong netnsCookie, in FlowKey flow)
+    {
+        var found = new List<ReleasedSocket>();
+        long now = _clock();
+        foreach (FlowKey key in KeysOf(flow))
+        {
+            if (!_entries.TryGetValue((netnsCookie, key), out ReleasedSocket[]? sockets))
+                continue;
+            foreach (ReleasedSocket socket in sockets)
+            {
+                if (socket.ExpiresAt > now && !found.Exists(s => s.Inode == socket.Inode))
+                    found.Add(socket);
+            }
+        }
+        return found;
+    }
+
+    private static IEnumerable<FlowKey> KeysOf(FlowKey flow)
+    {
+        yield return flow;
+        if (flow.Protocol != IPPROTO_UDP || flow.LocalOnly)
+            yield break;
+        FlowKey local = flow.WithoutRemote();
+        yield return local;
+        yield return local with { LocalAddress = 0 };
+    }
 
     private void ExpireUpTo(long now)
     {
         while (_expiries.TryPeek(out var next) && next.ExpiresAt <= now)
         {
             _expiries.Dequeue();
-            // A later release of the same flow replaced the entry: only the entry this expiry was for goes.
-            if (_entries.TryGetValue(next.Key, out ReleasedSocket current) && current.ExpiresAt == next.ExpiresAt
-                && _entries.TryRemove(new KeyValuePair<(ulong, FlowKey), ReleasedSocket>(next.Key, current)))
-                Volatile.Write(ref _expired, _expired + 1);
+            // Only the releases whose time passed go; later ones of the same flow stay.
+            if (!_entries.TryGetValue(next.Key, out ReleasedSocket[]? current))
+                continue;
+            ReleasedSocket[] left = Array.FindAll(current, s => s.ExpiresAt > now);
+            if (left.Length == current.Length)
+                continue;
+            if (left.Length == 0)
+                _entries.TryRemove(new KeyValuePair<(ulong, FlowKey), ReleasedSocket[]>(next.Key, current));
+            else
+                _entries[next.Key] = left;
+            Volatile.Write(ref _expired, _expired + current.Length - left.Length);
         }
     }
 }

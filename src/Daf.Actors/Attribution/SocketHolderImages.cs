@@ -49,7 +49,7 @@ public sealed class SocketHolderImages(SocketLocator locator, SocketHolderTable 
             && images.MemoKey == key && StillComplete(images))
             return HolderResolution.Complete;
         images.Clear();
-        if (!locator.TryGetCached(key, headers, now, out FlowCacheEntry entry))
+        if (!locator.TryGetCached(key, headers, now, out FlowCacheEntry entry) || (entry.ReleasedOnly && !images.TrustsReleased))
         {
             images.MissingFlow = true;
             return HolderResolution.Pending;

@@ -231,7 +231,9 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
             return SocketLookupResult.Unattributable;
         }
         long now = Stopwatch.GetTimestamp();
-        if (TryGetCached(key, headers, Environment.TickCount64, out FlowCacheEntry cached))
+        // An entry of released sockets only is not the answer yet: a new socket may have taken the port since (sock_diag
+        // tells; it then joins them as a candidate, LookupInet).
+        if (TryGetCached(key, headers, Environment.TickCount64, out FlowCacheEntry cached) && !cached.ReleasedOnly)
             return new SocketLookupResult(SocketLookupStatus.Found, cached.Socket, cached.Candidates);
         if (!BucketOf(uid, now).TryTake(now))
         {
@@ -269,20 +271,30 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
         return TryGetReleased(key, out SocketLookupResult released) ? released : SocketLookupResult.NotFound;
     }
 
-    /// <summary>A released socket of this namespace owned the flow: cached under it until the release expires.</summary>
+    /// <summary>
+    /// Released sockets of this namespace owned the flow (no live one does): every one is a candidate (the packet is
+    /// judged by the holders of all: fail-closed), cached under the flow as <see cref="FlowCacheEntry.ReleasedOnly"/>
+    /// until the last release expires.
+    /// </summary>
     private bool TryGetReleased(in FlowKey key, out SocketLookupResult result)
     {
         result = SocketLookupResult.NotFound;
-        if (_released is null || key.Protocol is not (IPPROTO_TCP or IPPROTO_UDP)
-            || !_released.TryGet(_netnsCookie, key, out ReleasedSocket released))
+        if (_released is null || key.Protocol is not (IPPROTO_TCP or IPPROTO_UDP))
             return false;
-        var socket = new LocatedSocket(released.Inode, released.Cookie, 0, released.State,
-            released.Protocol == IPPROTO_TCP ? SocketKind.Tcp : SocketKind.Udp);
-        _cache.Add(key, new FlowCacheEntry(socket, null, released.ExpiresAt), Environment.TickCount64);
+        List<ReleasedSocket> released = _released.GetAll(_netnsCookie, key);
+        if (released.Count == 0)
+            return false;
+        LocatedSocket[] sockets = released.ConvertAll(ToLocated).ToArray();
+        LocatedSocket[]? candidates = sockets.Length > 1 ? sockets : null;
+        long expires = released.Max(r => r.ExpiresAt);
+        _cache.Add(key, new FlowCacheEntry(sockets[0], candidates, expires, ReleasedOnly: true), Environment.TickCount64);
         _foundReleased++;
-        result = new SocketLookupResult(SocketLookupStatus.Found, socket, null);
+        result = new SocketLookupResult(SocketLookupStatus.Found, sockets[0], candidates);
         return true;
     }
+
+    private static LocatedSocket ToLocated(ReleasedSocket released) =>
+        new(released.Inode, released.Cookie, 0, released.State, released.Protocol == IPPROTO_TCP ? SocketKind.Tcp : SocketKind.Udp);
 
     /// <summary>The socket with <paramref name="inode"/> was closed: forget its flows.</summary>
     public int Invalidate(ulong inode) => _cache.Invalidate(inode);
@@ -307,8 +319,24 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
         long expires = Environment.TickCount64 + _lifetimeMs;
         // Unconnected UDP sockets take any peer; a listener takes only SYNs (the accepted socket takes the flow over).
         bool anyRemote = (key.Protocol == IPPROTO_UDP && msg.State == TCP_CLOSE) || msg.State == TCP_LISTEN;
-        _cache.Add(anyRemote ? key.WithoutRemote() : key, new FlowCacheEntry(socket, null, expires), Environment.TickCount64);
-        return new SocketLookupResult(SocketLookupStatus.Found, socket, null);
+        FlowKey cacheKey = anyRemote ? key.WithoutRemote() : key;
+        LocatedSocket[]? candidates = null;
+        if (_released is not null)
+        {
+            // A socket released a moment ago had the flow too (the kernel handed its port to this one): the packet may be
+            // the released one's, so both are candidates, until the release expires; then this socket alone again.
+            List<ReleasedSocket> released = _released.GetAll(_netnsCookie, key);
+            released.RemoveAll(r => r.Inode == socket.Inode);
+            if (released.Count != 0)
+            {
+                candidates = [socket, .. released.ConvertAll(ToLocated)];
+                expires = Math.Min(expires, released.Min(r => r.ExpiresAt));
+                if (key.Protocol == IPPROTO_UDP)
+                    cacheKey = key; // the releases found are this peer's: other peers keep the live socket's own entry
+            }
+        }
+        _cache.Add(cacheKey, new FlowCacheEntry(socket, candidates, expires), Environment.TickCount64);
+        return new SocketLookupResult(SocketLookupStatus.Found, socket, candidates);
     }
 
     private SocketLookupResult LookupPing(in FlowKey key, bool ipv6)

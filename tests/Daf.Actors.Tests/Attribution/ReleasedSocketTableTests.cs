@@ -53,20 +53,43 @@ public sealed class ReleasedSocketTableTests
     }
 
     [Fact]
-    public void Entries_expire_after_the_lifetime_and_a_later_release_of_the_same_flow_replaces_an_earlier_one()
+    public void Entries_expire_after_the_lifetime_and_a_later_release_of_the_same_flow_is_the_newest()
     {
         _table.Add(Released(76, Local, 8000, Remote, 53, pid: 1));
         _now += 30;
         _table.Add(Released(77, Local, 8000, Remote, 53, pid: 2));
-        _now += 30; // the first entry's expiry passed, the replacement's has not
+        _now += 30; // the first entry's expiry passed, the later one's has not
         _table.Add(Released(78, Local, 8001, Remote, 53));
         Assert.True(_table.TryGet(Netns, Flow(8000), out ReleasedSocket socket));
         Assert.Equal((77UL, 2), (socket.Inode, socket.Tgid));
+        Assert.Equal([77UL], _table.GetAll(Netns, Flow(8000)).Select(s => s.Inode));
         _now += 30;
         Assert.False(_table.TryGet(Netns, Flow(8000), out _));
         _table.Add(Released(79, Local, 8002, Remote, 53)); // adding drops what expired
         Assert.Equal(2, _table.Count);
-        Assert.Equal(1L, _table.Expired);
+        Assert.Equal(2L, _table.Expired);
+    }
+
+    [Fact]
+    public void Every_release_of_a_flow_within_the_lifetime_is_a_candidate_newest_first_each_expiring_on_its_own()
+    {
+        // A port the kernel handed to several short-lived sockets in turn: a waiting packet may be any one's.
+        _table.Add(Released(90, Local, 8100, Remote, 53, pid: 1));
+        _now += 10;
+        _table.Add(Released(91, Local, 8100, Remote, 53, pid: 2));
+        _now += 10;
+        _table.Add(Released(92, Local, 8100, 0, 0, pid: 3)); // an unconnected one of the same local port
+
+        Assert.Equal([91UL, 90UL, 92UL], _table.GetAll(Netns, Flow(8100)).Select(s => s.Inode));
+        Assert.Equal([92UL], _table.GetAll(Netns, Flow(8100, remotePort: 54)).Select(s => s.Inode));
+        _now += 35; // 90's lifetime is over, 91's and 92's not
+        Assert.Equal([91UL, 92UL], _table.GetAll(Netns, Flow(8100)).Select(s => s.Inode));
+        Assert.Empty(_table.GetAll(OtherNetns, Flow(8100)));
+
+        for (ulong inode = 100; inode < 100 + ReleasedSocketTable.MaxPerFlow + 2; inode++)
+            _table.Add(Released(inode, Local, 8200, Remote, 53));
+        Assert.Equal(ReleasedSocketTable.MaxPerFlow, _table.GetAll(Netns, Flow(8200)).Count);
+        Assert.Equal(105UL, _table.GetAll(Netns, Flow(8200))[0].Inode);
     }
 
     [Fact]
