@@ -54,6 +54,25 @@ public sealed class FlowCache
         }
     }
 
+    /// <summary>
+    /// Adds <paramref name="socket"/> as one more candidate of the unexpired entry of <paramref name="key"/> (else of
+    /// <paramref name="from"/>, then stored under <paramref name="key"/>), expiring no later than
+    /// <paramref name="expiresAt"/>; false when there is no such entry or it has the socket already.
+    /// </summary>
+    public bool Join(in FlowKey key, in FlowKey from, LocatedSocket socket, long expiresAt, long now)
+    {
+        lock (_writeLock) // System.Threading.Lock is re-entrant: Add takes it again
+        {
+            if (!TryGet(key, now, out FlowCacheEntry entry) && !TryGet(from, now, out entry))
+                return false;
+            LocatedSocket[] candidates = entry.Candidates ?? [entry.Socket];
+            if (Array.Exists(candidates, c => c.Inode == socket.Inode))
+                return false;
+            Add(key, entry with { Candidates = [.. candidates, socket], ExpiresAt = Math.Min(entry.ExpiresAt, expiresAt) }, now);
+            return true;
+        }
+    }
+
     /// <summary>Drops every flow of the socket with <paramref name="inode"/> (it was closed); returns how many.</summary>
     public int Invalidate(ulong inode)
     {

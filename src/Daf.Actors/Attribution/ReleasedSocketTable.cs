@@ -45,6 +45,12 @@ public sealed class ReleasedSocketTable
     public TimeSpan Lifetime { get; }
 
     /// <summary>
+    /// Raised on the writer thread after a release was recorded (namespace cookie, flow key, release): the locators of
+    /// that namespace add it to the flow's cached answer, which a new socket on the same port may have filled.
+    /// </summary>
+    public event Action<ulong, FlowKey, ReleasedSocket>? Released;
+
+    /// <summary>
     /// Release events may come: a socket sock_diag misses may still turn up here a moment later. True until the tracker
     /// learns that the eBPF socket release program is not attached (and again while it restarts): a packet that comes
     /// before the tracker's subscription is answered waits for its release like the others.
@@ -107,6 +113,7 @@ public sealed class ReleasedSocketTable
         _entries[key] = [.. list];
         _expiries.Enqueue((key, expiresAt));
         Volatile.Write(ref _added, _added + 1);
+        Released?.Invoke(released.NetnsCookie, flow, socket);
         return true;
     }
 

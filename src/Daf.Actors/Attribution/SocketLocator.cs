@@ -69,6 +69,7 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
             {
                 _netnsCookie = diag.NetworkNamespaceCookie();
                 _released = released;
+                released.Released += OnReleased;
             }
             catch (Daf.Interop.Netlink.NetlinkException)
             {
@@ -296,6 +297,20 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
     private static LocatedSocket ToLocated(ReleasedSocket released) =>
         new(released.Inode, released.Cookie, 0, released.State, released.Protocol == IPPROTO_TCP ? SocketKind.Tcp : SocketKind.Udp);
 
+    /// <summary>
+    /// The tracker's thread: a socket of this namespace was released. A packet of its flow may still wait while a new
+    /// socket that got its port has its answer cached already: the released socket joins that answer (fail-closed) until
+    /// the release expires. Only the entries under the release's own key (and, for UDP, under its local address and
+    /// port) are reached; a live connected socket's entry for an unconnected release is not.
+    /// </summary>
+    private void OnReleased(ulong netnsCookie, FlowKey flow, ReleasedSocket released)
+    {
+        if (netnsCookie != _netnsCookie)
+            return;
+        FlowKey from = flow.Protocol == IPPROTO_UDP ? flow.WithoutRemote() : flow;
+        _cache.Join(flow, from, ToLocated(released), released.ExpiresAt, Environment.TickCount64);
+    }
+
     /// <summary>The socket with <paramref name="inode"/> was closed: forget its flows.</summary>
     public int Invalidate(ulong inode) => _cache.Invalidate(inode);
 
@@ -391,6 +406,8 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
 
     public void Dispose()
     {
+        if (_released is not null)
+            _released.Released -= OnReleased;
         _diag.Dispose();
         _procNet.Dispose();
     }

@@ -82,6 +82,22 @@ public sealed class ReusedPortTests : IDisposable
     }
 
     [Fact]
+    public void A_release_recorded_while_the_live_socket_of_its_flow_is_cached_joins_the_cached_answer()
+    {
+        using Socket live = ConnectedUdp();
+        int port = ((IPEndPoint)live.LocalEndPoint!).Port;
+        PacketHeaders packet = PacketFrom(port);
+        Assert.Equal([TestSockets.InodeOf(live)], Inodes(_locator.Lookup(packet, LocalSide.Source, null)));
+
+        Release(ReleasedInode, port);
+        Release(TestSockets.InodeOf(live), port + 1); // another flow: its entry is not touched
+
+        Assert.True(_locator.TryGetCached(packet, LocalSide.Source, out FlowCacheEntry cached));
+        Assert.Equal([TestSockets.InodeOf(live), ReleasedInode], cached.Candidates!.Select(c => c.Inode));
+        Assert.Equal([TestSockets.InodeOf(live), ReleasedInode], Inodes(_locator.Lookup(packet, LocalSide.Source, null)));
+    }
+
+    [Fact]
     public void A_released_only_answer_is_asked_of_sock_diag_again_and_a_new_socket_on_its_port_joins_it()
     {
         int port;
