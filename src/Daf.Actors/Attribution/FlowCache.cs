@@ -66,8 +66,11 @@ public sealed class FlowCache
             if (!TryGet(key, now, out FlowCacheEntry entry) && !TryGet(from, now, out entry))
                 return false;
             LocatedSocket[] candidates = entry.Candidates ?? [entry.Socket];
-            if (Array.Exists(candidates, c => c.Inode == socket.Inode))
-                return false;
+            foreach (LocatedSocket candidate in candidates)
+            {
+                if (candidate.Inode == socket.Inode)
+                    return false;
+            }
             Add(key, entry with { Candidates = [.. candidates, socket], ExpiresAt = Math.Min(entry.ExpiresAt, expiresAt) }, now);
             return true;
         }

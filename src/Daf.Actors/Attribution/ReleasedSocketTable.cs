@@ -16,7 +16,7 @@ namespace Daf.Actors.Attribution;
 /// remote); one bound to the wildcard address under address 0 (it sent from whichever address the route chose).
 /// A later release of the same flow does not replace an earlier one: up to <see cref="MaxPerFlow"/> releases are kept per
 /// flow, newest first (a source port the kernel handed to several short-lived sockets in turn), and
-/// <see cref="GetAll"/> answers with every one (the packet is judged by the holders of all of them: fail-closed). Each
+/// <see cref="CollectInto"/> answers with every one (the packet is judged by the holders of all of them: fail-closed). Each
 /// expires <see cref="Lifetime"/> after its event was applied; expired ones are dropped as new ones come.
 /// </remarks>
 public sealed class ReleasedSocketTable
@@ -103,14 +103,18 @@ public sealed class ReleasedSocketTable
         var key = (released.NetnsCookie, flow);
         var socket = new ReleasedSocket(released.Inode, released.Cookie,
             released.ReleasedByKernelThread ? 0 : (int)released.Pid, released.Protocol, released.State, expiresAt);
-        ReleasedSocket[] kept = _entries.TryGetValue(key, out ReleasedSocket[]? earlier) ? earlier : [];
-        var list = new List<ReleasedSocket>(Math.Min(kept.Length + 1, MaxPerFlow)) { socket };
-        foreach (ReleasedSocket old in kept)
+        Span<ReleasedSocket> kept = stackalloc ReleasedSocket[MaxPerFlow];
+        kept[0] = socket;
+        int count = 1;
+        if (_entries.TryGetValue(key, out ReleasedSocket[]? earlier))
         {
-            if (list.Count < MaxPerFlow && old.ExpiresAt > now && old.Inode != socket.Inode)
-                list.Add(old);
+            foreach (ReleasedSocket old in earlier)
+            {
+                if (count < MaxPerFlow && old.ExpiresAt > now && old.Inode != socket.Inode)
+                    kept[count++] = old;
+            }
         }
-        _entries[key] = [.. list];
+        _entries[key] = kept[..count].ToArray();
         _expiries.Enqueue((key, expiresAt));
         Volatile.Write(ref _added, _added + 1);
         Released?.Invoke(released.NetnsCookie, flow, socket);
@@ -119,62 +123,59 @@ public sealed class ReleasedSocketTable
 
     /// <summary>
     /// Any thread, lock-free: the newest socket released in namespace <paramref name="netnsCookie"/> that owned
-    /// <paramref name="flow"/> (a key from <see cref="SocketLocator.TryGetFlowKey"/>): the exact 5-tuple, else (UDP) the
-    /// unconnected socket of the local address and port, else the one bound to the wildcard address.
-    /// <see cref="GetAll"/> gives every one.
+    /// <paramref name="flow"/>: the first of <see cref="CollectInto"/>'s answer.
     /// </summary>
     public bool TryGet(ulong netnsCookie, in FlowKey flow, out ReleasedSocket socket)
     {
-        socket = default;
-        long now = _clock();
-        foreach (FlowKey key in KeysOf(flow))
-        {
-            if (_entries.TryGetValue((netnsCookie, key), out ReleasedSocket[]? sockets))
-            {
-                foreach (ReleasedSocket candidate in sockets)
-                {
-                    if (candidate.ExpiresAt > now)
-                    {
-                        socket = candidate;
-                        return true;
-                    }
-                }
-            }
-        }
-        return false;
+        List<ReleasedSocket> found = GetAll(netnsCookie, flow);
+        socket = found.Count > 0 ? found[0] : default;
+        return found.Count > 0;
     }
 
-    /// <summary>
-    /// Any thread, lock-free: every unexpired socket released in namespace <paramref name="netnsCookie"/> that may have
-    /// sent a packet of <paramref name="flow"/> (each inode once): the releases of the exact 5-tuple, then (UDP) those of
-    /// unconnected sockets of the local address and port and of the wildcard address, newest first within each.
-    /// Empty when none.
-    /// </summary>
+    /// <summary><see cref="CollectInto"/> into a new list.</summary>
     public List<ReleasedSocket> GetAll(ulong netnsCookie, in FlowKey flow)
     {
-        var found = new List<ReleasedSocket>();
-        long now = _clock();
-        foreach (FlowKey key in KeysOf(flow))
-        {
-            if (!_entries.TryGetValue((netnsCookie, key), out ReleasedSocket[]? sockets))
-                continue;
-            foreach (ReleasedSocket socket in sockets)
-            {
-                if (socket.ExpiresAt > now && !found.Exists(s => s.Inode == socket.Inode))
-                    found.Add(socket);
-            }
-        }
+        var found = new List<ReleasedSocket>(MaxPerFlow);
+        CollectInto(netnsCookie, flow, found);
         return found;
     }
 
-    private static IEnumerable<FlowKey> KeysOf(FlowKey flow)
+    /// <summary>
+    /// Any thread, lock-free: adds to <paramref name="found"/> every unexpired socket released in namespace
+    /// <paramref name="netnsCookie"/> that may have sent a packet of <paramref name="flow"/> (a key from
+    /// <see cref="SocketLocator.TryGetFlowKey"/>; each inode once): the releases of the exact 5-tuple, then (UDP) those
+    /// of unconnected sockets of the local address and port and of the wildcard address, newest first within each.
+    /// </summary>
+    public void CollectInto(ulong netnsCookie, in FlowKey flow, List<ReleasedSocket> found)
     {
-        yield return flow;
+        long now = _clock();
+        Collect((netnsCookie, flow), now, found);
         if (flow.Protocol != IPPROTO_UDP || flow.LocalOnly)
-            yield break;
+            return;
         FlowKey local = flow.WithoutRemote();
-        yield return local;
-        yield return local with { LocalAddress = 0 };
+        Collect((netnsCookie, local), now, found);
+        Collect((netnsCookie, local with { LocalAddress = 0 }), now, found);
+    }
+
+    private void Collect((ulong, FlowKey) key, long now, List<ReleasedSocket> found)
+    {
+        if (!_entries.TryGetValue(key, out ReleasedSocket[]? sockets))
+            return;
+        foreach (ReleasedSocket socket in sockets)
+        {
+            if (socket.ExpiresAt > now && !Holds(found, socket.Inode))
+                found.Add(socket);
+        }
+    }
+
+    private static bool Holds(List<ReleasedSocket> found, ulong inode)
+    {
+        foreach (ReleasedSocket socket in found)
+        {
+            if (socket.Inode == inode)
+                return true;
+        }
+        return false;
     }
 
     private void ExpireUpTo(long now)

@@ -39,6 +39,7 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
     private readonly TokenBucket _sharedBucket;
     private readonly long _lifetimeMs;
     private readonly ReleasedSocketTable? _released;
+    private readonly List<ReleasedSocket> _releases = new(ReleasedSocketTable.MaxPerFlow);
     private readonly ulong _netnsCookie;
     private long _found, _notFound, _rateLimited, _unattributable, _foundReleased;
 
@@ -282,16 +283,29 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
         result = SocketLookupResult.NotFound;
         if (_released is null || key.Protocol is not (IPPROTO_TCP or IPPROTO_UDP))
             return false;
-        List<ReleasedSocket> released = _released.GetAll(_netnsCookie, key);
+        List<ReleasedSocket> released = ReleasesOf(key);
         if (released.Count == 0)
             return false;
-        LocatedSocket[] sockets = released.ConvertAll(ToLocated).ToArray();
+        var sockets = new LocatedSocket[released.Count];
+        long expires = 0;
+        for (int i = 0; i < sockets.Length; i++)
+        {
+            sockets[i] = ToLocated(released[i]);
+            expires = Math.Max(expires, released[i].ExpiresAt);
+        }
         LocatedSocket[]? candidates = sockets.Length > 1 ? sockets : null;
-        long expires = released.Max(r => r.ExpiresAt);
         _cache.Add(key, new FlowCacheEntry(sockets[0], candidates, expires, ReleasedOnly: true), Environment.TickCount64);
         _foundReleased++;
         result = new SocketLookupResult(SocketLookupStatus.Found, sockets[0], candidates);
         return true;
+    }
+
+    /// <summary>The releases of the flow, in a list the slow path reuses (one thread at a time): a new flow allocates none.</summary>
+    private List<ReleasedSocket> ReleasesOf(in FlowKey key)
+    {
+        _releases.Clear();
+        _released!.CollectInto(_netnsCookie, key, _releases);
+        return _releases;
     }
 
     private static LocatedSocket ToLocated(ReleasedSocket released) =>
@@ -340,12 +354,21 @@ public sealed class SocketLocator : ISocketLookup, IDisposable
         {
             // A socket released a moment ago had the flow too (the kernel handed its port to this one): the packet may be
             // the released one's, so both are candidates, until the release expires; then this socket alone again.
-            List<ReleasedSocket> released = _released.GetAll(_netnsCookie, key);
-            released.RemoveAll(r => r.Inode == socket.Inode);
+            List<ReleasedSocket> released = ReleasesOf(key);
+            for (int i = released.Count - 1; i >= 0; i--)
+            {
+                if (released[i].Inode == socket.Inode)
+                    released.RemoveAt(i);
+            }
             if (released.Count != 0)
             {
-                candidates = [socket, .. released.ConvertAll(ToLocated)];
-                expires = Math.Min(expires, released.Min(r => r.ExpiresAt));
+                candidates = new LocatedSocket[released.Count + 1];
+                candidates[0] = socket;
+                for (int i = 0; i < released.Count; i++)
+                {
+                    candidates[i + 1] = ToLocated(released[i]);
+                    expires = Math.Min(expires, released[i].ExpiresAt);
+                }
                 if (key.Protocol == IPPROTO_UDP)
                     cacheKey = key; // the releases found are this peer's: other peers keep the live socket's own entry
             }
