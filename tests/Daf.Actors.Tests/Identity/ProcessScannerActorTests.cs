@@ -184,10 +184,7 @@ public sealed class ProcessScannerActorTests : TestKit
         using var counters = Daf.Interop.Bpf.BpfCounterArray.Create("daf_test_scan", PidMax());
         var store = new ProcessImageStore(new ProcessGenerations(counters, TrackingOptions.Default));
         using var child = ChildProcess.Start("/bin/sleep", "30");
-        child.WaitUntilMaps("/libc.so.6");
-        counters.Write(child.Pid, 0x0003_0005_0000);
-        IActorRef scanner = Sys.ActorOf(ProcessScannerActor.Props(child.Pid, _reader, store, TrackingOptions.Default));
-        ProcessImage first = AwaitImageIn(store, child.Pid, _ => true);
+        (IActorRef scanner, ProcessImage first) = StartScanner(counters, store, child, 0x0003_0005_0000);
         Assert.Equal(0x0003_0005_0000UL, first.Generation);
 
         scanner.Tell(new RefreshProcessImage(child.Pid));
@@ -228,10 +225,7 @@ public sealed class ProcessScannerActorTests : TestKit
         using var counters = Daf.Interop.Bpf.BpfCounterArray.Create("daf_test_scan", PidMax());
         var store = new ProcessImageStore(new ProcessGenerations(counters, TrackingOptions.Default));
         using var child = ChildProcess.Start("/bin/sleep", "30");
-        child.WaitUntilMaps("/libc.so.6");
-        counters.Write(child.Pid, 0x0001_0001_0000);
-        IActorRef scanner = Sys.ActorOf(ProcessScannerActor.Props(child.Pid, _reader, store, TrackingOptions.Default));
-        ProcessImage read = AwaitImageIn(store, child.Pid, _ => true);
+        (IActorRef scanner, ProcessImage read) = StartScanner(counters, store, child, 0x0001_0001_0000);
         Daf.Interop.Bpf.ImageObject sleep = ImageObjectOf("/bin/sleep"); // hashed by the read: in the digest cache
 
         scanner.Tell(new ExitImageCaptured([sleep], sleep, "/bin/sleep"));
@@ -311,10 +305,7 @@ public sealed class ProcessScannerActorTests : TestKit
         using var counters = Daf.Interop.Bpf.BpfCounterArray.Create("daf_test_scan", PidMax());
         var store = new ProcessImageStore(new ProcessGenerations(counters, TrackingOptions.Default));
         using var child = ChildProcess.Start("/bin/sleep", "30");
-        child.WaitUntilMaps("/libc.so.6");
-        counters.Write(child.Pid, 0x0001_0000_0000);
-        IActorRef scanner = Sys.ActorOf(ProcessScannerActor.Props(child.Pid, _reader, store, TrackingOptions.Default));
-        ProcessImage first = AwaitImageIn(store, child.Pid, _ => true);
+        (IActorRef scanner, ProcessImage first) = StartScanner(counters, store, child, 0x0001_0000_0000);
         Assert.False(first.Unverifiable);
 
         // The probe moves the counter before it emits the event: unchanged, the event announced nothing that matters.
@@ -356,6 +347,15 @@ public sealed class ProcessScannerActorTests : TestKit
     }
 
     private static int PidMax() => int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim());
+
+    /// <summary>A scanner of <paramref name="child"/> (once its libc is mapped) whose generation counter reads <paramref name="generation"/>, and the image it publishes first.</summary>
+    private (IActorRef Scanner, ProcessImage First) StartScanner(Daf.Interop.Bpf.BpfCounterArray counters, ProcessImageStore store, ChildProcess child, ulong generation)
+    {
+        child.WaitUntilMaps("/libc.so.6");
+        counters.Write(child.Pid, generation);
+        IActorRef scanner = Sys.ActorOf(ProcessScannerActor.Props(child.Pid, _reader, store, TrackingOptions.Default));
+        return (scanner, AwaitImageIn(store, child.Pid, _ => true));
+    }
 
     private ProcessImage AwaitImageIn(ProcessImageStore store, int pid, Func<ProcessImage, bool> condition)
     {
