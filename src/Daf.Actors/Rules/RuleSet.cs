@@ -34,6 +34,23 @@ public sealed class RuleSet : IEquatable<RuleSet>
     /// <summary>The number of rules in all chains.</summary>
     public int Count => _chains[0].Length + _chains[1].Length + _chains[2].Length;
 
+    /// <summary>Some rule of some chain judges by identity (needs process tracking).</summary>
+    public bool HasIdentityCriteria
+    {
+        get
+        {
+            foreach (ImmutableArray<Rule> rules in _chains)
+            {
+                foreach (Rule rule in rules)
+                {
+                    if (rule.HasIdentityCriteria)
+                        return true;
+                }
+            }
+            return false;
+        }
+    }
+
     public RuleSet WithPolicies(ChainPolicies policies) => new(policies, _chains);
 
     public RuleSet Append(Rule rule) => With(rule.Chain, this[rule.Chain].Add(rule));

@@ -129,7 +129,7 @@ public sealed partial class RuleStoreActor : UntypedActor, IWithUnboundedStash, 
             Sender.Tell(outcome);
             return;
         }
-        if (_tracking is null || _holder.Current.IdentityRuleCountAnywhere > 0 || !HasIdentityCriteria(pending.Next))
+        if (_tracking is null || _holder.Current.IdentityRuleCountAnywhere > 0 || !pending.Next.HasIdentityCriteria)
         {
             using (pending.Staging)
                 Sender.Tell(Finish(pending, replace));
@@ -160,19 +160,6 @@ public sealed partial class RuleStoreActor : UntypedActor, IWithUnboundedStash, 
         long[][]? carried = pending.Command is { } command ? MatchCountCarrier.After(_holder.Current, command) : null;
         IControlReply reply = Commit(pending.Next, pending.Staging, carried, pending.What);
         return replace && reply is RulesUpdated updated ? new RulesChanged(updated.Version, updated.RuleCount) : reply;
-    }
-
-    private static bool HasIdentityCriteria(RuleSet rules)
-    {
-        foreach (Chain chain in Enum.GetValues<Chain>())
-        {
-            foreach (Rule rule in rules[chain])
-            {
-                if (rule.HasIdentityCriteria)
-                    return true;
-            }
-        }
-        return false;
     }
 
     /// <summary>A held change is handled again by the new instance, before the requests that waited behind it.</summary>
